@@ -1,0 +1,333 @@
+// Lime Task Lint: a thin client. It finds a Python, starts the bundled server
+// (`python -m lime_task_lint`, stdio) and forwards settings and commands.
+// All analysis happens in the server.
+import * as os from "os";
+import * as path from "path";
+import * as vscode from "vscode";
+import {
+  ExecuteCommandRequest,
+  LanguageClient,
+  LanguageClientOptions,
+  ServerOptions,
+  State,
+  TransportKind,
+  WorkspaceEdit as LspWorkspaceEdit,
+} from "vscode-languageclient/node";
+import {
+  expandVariables,
+  formatVersion,
+  pickInterpreterSetting,
+  ResolvedInterpreter,
+  resolveInterpreter,
+} from "./interpreter";
+import * as python from "./python";
+import { budgetReportHtml, missingCommandMessage, SERVER_COMMANDS, ServerCommand } from "./serverCommands";
+import { buildInitializationOptions, SECTION, ServerSettingKey, SettingGetter } from "./settings";
+
+const NAME = "Lime Task Lint";
+const SERVER_MODULE = "lime_task_lint";
+
+let client: LanguageClient | undefined;
+let log: vscode.LogOutputChannel;
+let status: vscode.StatusBarItem;
+let extensionPath: string;
+let interpreter: ResolvedInterpreter | undefined;
+/** Starts and stops run one after the other. */
+let lifecycle: Promise<void> = Promise.resolve();
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extensionPath = context.extensionPath;
+  // vscode-languageclient 11 writes to the channel with .info/.error: it must be a LogOutputChannel.
+  log = vscode.window.createOutputChannel(NAME, { log: true });
+  status = vscode.window.createStatusBarItem("limeTaskLint.status", vscode.StatusBarAlignment.Right, 100);
+  status.name = NAME;
+  status.command = "limeTaskLint.showLogs";
+  context.subscriptions.push(log, status);
+  setStatus("starting");
+  status.show();
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand("limeTaskLint.restart", () => restart("Restart server command")),
+    vscode.commands.registerCommand("limeTaskLint.showLogs", () => log.show()),
+    vscode.commands.registerCommand(SERVER_COMMANDS.fixAll.client, fixAll),
+    vscode.commands.registerCommand(SERVER_COMMANDS.generateDocstring.client, generateDocstring),
+    vscode.commands.registerCommand(SERVER_COMMANDS.budgetReport.client, showBudgetReport),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SECTION}.interpreter`)) {
+        void restart("limeTaskLint.interpreter changed");
+      }
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => restart("workspace trusted")),
+  );
+
+  try {
+    const sub = await python.onDidChangeActiveEnvironment(() => {
+      if (interpreter?.source !== "setting") {
+        void restart("Python environment changed");
+      }
+    });
+    if (sub) {
+      context.subscriptions.push(sub);
+    }
+  } catch (err) {
+    log.warn(`Could not watch the Python extension's environment: ${String(err)}`);
+  }
+
+  await restart("activation");
+}
+
+export async function deactivate(): Promise<void> {
+  await stopClient();
+}
+
+function restart(reason: string): Promise<void> {
+  lifecycle = lifecycle.then(() => startServer(reason)).catch((err) => {
+    setStatus("error", String(err));
+    log.error(`Start failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  });
+  return lifecycle;
+}
+
+async function stopClient(): Promise<void> {
+  const old = client;
+  client = undefined;
+  if (!old) {
+    return;
+  }
+  try {
+    if (old.state !== State.Stopped) {
+      await old.stop(3000);
+    }
+  } catch (err) {
+    log.warn(`Stopping the server: ${String(err)}`);
+  }
+  try {
+    await old.dispose(1000);
+  } catch {
+    // already gone
+  }
+}
+
+async function findInterpreter(): Promise<ResolvedInterpreter | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  const config = vscode.workspace.getConfiguration(SECTION, folder?.uri);
+  const setting = expandVariables(pickInterpreterSetting(config.inspect("interpreter"), vscode.workspace.isTrusted), {
+    workspaceFolder: folder?.uri.fsPath,
+    userHome: os.homedir(),
+    env: process.env,
+  });
+  const result = await resolveInterpreter({
+    setting,
+    pythonExtension: () => python.activeEnvironmentExecutable(folder?.uri),
+    which: (cmd) => python.which(cmd),
+    probe: python.probe,
+  });
+  for (const why of result.skipped) {
+    log.info(`Interpreter candidate skipped: ${why}`);
+  }
+  if (!result.ok) {
+    log.error(result.message);
+    setStatus("error", "No usable Python 3.10+");
+    void showInterpreterError(result.message);
+    return undefined;
+  }
+  return result;
+}
+
+async function showInterpreterError(message: string): Promise<void> {
+  const actions = python.hasPythonExtension() ? ["Select Interpreter", "Open Settings", "Show logs"] : ["Open Settings", "Show logs"];
+  const choice = await vscode.window.showErrorMessage(message, ...actions);
+  if (choice === "Select Interpreter") {
+    await vscode.commands.executeCommand("python.setInterpreter");
+  } else if (choice === "Open Settings") {
+    await vscode.commands.executeCommand("workbench.action.openSettings", `${SECTION}.interpreter`);
+  } else if (choice === "Show logs") {
+    log.show();
+  }
+}
+
+function settingGetter(scope: vscode.ConfigurationScope | undefined): SettingGetter {
+  const config = vscode.workspace.getConfiguration(SECTION, scope);
+  return <K extends ServerSettingKey>(key: K) => config.get(key);
+}
+
+async function startServer(reason: string): Promise<void> {
+  log.info(`(Re)starting the server: ${reason}`);
+  await stopClient();
+  setStatus("starting");
+
+  interpreter = await findInterpreter();
+  if (!interpreter) {
+    return;
+  }
+  const pythonPath = [path.join(extensionPath, "bundled", "libs"), path.join(extensionPath, "server")].join(path.delimiter);
+  const command = interpreter.command[0];
+  const args = [...interpreter.command.slice(1), "-m", SERVER_MODULE];
+  log.info(`Interpreter: ${interpreter.command.join(" ")} (from ${interpreter.source}; Python ${formatVersion(interpreter.version)}; ${interpreter.executable})`);
+  log.info(`Server: ${command} ${args.join(" ")}  PYTHONPATH=${pythonPath}`);
+
+  const serverOptions: ServerOptions = {
+    command,
+    args,
+    transport: TransportKind.stdio,
+    options: {
+      // The extension folder as cwd, so no file of the user's workspace can shadow a bundled module.
+      cwd: extensionPath,
+      env: {
+        ...process.env,
+        // Bundled libs first: PYTHONPATH entries precede site-packages, so the user's
+        // environment never supplies (or breaks) pygls and friends.
+        PYTHONPATH: pythonPath,
+        PYTHONNOUSERSITE: "1",
+        PYTHONSAFEPATH: "1",
+        PYTHONUNBUFFERED: "1",
+        PYTHONIOENCODING: "utf-8",
+      },
+    },
+  };
+
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: "file", language: "python" },
+      { scheme: "untitled", language: "python" },
+    ],
+    outputChannel: log,
+    revealOutputChannelOn: 4, // RevealOutputChannelOn.Never: no popups
+    initializationOptions: buildInitializationOptions(
+      folders.map((f) => ({ uri: f.uri.toString(), get: settingGetter(f.uri) })),
+      settingGetter(undefined),
+    ),
+    synchronize: { configurationSection: SECTION },
+  };
+
+  const c = new LanguageClient("limeTaskLint", NAME, serverOptions, clientOptions);
+  client = c;
+  c.onDidChangeState((e) => {
+    if (client !== c) {
+      return;
+    }
+    if (e.newState === State.Running) {
+      setStatus("running");
+    } else if (e.newState === State.Starting) {
+      setStatus("starting");
+    } else {
+      setStatus("stopped");
+    }
+  });
+  try {
+    await c.start();
+    const info = c.initializeResult?.serverInfo;
+    log.info(`Server running: ${info ? `${info.name} ${info.version ?? ""}` : "(no serverInfo)"}; ` +
+      `commands: ${(c.initializeResult?.capabilities.executeCommandProvider?.commands ?? []).join(", ") || "none"}`);
+  } catch (err) {
+    setStatus("error", "The server did not start");
+    log.error(`The server did not start: ${err instanceof Error ? err.message : String(err)}. ` +
+      `Check that ${interpreter.command.join(" ")} is Python 3.10+ and see the lines above.`);
+  }
+}
+
+type ServerState = "starting" | "running" | "stopped" | "error";
+
+function setStatus(state: ServerState, detail?: string): void {
+  const icon = { starting: "$(loading~spin)", running: "$(check)", stopped: "$(circle-slash)", error: "$(error)" }[state];
+  status.text = `${icon} Lime Task Lint`;
+  const py = interpreter ? `\nPython ${formatVersion(interpreter.version)}: ${interpreter.executable}` : "";
+  status.tooltip = `Lime Task Lint server: ${state}${detail ? ` (${detail})` : ""}${py}\nClick to show the logs.`;
+  status.backgroundColor = state === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+}
+
+/** The running client, after any pending (re)start, or undefined with a message shown. */
+async function runningClient(): Promise<LanguageClient | undefined> {
+  await lifecycle;
+  if (!client || client.state !== State.Running) {
+    void vscode.window.showWarningMessage(`${NAME}: the server is not running. See "Lime Task Lint: Show logs".`);
+    return undefined;
+  }
+  return client;
+}
+
+async function executeServerCommand(
+  cmd: ServerCommand,
+  args: (c: LanguageClient) => unknown[],
+): Promise<{ client: LanguageClient; result: unknown } | undefined> {
+  const c = await runningClient();
+  if (!c) {
+    return undefined;
+  }
+  const missing = missingCommandMessage(cmd, c.initializeResult);
+  if (missing) {
+    log.warn(missing);
+    void vscode.window.showInformationMessage(missing);
+    return undefined;
+  }
+  try {
+    const result: unknown = await c.sendRequest(ExecuteCommandRequest.type, { command: cmd.server, arguments: args(c) });
+    return { client: c, result };
+  } catch (err) {
+    const msg = `${NAME}: "${cmd.title}" failed: ${err instanceof Error ? err.message : String(err)}`;
+    log.error(msg);
+    void vscode.window.showErrorMessage(msg);
+    return undefined;
+  }
+}
+
+function activePythonEditor(): vscode.TextEditor | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.languageId !== "python") {
+    void vscode.window.showInformationMessage(`${NAME}: open a Python file first.`);
+    return undefined;
+  }
+  return editor;
+}
+
+async function fixAll(uri?: vscode.Uri): Promise<void> {
+  const target = uri instanceof vscode.Uri ? uri : activePythonEditor()?.document.uri;
+  if (!target) {
+    return;
+  }
+  const done = await executeServerCommand(SERVER_COMMANDS.fixAll, (c) => [c.code2ProtocolConverter.asUri(target)]);
+  // The server applies its edit through workspace/applyEdit; accept a returned edit too.
+  const result = done?.result;
+  if (done && result && typeof result === "object" && ("changes" in result || "documentChanges" in result)) {
+    await vscode.workspace.applyEdit(await done.client.protocol2CodeConverter.asWorkspaceEdit(result as LspWorkspaceEdit));
+  }
+}
+
+async function generateDocstring(): Promise<void> {
+  const editor = activePythonEditor();
+  if (!editor) {
+    return;
+  }
+  const pos = editor.selection.active;
+  await executeServerCommand(SERVER_COMMANDS.generateDocstring, (c) => [
+    c.code2ProtocolConverter.asUri(editor.document.uri),
+    { line: pos.line, character: pos.character },
+  ]);
+}
+
+async function showBudgetReport(): Promise<void> {
+  const editor = activePythonEditor();
+  if (!editor) {
+    return;
+  }
+  const done = await executeServerCommand(SERVER_COMMANDS.budgetReport, (c) => [
+    c.code2ProtocolConverter.asUri(editor.document.uri),
+  ]);
+  if (!done) {
+    return;
+  }
+  const html = budgetReportHtml(done.result);
+  if (html === undefined) {
+    log.error(`Budget report: unexpected result ${JSON.stringify(done.result)?.slice(0, 300)}`);
+    void vscode.window.showErrorMessage(`${NAME}: the server sent no report.`);
+    return;
+  }
+  const panel = vscode.window.createWebviewPanel(
+    "limeTaskLint.budgetReport",
+    `Task budget: ${path.basename(editor.document.uri.fsPath)}`,
+    vscode.ViewColumn.Beside,
+    { enableScripts: false },
+  );
+  panel.webview.html = html;
+}
