@@ -1,0 +1,163 @@
+"""A source document parsed once, with recovery for code that is being edited.
+
+A user mid-edit leaves a file that does not parse.  Reporting nothing would make
+the diagnostics flicker off on every keystroke, so a broken file is split into
+its top-level statements with parso (which recovers from syntax errors), each
+statement that parses on its own is kept, and the analysis runs on the module
+made of those.  A class whose body is broken keeps the methods that parse.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .edits import BOM, LineIndex, detect_newline
+
+
+@dataclass
+class RecoveredModule:
+    tree: ast.Module
+    #: (first line, last line), 1-based, of statements that could not be parsed.
+    broken_ranges: list[tuple[int, int]] = field(default_factory=list)
+    error: str | None = None
+
+
+def _parse(text: str) -> ast.Module:
+    return ast.parse(text, type_comments=False)
+
+
+def recover_module(text: str) -> RecoveredModule:
+    """Parse ``text``; when it has syntax errors, keep every top-level statement
+    (and every method of a broken class) that parses on its own."""
+    source = text[1:] if text.startswith(BOM) else text
+    try:
+        return RecoveredModule(_parse(source))
+    except (SyntaxError, ValueError) as exc:
+        message = _describe(exc)
+    except (RecursionError, MemoryError):
+        return RecoveredModule(ast.Module(body=[], type_ignores=[]), [(1, source.count("\n") + 1)],
+                               "the file is nested too deeply to analyse")
+    try:
+        return _recover_with_parso(source, message)
+    except (RecursionError, MemoryError):  # parso recursing on absurd nesting
+        return RecoveredModule(ast.Module(body=[], type_ignores=[]), [(1, source.count("\n") + 1)], message)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError):
+        return f"{exc.msg} (line {exc.lineno})"
+    return str(exc)
+
+
+def _recover_with_parso(source: str, message: str) -> RecoveredModule:
+    import parso
+
+    lines = source.splitlines(keepends=True)
+    grammar = parso.load_grammar(version=f"{sys.version_info[0]}.{sys.version_info[1]}") \
+        if sys.version_info[:2] <= (3, 13) else parso.load_grammar()
+    tree = grammar.parse(source, error_recovery=True)
+    body: list[ast.stmt] = []
+    broken: list[tuple[int, int]] = []
+    for child in tree.children:
+        if child.type == "endmarker":
+            continue
+        first, last = child.start_pos[0], _last_line(child)
+        statements = _parse_segment(lines, first, last, child.start_pos[1])
+        if statements is not None:
+            body.extend(statements)
+            continue
+        if child.type == "classdef" or (child.type == "decorated" and child.children[-1].type == "classdef"):
+            recovered = _recover_class(lines, child)
+            if recovered is not None:
+                body.append(recovered)
+        broken.append((first, last))
+    return RecoveredModule(ast.Module(body=body, type_ignores=[]), broken, message)
+
+
+def _last_line(node) -> int:
+    line, column = node.end_pos
+    return line - 1 if column == 0 and line > node.start_pos[0] else line
+
+
+def _parse_segment(lines: list[str], first: int, last: int, indent: int) -> list[ast.stmt] | None:
+    segment = "".join(lines[first - 1:last])
+    if indent:
+        dedented = textwrap.dedent(segment)
+        if len(dedented) == len(segment):
+            return None
+        segment = dedented
+    try:
+        module = _parse(segment)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    for node in ast.walk(module):
+        if hasattr(node, "lineno"):
+            node.lineno += first - 1  # type: ignore[attr-defined]
+            if getattr(node, "end_lineno", None) is not None:
+                node.end_lineno += first - 1  # type: ignore[attr-defined]
+            if indent:
+                node.col_offset += indent  # type: ignore[attr-defined]
+                if getattr(node, "end_col_offset", None) is not None:
+                    node.end_col_offset += indent  # type: ignore[attr-defined]
+    return module.body
+
+
+def _recover_class(lines: list[str], node) -> ast.ClassDef | None:
+    classdef = node.children[-1] if node.type == "decorated" else node
+    suite = classdef.children[-1]
+    if suite.type != "suite":
+        return None
+    methods: list[ast.stmt] = []
+    for child in suite.children:
+        if child.type in ("funcdef", "async_funcdef", "decorated", "async_stmt"):
+            parsed = _parse_segment(lines, child.start_pos[0], _last_line(child), child.start_pos[1])
+            if parsed:
+                methods.extend(parsed)
+    if not methods:
+        return None
+    name = classdef.children[1].value
+    line, column = classdef.start_pos
+    return ast.ClassDef(
+        name=name, bases=[], keywords=[], body=methods, decorator_list=[], type_params=[],
+        lineno=line, col_offset=column, end_lineno=methods[-1].end_lineno,
+        end_col_offset=methods[-1].end_col_offset,
+    )
+
+
+class SourceDocument:
+    """The text of one file at one version, with its parse and line index."""
+
+    def __init__(self, text: str, path: str | None = None, version: int | None = None) -> None:
+        self.text = text
+        self.path = path
+        self.version = version
+
+    @cached_property
+    def index(self) -> LineIndex:
+        return LineIndex(self.text)
+
+    @cached_property
+    def newline(self) -> str:
+        return detect_newline(self.text)
+
+    @cached_property
+    def recovered(self) -> RecoveredModule:
+        return recover_module(self.text)
+
+    @property
+    def tree(self) -> ast.Module:
+        return self.recovered.tree
+
+    @property
+    def parses(self) -> bool:
+        return not self.recovered.broken_ranges
+
+    def node_text(self, node: ast.AST) -> str:
+        return self.index.node_text(node)
+
+    def node_range(self, node: ast.AST) -> tuple[int, int]:
+        return self.index.node_range(node)

@@ -1,0 +1,853 @@
+"""The Lime model of one module: what every rule reads, built once per version.
+
+It answers the questions the rules ask about Lime task code:
+
+* which functions are **tasks** (decorated with ``lime_task.task`` under any
+  import form or alias, or named in ``ScheduledTask(task=...)``);
+* which names hold the **application**, the ``limetypes`` container, a
+  **limetype** (and which one), a **unit of work**, Lime objects;
+* every **Lime read** (``get_all``, ``get``, relation ``.fetch()``,
+  ``app.files.fetch``, ``lime_query.execute_query``) with its limetype and
+  whether ``limit=`` bounds it;
+* every **unit of work** with its ``add`` and ``commit`` calls;
+* every **loop** and comprehension, its variables and the names that depend on them;
+* a **summary** of each helper function (reads, commits, units of work, list
+  built by append and returned), computed to a fixed point over the call graph
+  so a helper that calls a helper counts.
+
+Roles flow into helpers through their call sites: ``sync(app, rows)`` makes the
+first parameter of ``sync`` an application, so reads inside it are found too.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Union
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+LoopNode = Union[ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp]
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+APP_PARAM_NAMES = {"app", "application", "lime_app", "limeapp", "lime_application", "core_app"}
+UOW_PARAM_NAMES = {"uow", "unit_of_work"}
+READ_KINDS = ("get_all", "get", "fetch", "files.fetch", "execute_query")
+
+
+# -- roles -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Role:
+    """What a name or expression holds, as far as Lime is concerned."""
+
+    kind: str  # "app" | "limetypes" | "files" | "limetype" | "uow" | "objects" | "object" | "module"
+    limetype: str | None = None
+    #: For "objects": the read that produced them.
+    bounded: bool = False
+
+
+APP = Role("app")
+LIMETYPES = Role("limetypes")
+FILES = Role("files")
+UOW = Role("uow")
+
+
+# -- facts -----------------------------------------------------------------------
+@dataclass(eq=False)
+class Loop:
+    node: LoopNode
+    function: "FunctionInfo"
+    parent: "Loop | None"
+    #: Names bound by the loop itself (targets of ``for`` or comprehension generators).
+    variables: set[str] = field(default_factory=set)
+    #: Names whose value depends on the loop variables (the variables included).
+    dependent: set[str] = field(default_factory=set)
+    #: What the loop iterates over (None for ``while``).
+    iterable: ast.expr | None = None
+
+    @property
+    def is_comprehension(self) -> bool:
+        return isinstance(self.node, COMPREHENSIONS)
+
+    def depends_on(self, node: ast.AST) -> bool:
+        """True when ``node`` reads a name that changes with the loop."""
+        return any(isinstance(n, ast.Name) and n.id in self.dependent for n in ast.walk(node))
+
+    def chain(self) -> list["Loop"]:
+        """This loop and its enclosing loops, innermost first."""
+        out, loop = [], self
+        while loop is not None:
+            out.append(loop)
+            loop = loop.parent
+        return out
+
+
+@dataclass(eq=False)
+class LimeRead:
+    node: ast.Call
+    kind: str  # one of READ_KINDS
+    limetype: str | None
+    bounded: bool
+    function: "FunctionInfo"
+    loop: Loop | None
+    #: For relation fetches: the relation property name.
+    relation: str | None = None
+
+    @property
+    def loops(self) -> list[Loop]:
+        return self.loop.chain() if self.loop else []
+
+
+@dataclass(eq=False)
+class UowCall:
+    node: ast.Call
+    kind: str  # "create" | "add" | "commit"
+    name: str | None  # the unit of work's variable, when known
+    function: "FunctionInfo"
+    loop: Loop | None
+
+
+@dataclass(eq=False)
+class HelperCall:
+    node: ast.Call
+    callee: str  # key into LimeModel.functions
+    function: "FunctionInfo"
+    loop: Loop | None
+
+
+@dataclass
+class Summary:
+    """What calling a function costs, including what the functions it calls do."""
+
+    reads: int = 0  # read sites reached per call (a read inside a loop counts once)
+    read_kinds: frozenset[tuple[str, str | None]] = frozenset()
+    reads_in_loop: bool = False  # some read runs once per item of a loop inside the helper
+    commits: int = 0
+    creates_uow: bool = False
+    adds: bool = False
+    returns_appended_list: bool = False
+
+    def merged(self, other: "Summary") -> "Summary":
+        return Summary(
+            reads=min(self.reads + other.reads, 1000),
+            read_kinds=self.read_kinds | other.read_kinds,
+            reads_in_loop=self.reads_in_loop or other.reads_in_loop,
+            commits=min(self.commits + other.commits, 1000),
+            creates_uow=self.creates_uow or other.creates_uow,
+            adds=self.adds or other.adds,
+            returns_appended_list=self.returns_appended_list,
+        )
+
+
+@dataclass(eq=False)
+class FunctionInfo:
+    node: FunctionNode
+    qualname: str
+    parent: "FunctionInfo | None"
+    class_name: str | None
+    is_task: bool = False
+    app_param: str | None = None
+    #: Roles of names inside this function (parameters included).
+    names: dict[str, Role] = field(default_factory=dict)
+    reads: list[LimeRead] = field(default_factory=list)
+    uow_calls: list[UowCall] = field(default_factory=list)
+    calls: list[HelperCall] = field(default_factory=list)
+    loops: list[Loop] = field(default_factory=list)
+    summary: Summary = field(default_factory=Summary)
+    direct: Summary = field(default_factory=Summary)
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def is_method(self) -> bool:
+        return self.class_name is not None
+
+    @property
+    def params(self) -> list[ast.arg]:
+        args = self.node.args
+        return [*args.posonlyargs, *args.args, *args.kwonlyargs]
+
+    def commits(self) -> list[UowCall]:
+        return [c for c in self.uow_calls if c.kind == "commit"]
+
+
+@dataclass
+class LimeModel:
+    tree: ast.Module
+    imports: dict[str, str]
+    functions: dict[str, FunctionInfo]
+    #: Functions named in ``ScheduledTask(task=...)`` that live in another module.
+    scheduled_elsewhere: list[str]
+
+    def tasks(self) -> list[FunctionInfo]:
+        return [f for f in self.functions.values() if f.is_task]
+
+    def function_at(self, node: ast.AST) -> FunctionInfo | None:
+        for info in self.functions.values():
+            if info.node is node:
+                return info
+        return None
+
+    def reads(self) -> Iterator[LimeRead]:
+        for info in self.functions.values():
+            yield from info.reads
+
+    def uow_calls(self) -> Iterator[UowCall]:
+        for info in self.functions.values():
+            yield from info.uow_calls
+
+    def loops(self) -> Iterator[Loop]:
+        for info in self.functions.values():
+            yield from info.loops
+
+    def helper_calls(self) -> Iterator[HelperCall]:
+        for info in self.functions.values():
+            yield from info.calls
+
+    def callers_of(self, key: str) -> list[HelperCall]:
+        return [c for c in self.helper_calls() if c.callee == key]
+
+    def reachable_from(self, info: FunctionInfo) -> list[FunctionInfo]:
+        """``info`` and every module function it calls, directly or not."""
+        seen: dict[str, FunctionInfo] = {info.qualname: info}
+        stack = [info]
+        while stack:
+            current = stack.pop()
+            for call in current.calls:
+                callee = self.functions.get(call.callee)
+                if callee is not None and callee.qualname not in seen:
+                    seen[callee.qualname] = callee
+                    stack.append(callee)
+        return list(seen.values())
+
+
+# -- imports -----------------------------------------------------------------------
+def collect_imports(tree: ast.Module) -> dict[str, str]:
+    """Local name -> qualified name, for every import anywhere in the module."""
+    imports: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    imports[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    imports[top] = top
+        elif isinstance(node, ast.ImportFrom) and node.module is not None:
+            prefix = "." * node.level + node.module
+            for alias in node.names:
+                imports[alias.asname or alias.name] = f"{prefix}.{alias.name}"
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                imports[alias.asname or alias.name] = "." * node.level + alias.name
+    return imports
+
+
+def qualified_name(node: ast.AST, imports: dict[str, str]) -> str | None:
+    """``lime_task.task`` for ``task``, ``lt.task``, ``lime_task.task``... via the imports."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    base = imports.get(node.id)
+    if base is None:
+        return None
+    return ".".join([base, *reversed(parts)])
+
+
+def _is_task_decorator(decorator: ast.expr, imports: dict[str, str]) -> bool:
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    name = qualified_name(target, imports)
+    return name in ("lime_task.task", "lime_task.decorators.task")
+
+
+# -- building --------------------------------------------------------------------
+def build_model(tree: ast.Module, extra_task_names: Iterable[str] = ()) -> LimeModel:
+    imports = collect_imports(tree)
+    functions: dict[str, FunctionInfo] = {}
+    _collect_functions(tree.body, "", None, None, functions)
+    scheduled_here, scheduled_elsewhere = _scheduled_tasks(tree, imports, functions)
+    task_names = set(extra_task_names) | scheduled_here
+    for info in functions.values():
+        if info.parent is None and info.class_name is None and (
+            any(_is_task_decorator(d, imports) for d in info.node.decorator_list) or info.name in task_names
+        ):
+            info.is_task = True
+            params = info.params
+            if params:
+                info.app_param = params[0].arg
+    analyser = _Analyser(imports, functions)
+    analyser.run()
+    _summarise(functions)
+    return LimeModel(tree, imports, functions, scheduled_elsewhere)
+
+
+def _collect_functions(body: list[ast.stmt], prefix: str, parent: FunctionInfo | None,
+                       class_name: str | None, out: dict[str, FunctionInfo]) -> None:
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            qualname = f"{prefix}{stmt.name}"
+            info = FunctionInfo(stmt, qualname, parent, class_name)
+            out.setdefault(qualname, info)
+            _collect_functions(_nested_bodies(stmt), f"{qualname}.", info, None, out)
+        elif isinstance(stmt, ast.ClassDef):
+            _collect_functions(stmt.body, f"{prefix}{stmt.name}.", parent, stmt.name, out)
+        elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.AsyncWith)) and parent is None:
+            # Functions defined under ``if TYPE_CHECKING`` / ``try`` at module level.
+            for sub in _child_bodies(stmt):
+                _collect_functions(sub, prefix, parent, class_name, out)
+
+
+def _child_bodies(stmt: ast.stmt) -> list[list[ast.stmt]]:
+    bodies = [getattr(stmt, "body", []), getattr(stmt, "orelse", []), getattr(stmt, "finalbody", [])]
+    bodies.extend(h.body for h in getattr(stmt, "handlers", []))
+    return [b for b in bodies if b]
+
+
+def _nested_bodies(func: FunctionNode) -> list[ast.stmt]:
+    """Function and class definitions nested anywhere in ``func``'s body."""
+    found: list[ast.stmt] = []
+    stack: list[ast.stmt] = list(func.body)
+    while stack:
+        stmt = stack.pop(0)
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.append(stmt)
+            continue
+        for sub in _child_bodies(stmt):
+            stack.extend(sub)
+    return found
+
+
+def _scheduled_tasks(tree: ast.Module, imports: dict[str, str],
+                     functions: dict[str, FunctionInfo]) -> tuple[set[str], list[str]]:
+    here: set[str] = set()
+    elsewhere: list[str] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = qualified_name(node.func, imports) or (node.func.id if isinstance(node.func, ast.Name) else "")
+        if not name.endswith("ScheduledTask"):
+            continue
+        for keyword in node.keywords:
+            if keyword.arg != "task":
+                continue
+            if isinstance(keyword.value, ast.Name) and keyword.value.id in functions:
+                here.add(keyword.value.id)
+            elif isinstance(keyword.value, (ast.Name, ast.Attribute)):
+                target = qualified_name(keyword.value, imports)
+                elsewhere.append(target or ast.unparse(keyword.value))
+    return here, elsewhere
+
+
+def _has_limit(call: ast.Call) -> bool:
+    for keyword in call.keywords:
+        if keyword.arg == "limit":
+            return not (isinstance(keyword.value, ast.Constant) and keyword.value.value is None)
+    return False
+
+
+def _annotation_name(annotation: ast.expr | None) -> str:
+    if annotation is None:
+        return ""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        return annotation.value.rsplit(".", 1)[-1]
+    if isinstance(annotation, ast.Attribute):
+        return annotation.attr
+    if isinstance(annotation, ast.Name):
+        return annotation.id
+    return ""
+
+
+class _Analyser:
+    """Walks every function, resolving roles, reads, units of work, loops and calls.
+
+    Runs until the roles handed to helper parameters by their callers stop
+    changing (a small fixed point: each round can only add roles).
+    """
+
+    def __init__(self, imports: dict[str, str], functions: dict[str, FunctionInfo]) -> None:
+        self.imports = imports
+        self.functions = functions
+        self.module_functions = {k for k, v in functions.items() if v.parent is None and v.class_name is None}
+        self.param_roles: dict[str, dict[str, Role]] = {k: {} for k in functions}
+
+    def run(self) -> None:
+        for info in self.functions.values():
+            self.param_roles[info.qualname].update(self._initial_param_roles(info))
+        for _ in range(6):
+            changed = False
+            for info in self.functions.values():
+                self._analyse(info)
+            for info in self.functions.values():
+                for call in info.calls:
+                    changed |= self._propagate(call)
+            if not changed:
+                break
+
+    def _initial_param_roles(self, info: FunctionInfo) -> dict[str, Role]:
+        roles: dict[str, Role] = {}
+        if info.app_param:
+            roles[info.app_param] = APP
+        params = info.params
+        for index, param in enumerate(params):
+            annotation = _annotation_name(param.annotation)
+            if annotation == "LimeApplication":
+                roles[param.arg] = APP
+            elif annotation == "UnitOfWork":
+                roles[param.arg] = UOW
+            elif annotation == "LimeType":
+                roles[param.arg] = Role("limetype")
+            elif param.arg in UOW_PARAM_NAMES:
+                roles[param.arg] = UOW
+            elif param.arg in APP_PARAM_NAMES and (index == 0 or (info.is_method and index == 1)):
+                roles[param.arg] = APP
+        return roles
+
+    def _propagate(self, call: HelperCall) -> bool:
+        callee = self.functions.get(call.callee)
+        if callee is None:
+            return False
+        params = [p.arg for p in callee.params]
+        if callee.is_method and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        caller_names = call.function.names
+        roles = self.param_roles[callee.qualname]
+        changed = False
+        pairs = list(zip(params, call.node.args))
+        pairs += [(k.arg, k.value) for k in call.node.keywords if k.arg in params]
+        for param, arg in pairs:
+            role = _role_of(arg, caller_names, self.imports)
+            if role is not None and role.kind in ("app", "limetypes", "limetype", "uow", "files") \
+                    and roles.get(param) != role:
+                if param in roles and roles[param].kind == role.kind and role.limetype is None:
+                    continue
+                roles[param] = role
+                changed = True
+        return changed
+
+    def _analyse(self, info: FunctionInfo) -> None:
+        info.names = dict(self.param_roles[info.qualname])
+        if info.parent is not None:
+            # Closures see the names of the enclosing function.
+            for name, role in info.parent.names.items():
+                info.names.setdefault(name, role)
+        if info.class_name is not None and info.params and info.params[0].arg == "self":
+            info.names.setdefault("self.application", APP)
+        info.reads, info.uow_calls, info.calls, info.loops = [], [], [], []
+        walker = _FunctionWalker(self, info)
+        for stmt in info.node.body:
+            walker.visit(stmt)
+
+    def resolve_call(self, node: ast.Call, info: FunctionInfo) -> str | None:
+        func = node.func
+        if isinstance(func, ast.Name):
+            # A nested function first, then a module-level one.
+            nested = f"{info.qualname}.{func.id}"
+            if nested in self.functions:
+                return nested
+            if func.id in self.module_functions:
+                return func.id
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                and func.value.id in ("self", "cls") and info.class_name:
+            prefix = info.qualname.rsplit(".", 1)[0]
+            key = f"{prefix}.{func.attr}"
+            if key in self.functions:
+                return key
+        return None
+
+
+def _role_of(node: ast.AST, names: dict[str, Role], imports: dict[str, str]) -> Role | None:
+    """The Lime role of an expression, from the roles of the names it uses."""
+    if isinstance(node, ast.Name):
+        return names.get(node.id)
+    if isinstance(node, ast.Attribute):
+        if isinstance(node.value, ast.Name) and node.value.id == "self" and node.attr == "application":
+            return names.get("self.application")
+        base = _role_of(node.value, names, imports)
+        if base is None:
+            return None
+        if base.kind == "app":
+            if node.attr == "limetypes":
+                return LIMETYPES
+            if node.attr == "files":
+                return FILES
+            return None
+        if base.kind == "limetypes" and not node.attr.startswith("_") and node.attr not in ("get_limetype",):
+            return Role("limetype", node.attr)
+        return None
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            base = _role_of(func.value, names, imports)
+            if base is not None:
+                if base.kind == "limetypes" and func.attr == "get_limetype":
+                    arg = node.args[0] if node.args else None
+                    name = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+                    return Role("limetype", name)
+                if base.kind == "app" and func.attr == "unit_of_work":
+                    return UOW
+                if base.kind == "limetype" and func.attr == "get_all":
+                    return Role("objects", base.limetype, bounded=_has_limit(node))
+                if base.kind == "limetype" and func.attr == "get":
+                    return Role("object", base.limetype)
+        qualified = qualified_name(func, imports) or ""
+        if qualified.endswith("create_unit_of_work"):
+            return UOW
+        if qualified.endswith("lime_application.get_application"):
+            return APP
+        if isinstance(func, ast.Name) and func.id in ("list", "sorted", "tuple") and node.args:
+            inner = _role_of(node.args[0], names, imports)
+            if inner is not None and inner.kind == "objects":
+                return inner
+    return None
+
+
+class _FunctionWalker(ast.NodeVisitor):
+    """Visits one function body (not nested functions) in source order."""
+
+    def __init__(self, analyser: _Analyser, info: FunctionInfo) -> None:
+        self.analyser = analyser
+        self.info = info
+        self.loop: Loop | None = None
+
+    # Nested definitions are analysed as functions of their own.
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        return None
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        return None
+
+    # -- bindings ----------------------------------------------------------------
+    def _bind(self, target: ast.AST, value: ast.AST | None) -> None:
+        role = _role_of(value, self.info.names, self.analyser.imports) if value is not None else None
+        for name in _target_names(target):
+            if role is not None and isinstance(target, ast.Name):
+                self.info.names[name] = role
+            elif name in self.info.names and isinstance(target, ast.Name) and value is not None:
+                # Rebinding a name to something else drops its role.
+                del self.info.names[name]
+            if self.loop is not None and value is not None and self._depends(value):
+                for loop in self.loop.chain():
+                    if loop.depends_on(value):
+                        loop.dependent.add(name)
+
+    def _depends(self, node: ast.AST) -> bool:
+        return self.loop is not None and any(loop.depends_on(node) for loop in self.loop.chain())
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        for target in node.targets:
+            self.visit(target)
+            self._bind(target, node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+            self._bind(node.target, node.value)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        if self._depends(node.value) and isinstance(node.target, ast.Name):
+            for loop in self.loop.chain():  # type: ignore[union-attr]
+                if loop.depends_on(node.value):
+                    loop.dependent.add(node.target.id)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        self._bind(node.target, node.value)
+
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self._bind(item.optional_vars, item.context_expr)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncWith = visit_With  # type: ignore[assignment]
+
+    # -- loops -------------------------------------------------------------------
+    def _enter(self, node: LoopNode, iterable: ast.expr | None) -> Loop:
+        loop = Loop(node, self.info, self.loop, iterable=iterable)
+        self.info.loops.append(loop)
+        self.loop = loop
+        return loop
+
+    def _bind_loop_target(self, loop: Loop, target: ast.AST, iterable: ast.expr) -> None:
+        names = set(_target_names(target))
+        loop.variables |= names
+        loop.dependent |= names
+        role = _role_of(iterable, self.info.names, self.analyser.imports)
+        if role is not None and role.kind == "objects" and isinstance(target, ast.Name):
+            self.info.names[target.id] = Role("object", role.limetype, bounded=role.bounded)
+
+    def visit_For(self, node: ast.For) -> None:
+        self.visit(node.iter)
+        outer = self.loop
+        loop = self._enter(node, node.iter)
+        self._bind_loop_target(loop, node.target, node.iter)
+        _propagate_dependencies(loop, node.body)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.loop = outer
+        for stmt in node.orelse:
+            self.visit(stmt)
+
+    visit_AsyncFor = visit_For  # type: ignore[assignment]
+
+    def visit_While(self, node: ast.While) -> None:
+        outer = self.loop
+        loop = self._enter(node, None)
+        # Names assigned in a while body change every iteration.
+        for _, targets in _assignments(node.body):
+            loop.dependent.update(targets)
+        self.visit(node.test)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.loop = outer
+        for stmt in node.orelse:
+            self.visit(stmt)
+
+    def _visit_comprehension(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> None:
+        outer = self.loop
+        # The first iterable is evaluated once, outside the comprehension's loop.
+        self.visit(node.generators[0].iter)
+        loop = self._enter(node, node.generators[0].iter)
+        for index, generator in enumerate(node.generators):
+            if index:
+                self.visit(generator.iter)
+                if loop.depends_on(generator.iter):
+                    loop.dependent.update(_target_names(generator.target))
+            self._bind_loop_target(loop, generator.target, generator.iter)
+            for condition in generator.ifs:
+                self.visit(condition)
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)
+        self.loop = outer
+
+    visit_ListComp = _visit_comprehension  # type: ignore[assignment]
+    visit_SetComp = _visit_comprehension  # type: ignore[assignment]
+    visit_DictComp = _visit_comprehension  # type: ignore[assignment]
+    visit_GeneratorExp = _visit_comprehension  # type: ignore[assignment]
+
+    # -- calls -------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        self.generic_visit(node)
+        info, imports = self.info, self.analyser.imports
+        func = node.func
+        read = self._read(node)
+        if read is not None:
+            info.reads.append(read)
+            return
+        if isinstance(func, ast.Attribute):
+            base = _role_of(func.value, info.names, imports)
+            if base is not None and base.kind == "uow" and func.attr in ("add", "commit"):
+                name = func.value.id if isinstance(func.value, ast.Name) else None
+                info.uow_calls.append(UowCall(node, func.attr, name, info, self.loop))
+                return
+        if _role_of(node, info.names, imports) == UOW:
+            info.uow_calls.append(UowCall(node, "create", None, info, self.loop))
+            return
+        callee = self.analyser.resolve_call(node, info)
+        if callee is not None:
+            info.calls.append(HelperCall(node, callee, info, self.loop))
+
+    def _read(self, node: ast.Call) -> LimeRead | None:
+        info, imports = self.info, self.analyser.imports
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in ("get_all", "get"):
+                base = _role_of(func.value, info.names, imports)
+                if base is not None and base.kind == "limetype":
+                    bounded = func.attr == "get" or _has_limit(node)
+                    return LimeRead(node, func.attr, base.limetype, bounded, info, self.loop)
+            if func.attr == "fetch":
+                base = _role_of(func.value, info.names, imports)
+                if base is not None and base.kind == "files":
+                    return LimeRead(node, "files.fetch", None, True, info, self.loop)
+                relation = _relation_name(func.value)
+                if relation is not None:
+                    return LimeRead(node, "fetch", None, False, info, self.loop, relation=relation)
+        qualified = qualified_name(func, imports) or ""
+        if qualified == "lime_query.execute_query" or qualified.endswith(".execute_query") and qualified.startswith("lime_query"):
+            return LimeRead(node, "execute_query", _query_limetype(node), False, info, self.loop)
+        return None
+
+
+def _relation_name(node: ast.AST) -> str | None:
+    """``rel`` for ``<x>.properties.rel`` or ``<x>.get_property("rel")``."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and node.value.attr == "properties":
+        return node.attr
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_property" \
+            and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        return node.args[0].value
+    return None
+
+
+def _query_limetype(node: ast.Call) -> str | None:
+    query = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "query"), None)
+    if isinstance(query, ast.Dict):
+        for key, value in zip(query.keys, query.values):
+            if isinstance(key, ast.Constant) and key.value == "limetype" and isinstance(value, ast.Constant):
+                return str(value.value)
+    return None
+
+
+def _assignments(body: list[ast.stmt]) -> list[tuple[ast.AST | None, set[str]]]:
+    """(value, names bound) for every binding in ``body``; ``None`` value for
+    bindings that change on every pass whatever their value (``+=``)."""
+    found: list[tuple[ast.AST | None, set[str]]] = []
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Assign):
+                names = {n for t in node.targets for n in _target_names(t)}
+                found.append((node.value, names))
+            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+                found.append((node.value, set(_target_names(node.target))))
+            elif isinstance(node, ast.AugAssign):
+                found.append((None, set(_target_names(node.target))))
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                found.append((node.iter, set(_target_names(node.target))))
+            elif isinstance(node, ast.comprehension):
+                found.append((node.iter, set(_target_names(node.target))))
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                found.append((node.context_expr, set(_target_names(node.optional_vars))))
+    return found
+
+
+def _propagate_dependencies(loop: Loop, body: list[ast.stmt]) -> None:
+    """Grow ``loop.dependent`` with every name whose value follows the loop variables."""
+    bindings = _assignments(body)
+    changed = True
+    while changed:
+        changed = False
+        for value, names in bindings:
+            new = names - loop.dependent
+            if new and (value is None or loop.depends_on(value)):
+                loop.dependent |= new
+                changed = True
+
+
+def _target_names(target: ast.AST) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _target_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
+
+
+# -- summaries -------------------------------------------------------------------
+def _direct_summary(info: FunctionInfo) -> Summary:
+    return Summary(
+        reads=len(info.reads),
+        read_kinds=frozenset((r.kind, r.limetype) for r in info.reads),
+        reads_in_loop=any(r.loop is not None for r in info.reads),
+        commits=sum(1 for c in info.uow_calls if c.kind == "commit"),
+        creates_uow=any(c.kind == "create" for c in info.uow_calls),
+        adds=any(c.kind == "add" for c in info.uow_calls),
+        returns_appended_list=_returns_appended_list(info.node),
+    )
+
+
+def _summarise(functions: dict[str, FunctionInfo]) -> None:
+    """Fold callees into callers until nothing changes (cycles converge: counts cap)."""
+    for info in functions.values():
+        info.direct = _direct_summary(info)
+        info.summary = info.direct
+    for _ in range(len(functions) + 1):
+        changed = False
+        for info in functions.values():
+            total = info.direct
+            for call in info.calls:
+                callee = functions.get(call.callee)
+                if callee is None or callee is info:
+                    continue
+                callee_summary = callee.summary
+                if call.loop is not None and (callee_summary.reads or callee_summary.commits):
+                    callee_summary = Summary(**{**callee_summary.__dict__, "reads_in_loop": True})
+                total = total.merged(callee_summary)
+            if total != info.summary:
+                info.summary = total
+                changed = True
+        if not changed:
+            break
+
+
+def _returns_appended_list(func: FunctionNode) -> bool:
+    """``items = []`` ... ``items.append(x)`` in a loop ... ``return items``."""
+    lists: set[str] = set()
+    appended: set[str] = set()
+    returned: set[str] = set()
+    for node in _own_nodes(func):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value
+            if isinstance(value, ast.List) and not value.elts or (
+                isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "list"
+                and not value.args
+            ):
+                lists.add(node.targets[0].id)
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) \
+                        and sub.func.attr in ("append", "extend") and isinstance(sub.func.value, ast.Name):
+                    appended.add(sub.func.value.id)
+        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Name):
+            returned.add(node.value.id)
+    return bool(lists & appended & returned)
+
+
+def _own_nodes(func: FunctionNode) -> Iterator[ast.AST]:
+    """Nodes of ``func``'s body, not descending into nested functions or classes."""
+    stack: list[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+
+
+def enclosing_loop(model: LimeModel, node: ast.AST) -> Loop | None:
+    """The innermost loop whose repeated part contains ``node``."""
+    best: Loop | None = None
+    best_size = None
+    for loop in model.loops():
+        for part in _repeated_parts(loop):
+            if _contains(part, node):
+                size = (part.end_lineno or 0) - part.lineno  # type: ignore[attr-defined]
+                if best is None or size <= best_size:  # type: ignore[operator]
+                    best, best_size = loop, size
+    return best
+
+
+def _repeated_parts(loop: Loop) -> list[ast.AST]:
+    node = loop.node
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+        parts: list[ast.AST] = list(node.body)
+        if isinstance(node, ast.While):
+            parts.append(node.test)
+        return parts
+    parts = [node.elt] if not isinstance(node, ast.DictComp) else [node.key, node.value]
+    for index, generator in enumerate(node.generators):
+        parts.extend(generator.ifs)
+        if index:
+            parts.append(generator.iter)
+    return parts
+
+
+def _contains(outer: ast.AST, inner: ast.AST) -> bool:
+    return any(n is inner for n in ast.walk(outer))

@@ -1,0 +1,97 @@
+"""LIME104 len-of-query: counting objects by loading them all.
+
+## What it does
+Flags `len(list(<read>))`, `len([... for x in <read>])` and `sum(1 for x in <read>)`
+where `<read>` is a Lime `get_all(...)` read.
+
+## Why is this bad?
+To count, the code loads every matching object from the database and builds a
+Python object for each, only to throw them away. At production volumes that is
+one large query, a list of Lime objects of about 1 KB each (100 MB at 100,000
+objects) and seconds of work, where the database could answer with one number.
+
+## Example
+```python
+@task
+def report(app):
+    total = len(list(app.limetypes.company.get_all()))
+    return f"{total} companies"
+```
+
+## Use instead
+```python
+@task
+def report(app):
+    total = app.limetypes.company.get_all().count
+    return f"{total} companies"
+```
+
+## Fix safety
+Safe: the result of `get_all(...)` has a `.count` attribute holding the number
+of matching objects, so the value is the same and no object is loaded. The fix
+is not offered when the comprehension filters items (`if` clauses), because
+then the count differs.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from ..edits import Applicability, Edit, Fix
+from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
+
+
+@register
+class LenOfQuery(Rule):
+    code = "LIME104"
+    name = "len-of-query"
+    severity = Severity.WARNING
+    fix_availability = FixAvailability.ALWAYS
+
+    def check(self, ctx: RuleContext) -> Iterator[Violation]:
+        reads = {id(r.node): r for r in ctx.model.reads() if r.kind == "get_all"}
+        if not reads:
+            return
+        for node in ast.walk(ctx.tree):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or len(node.args) != 1:
+                continue
+            read_node = self._counted_read(node)
+            if read_node is None or id(read_node) not in reads:
+                continue
+            read = reads[id(read_node)]
+            what = f"`{read.limetype}` object" if read.limetype else "object"
+            shape = "len(list(...))" if node.func.id == "len" and isinstance(node.args[0], ast.Call) else (
+                "len([...])" if node.func.id == "len" else "sum(1 for ...)")
+            start, end = ctx.range(node)
+            fix = Fix(
+                "Use `.count` instead of loading every object",
+                (Edit(start, end, f"{ctx.text(read_node)}.count"),),
+                Applicability.SAFE,
+            )
+            yield self.violation(
+                ctx, node,
+                f"`{shape}` loads every {what} just to count them; use `<read>.count`",
+                fix, limetype=read.limetype,
+            )
+
+    @staticmethod
+    def _counted_read(call: ast.Call) -> ast.AST | None:
+        """The read counted by ``len(list(read))``, ``len([.. for .. in read])`` or
+        ``sum(1 for .. in read)``, or None."""
+        arg = call.args[0]
+        if call.keywords:
+            return None
+        if call.func.id == "len":  # type: ignore[attr-defined]
+            if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id == "list" \
+                    and len(arg.args) == 1 and not arg.keywords:
+                return arg.args[0]
+            if isinstance(arg, ast.ListComp) and len(arg.generators) == 1 and not arg.generators[0].ifs \
+                    and not arg.generators[0].is_async:
+                return arg.generators[0].iter
+        if call.func.id == "sum" and isinstance(arg, ast.GeneratorExp):  # type: ignore[attr-defined]
+            generator = arg.generators[0]
+            if len(arg.generators) == 1 and not generator.ifs and isinstance(arg.elt, ast.Constant) \
+                    and arg.elt.value == 1:
+                return generator.iter
+        return None

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pytest_lsp import LanguageClient
+
+
+async def next_diagnostics(client: LanguageClient, uri: str, timeout: float = 15) -> lsp.PublishDiagnosticsParams:
+    """The next publishDiagnostics for ``uri`` (others are skipped)."""
+    async def wait():
+        while True:
+            params = await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+            if params.uri == uri:
+                return params
+
+    return await asyncio.wait_for(wait(), timeout)
+
+
+def open_document(client: LanguageClient, path: Path, text: str, version: int = 1) -> str:
+    path.write_text(text, encoding="utf-8", newline="")
+    uri = path.as_uri()
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+        lsp.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)))
+    return uri
+
+
+def apply_text_edits(text: str, edits: list[lsp.TextEdit]) -> str:
+    """Apply LSP edits (UTF-16 positions) to ``text`` the way an editor does."""
+    lines = text.splitlines(keepends=True) or [""]
+
+    def offset(position: lsp.Position) -> int:
+        if position.line >= len(lines):
+            return len(text)
+        start = sum(len(line) for line in lines[:position.line])
+        units = 0
+        for index, char in enumerate(lines[position.line]):
+            if units >= position.character:
+                return start + index
+            units += 2 if ord(char) > 0xFFFF else 1
+        return start + len(lines[position.line].rstrip("\r\n"))
+
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[:offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+        lines = text.splitlines(keepends=True) or [""]
+    return text
