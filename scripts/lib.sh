@@ -1,0 +1,31 @@
+# Shared steps of scripts/setup and scripts/test (sourced, not run).
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+pick_python() {
+  for candidate in python3.13 python3.12 python3.11 python3.10 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "lime-task-lint needs Python 3.10 or newer on PATH" >&2
+  return 1
+}
+
+ensure_venv() {
+  if [ ! -x .venv/bin/python ]; then
+    log "creating .venv"
+    "$(pick_python)" -m venv .venv
+  fi
+  log "installing the server and its test tools into .venv"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+}
+
+ensure_node_deps() {
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm is needed to build the VS Code extension" >&2
+    return 1
+  fi
+  log "installing the extension's npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+}
