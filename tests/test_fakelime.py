@@ -415,8 +415,13 @@ def test_recorder_log_and_reset(app):
         ("get_all", "person"), ("get", "company"), ("fetch", "person"), ("commit", None)]
     assert (app.recorder.reads, app.recorder.commits, app.recorder.round_trips) == (3, 1, 4)
     assert app.recorder.by_kind()[("get", "company")] == 1
+    assert app.recorder.objects_written == 0
     app.recorder.reset()
-    assert app.recorder.round_trips == 0
+    assert app.recorder.round_trips == 0 and app.recorder.log == []
+    app.recorder.keep_log = False  # counts only, for memory measurements
+    for _ in range(3):
+        app.limetypes.company.get(cid)
+    assert app.recorder.count("get", "company") == 3 and app.recorder.log == []
 
 
 # ---------------------------------------------------------------- modules

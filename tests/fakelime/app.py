@@ -125,7 +125,10 @@ class FakeLimeApplication:
         belongsto value is replaced by the related row's non-relation values
         as a sorted tuple of (name, value) pairs (None stays None), so two
         runs that created the same data in another order compare equal.
-        With include_ids=True rows have "id" and relations stay ids."""
+        With include_ids=True rows have "id" and relations stay ids.
+        hasmany properties are not listed (they are the other side's
+        belongsto).  Two related rows with equal plain values give equal
+        natural keys: make such rows differ when that matters."""
         out = {}
         for name in sorted(limetypes or self.schema):
             props = self.schema[name]

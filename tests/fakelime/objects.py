@@ -14,6 +14,8 @@ Mimics lime-api.md §2.1-2.3, §2.6 and §3.2:
 
 Every load builds new LimeObject instances from the stored row (like
 loading from a database): two reads of the same id give two distinct objects.
+Values are copied shallowly: a mutable value (a list) mutated in place would
+also change the store; plain Lime values (str, numbers, dates) are immutable.
 """
 
 from __future__ import annotations
