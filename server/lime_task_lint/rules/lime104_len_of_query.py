@@ -28,9 +28,10 @@ def report(app):
 
 ## Fix safety
 Safe: the result of `get_all(...)` has a `.count` attribute holding the number
-of matching objects, so the value is the same and no object is loaded. The fix
-is not offered when the comprehension filters items (`if` clauses), because
-then the count differs.
+of matching objects, so the value is the same and no object is loaded. Reads
+bounded by `limit=` or `offset=` are not flagged: `.count` ignores both, so the
+number would differ, and a bounded read is cheap. Nor is a comprehension that
+filters items (`if` clauses), because then the count differs.
 """
 
 from __future__ import annotations
@@ -60,6 +61,10 @@ class LenOfQuery(Rule):
             if read_node is None or id(read_node) not in reads:
                 continue
             read = reads[id(read_node)]
+            if _has_keyword(read.node, "limit", "offset"):
+                # `.count` counts every match, ignoring limit/offset: not the same number,
+                # and a bounded read is cheap anyway.
+                continue
             what = f"`{read.limetype}` object" if read.limetype else "object"
             shape = "len(list(...))" if node.func.id == "len" and isinstance(node.args[0], ast.Call) else (
                 "len([...])" if node.func.id == "len" else "sum(1 for ...)")
@@ -95,3 +100,7 @@ class LenOfQuery(Rule):
                     and arg.elt.value == 1:
                 return generator.iter
         return None
+
+
+def _has_keyword(call: ast.Call, *names: str) -> bool:
+    return any(k.arg in names for k in call.keywords)
