@@ -15,6 +15,7 @@ from .fixer import fix_text
 from .framework import all_rules, rule_index_markdown, rules_document
 from .output import FORMATTERS, FileFindings
 from .settings import SettingsError, _codes, resolve_settings
+from .workspace import Workspace
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -103,6 +104,7 @@ def run_check(args: argparse.Namespace) -> int:
         reported.add(problem)
         print(f"lime-task-lint: {problem}", file=sys.stderr)
         config_error = True
+    workspaces: dict[Path, Workspace] = {}
     for path in discover(args.paths, probe_settings.exclude, pyproject.parent if pyproject else root):
         settings, problems, pyproject = resolve_settings(Path(args.config) if args.config else path,
                                                          overrides=overrides)
@@ -124,9 +126,14 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"lime-task-lint: {path}: {exc}; skipped", file=sys.stderr)
             continue
         project_root = pyproject.parent if pyproject else root
+        # CI does not type: jedi may take its time to find callers across files.
+        workspace = workspaces.get(project_root)
+        if workspace is None:
+            workspace = workspaces[project_root] = Workspace(project_root, time_budget=30)
         display = str(path)
         if args.fix or args.diff:
-            result = fix_text(text, settings, path=display, unsafe=args.unsafe_fixes or None, root=project_root)
+            result = fix_text(text, settings, path=display, unsafe=args.unsafe_fixes or None, root=project_root,
+                              workspace=workspace)
             if result.text != text:
                 if args.diff:
                     diffs.append("".join(difflib.unified_diff(
@@ -138,7 +145,7 @@ def run_check(args: argparse.Namespace) -> int:
                     fixed_total += sum(result.applied.values())
             if args.diff:
                 document = SourceDocument(text, display)
-                violations = check(document, settings, root=project_root).violations
+                violations = check(document, settings, root=project_root, workspace=workspace).violations
             else:
                 document = SourceDocument(result.text, display)
                 violations = result.remaining

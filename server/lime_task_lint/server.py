@@ -27,6 +27,7 @@ from .fixer import fix_all_edits
 from .framework import Severity, all_rules
 from .noqa import add_noqa_edit
 from .settings import Settings, describe, resolve_settings
+from .workspace import Workspace
 
 log = logging.getLogger("lime_task_lint")
 
@@ -51,6 +52,7 @@ class LimeServer(LanguageServer):
         # One worker: analyses of one document are ordered and memory stays flat.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lime-analysis")
         self.reported: set[str] = set()
+        self.workspaces: dict[str, Workspace] = {}
 
     # -- settings ------------------------------------------------------------------
     def folder_for(self, uri: str) -> str:
@@ -105,9 +107,29 @@ class LimeServer(LanguageServer):
             if task is asyncio.current_task():
                 self.pending.pop(uri, None)
 
+    def workspace_for(self, uri: str, root: Path | None) -> Workspace | None:
+        """The jedi-backed workspace of the folder holding ``uri`` (None for loose files)."""
+        folder = self.folder_for(uri)
+        base = _path_of(folder) if folder else (str(root) if root else None)
+        if not base:
+            for candidate in getattr(self.workspace, "folders", {}).values():
+                if uri.startswith(candidate.uri.rstrip("/") + "/"):
+                    base = _path_of(candidate.uri)
+                    break
+        if not base:
+            return None
+        workspace = self.workspaces.get(base)
+        if workspace is None:
+            workspace = self.workspaces[base] = Workspace(Path(base))
+        return workspace
+
     def _analyse_now(self, uri: str, text: str, version: int | None) -> Analysis:
         settings, root = self.settings_for(uri)
-        return analyse(uri, text, settings, path=_path_of(uri), version=version, root=root)
+        path = _path_of(uri)
+        workspace = self.workspace_for(uri, root)
+        if workspace is not None and path:
+            workspace.overlay[str(Path(path).resolve())] = text
+        return analyse(uri, text, settings, path=path, version=version, root=root, workspace=workspace)
 
     async def analysis_async(self, uri: str) -> Analysis | None:
         """The analysis of the document's current version (cached per version)."""
@@ -290,6 +312,9 @@ def did_change(ls: LimeServer, params: lsp.DidChangeTextDocumentParams) -> None:
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: LimeServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    path = _path_of(params.text_document.uri)
+    for workspace in ls.workspaces.values():
+        workspace.changed(path)  # cross-file answers (callers, helpers) may have changed
     if params.text_document.uri in ls.workspace.text_documents:
         ls.schedule(params.text_document.uri, 0)
 
@@ -301,6 +326,9 @@ def did_close(ls: LimeServer, params: lsp.DidCloseTextDocumentParams) -> None:
     if task is not None:
         task.cancel()
     ls.analyses.pop(uri, None)
+    path = _path_of(uri)
+    for workspace in ls.workspaces.values():
+        workspace.changed(path)  # back to the text on disk
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
