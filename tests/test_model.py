@@ -1,0 +1,209 @@
+"""The Lime model: tasks, roles, reads, units of work, loops and helper summaries."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from lime_task_lint.model import Role, build_model
+
+
+def model_of(source: str, extra=()):
+    return build_model(ast.parse(textwrap.dedent(source)), extra)
+
+
+@pytest.mark.parametrize("imports, decorator", [
+    ("from lime_task import task", "@task"),
+    ("from lime_task import task as lime_job", "@lime_job"),
+    ("import lime_task", "@lime_task.task"),
+    ("import lime_task as lt", "@lt.task"),
+    ("from lime_task import task", "@task(qos='background')"),
+])
+def test_tasks_under_every_import_form(imports, decorator):
+    model = model_of(f"""
+        {imports}
+        {decorator}
+        def job(application, since):
+            return 1
+        def helper(app):
+            return 2
+    """)
+    assert [t.name for t in model.tasks()] == ["job"]
+    assert model.functions["job"].app_param == "application"
+
+
+def test_a_decorator_named_task_from_elsewhere_is_not_a_task():
+    model = model_of("""
+        from celery import task
+        @task
+        def job(app):
+            pass
+    """)
+    assert model.tasks() == []
+
+
+def test_scheduled_task_marks_the_function():
+    model = model_of("""
+        from lime_task.schedule import ScheduledTask, CronTab
+        from . import other
+        def nightly(app):
+            pass
+        def register_scheduled_tasks():
+            return [ScheduledTask(task=nightly, schedule=CronTab(hour=2)), ScheduledTask(task=other.sync)]
+    """)
+    assert [t.name for t in model.tasks()] == ["nightly"]
+    assert model.scheduled_elsewhere == [".other.sync"]
+    assert [t.name for t in model_of("def x(app):\n    pass\n", extra={"x"}).tasks()] == ["x"]
+
+
+def test_roles_follow_assignments_from_the_application():
+    model = model_of("""
+        from lime_task import task
+        from lime_type.unit_of_work import create_unit_of_work
+        @task
+        def job(lime_app):
+            a = lime_app
+            types = a.limetypes
+            companies = types.company
+            persons = a.limetypes.get_limetype("person")
+            dynamic = a.limetypes.get_limetype(name)
+            uow = a.unit_of_work()
+            uow2 = create_unit_of_work(lime_app)
+            files = a.files
+    """)
+    names = model.functions["job"].names
+    assert names["a"] == Role("app")
+    assert names["types"] == Role("limetypes")
+    assert names["companies"] == Role("limetype", "company")
+    assert names["persons"] == Role("limetype", "person")
+    assert names["dynamic"] == Role("limetype", None)
+    assert names["uow"] == Role("uow") and names["uow2"] == Role("uow")
+    assert names["files"] == Role("files")
+
+
+def test_reads_with_limetype_bound_and_loop():
+    model = model_of("""
+        import lime_query
+        from lime_task import task
+        @task
+        def job(app, ids):
+            companies = app.limetypes.company
+            everything = companies.get_all()
+            some = companies.get_all(limit=10)
+            unlimited = companies.get_all(limit=None)
+            for company_id in ids:
+                company = companies.get(company_id)
+                owner = company.properties.owner.fetch()
+                doc = app.files.fetch(company_id)
+            result = lime_query.execute_query({"limetype": "deal"}, app.database.connection, app.limetypes, app.acl, app.user)
+            data = {}.get("x")
+    """)
+    reads = [(r.kind, r.limetype, r.bounded, r.loop is not None) for r in model.functions["job"].reads]
+    assert reads == [
+        ("get_all", "company", False, False),
+        ("get_all", "company", True, False),
+        ("get_all", "company", False, False),
+        ("get", "company", True, True),
+        ("fetch", None, False, True),
+        ("files.fetch", None, True, True),
+        ("execute_query", "deal", False, False),
+    ]
+    assert model.functions["job"].reads[4].relation == "owner"
+
+
+def test_units_of_work_add_and_commit_in_loops():
+    model = model_of("""
+        from lime_task import task
+        @task
+        def job(app, rows):
+            for row in rows:
+                uow = app.unit_of_work()
+                uow.add(app.limetypes.deal(name=row))
+                uow.commit()
+            other = app.unit_of_work()
+            other.commit()
+    """)
+    calls = [(c.kind, c.name, c.loop is not None) for c in model.functions["job"].uow_calls]
+    assert calls == [("create", None, True), ("add", "uow", True), ("commit", "uow", True),
+                     ("create", None, False), ("commit", "other", False)]
+
+
+def test_loop_dependencies_follow_assignments_and_comprehensions():
+    model = model_of("""
+        def job(app, rows):
+            for row in rows:
+                key = row["id"]
+                upper = key.upper()
+                constant = 5
+                app.limetypes.company.get(upper)
+                app.limetypes.company.get(constant)
+            return [app.limetypes.person.get(p) for p in rows]
+    """)
+    info = model.functions["job"]
+    loop, comprehension = info.loops
+    assert {"row", "key", "upper"} <= loop.dependent and "constant" not in loop.dependent
+    first, second, third = info.reads
+    assert loop.depends_on(first.node.args[0]) and not loop.depends_on(second.node.args[0])
+    assert third.loop is comprehension and comprehension.variables == {"p"}
+
+
+def test_helper_summaries_reach_a_fixed_point_through_helpers():
+    model = model_of("""
+        from lime_task import task
+        def save(app, obj):
+            uow = app.unit_of_work()
+            uow.add(obj)
+            uow.commit()
+        def lookup(app, key):
+            return app.limetypes.company.get(key)
+        def process(app, row):
+            lookup(app, row)
+            save(app, row)
+        def names(app):
+            out = []
+            for p in app.limetypes.person.get_all():
+                out.append(p.properties.name.value)
+            return out
+        @task
+        def job(app, rows):
+            for row in rows:
+                process(app, row)
+    """)
+    process = model.functions["process"].summary
+    assert process.reads == 1 and process.commits == 1 and process.creates_uow
+    job = model.functions["job"].summary
+    assert job.commits == 1 and job.reads == 1 and job.reads_in_loop
+    assert model.functions["names"].summary.returns_appended_list
+    assert not model.functions["save"].summary.returns_appended_list
+
+
+def test_roles_flow_into_helpers_through_call_sites():
+    model = model_of("""
+        from lime_task import task
+        def fetch_one(source, key):
+            return source.get(key)
+        def store(ctx, unit):
+            unit.commit()
+        @task
+        def job(app, rows):
+            companies = app.limetypes.company
+            work = app.unit_of_work()
+            for row in rows:
+                fetch_one(companies, row)
+            store(app, work)
+    """)
+    assert [(r.kind, r.limetype) for r in model.functions["fetch_one"].reads] == [("get", "company")]
+    assert model.functions["store"].summary.commits == 1
+
+
+def test_recursive_helpers_terminate():
+    model = model_of("""
+        def a(app, n):
+            app.limetypes.x.get(n)
+            return b(app, n - 1)
+        def b(app, n):
+            return a(app, n)
+    """)
+    assert model.functions["a"].summary.reads >= 1 and model.functions["b"].summary.reads >= 1
