@@ -251,10 +251,8 @@ def _load_toml(path: Path) -> dict:
     if tomllib is not None:
         with path.open("rb") as handle:
             return tomllib.load(handle)
-    try:  # Python 3.10: tomli is pip's vendored copy or installed
-        import tomli  # type: ignore[import-not-found]
-    except ImportError:
-        from pip._vendor import tomli  # type: ignore[no-redef]
+    import tomli  # type: ignore[import-not-found]  # Python 3.10 (a dependency there)
+
     with path.open("rb") as handle:
         return tomli.load(handle)
 
