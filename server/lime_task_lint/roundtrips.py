@@ -1,0 +1,1228 @@
+"""Database round trips of task code: counting them, and the two loop rewrites
+that cut them (batched commits, hoisted reads).
+
+Counting (:func:`round_trips`, :func:`loop_round_trips`) is shared by the
+LIME2xx rules, the round-trip hover and the task budget report.  A *site* is a
+Lime read, a ``uow.commit()`` or a call of a helper that reads or commits
+(same module: the model's summaries; another workspace module: resolved with
+jedi through ``ctx.workspace``).  A site inside loops runs once per item of
+each loop around it; how many items a loop has comes from its iterable:
+``limit=`` on the read, else ``object-counts`` for its limetype, else
+``default-object-count`` (a batch loop produced by the batching fix counts
+``ceil(n / batch-size)``, its inner loop ``batch-size``).
+
+The rewrites (:func:`batching_fix`, :func:`hoisting_fix`) work on whole lines:
+the loop is regenerated from its own source lines (re-indented, comments
+kept), so the result follows the file's indentation and line endings.  When a
+shape cannot be rewritten without changing what the code means they return a
+short reason instead of a fix; the rules put that reason in their message.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Union
+
+from .edits import Applicability, Edit, Fix, import_edit, indent_unit, with_newline
+from .model import COMPREHENSIONS, FunctionInfo, LimeModel, LimeRead, Loop, UowCall, _role_of
+
+LOOP_STATEMENTS = (ast.For, ast.AsyncFor, ast.While)
+WRITE_KINDS = ("commit",)
+
+
+# -- sites -------------------------------------------------------------------------
+@dataclass(eq=False)
+class Site:
+    """One place that costs round trips each time it runs."""
+
+    node: ast.AST
+    reads: int
+    commits: int
+    loop: Loop | None
+    #: "read", "commit" or "helper".
+    kind: str
+    read: LimeRead | None = None
+    commit: UowCall | None = None
+    #: For helper sites: the helper's name (and its file when in another module).
+    helper: str | None = None
+    helper_path: str | None = None
+    #: For a commit after a loop that adds every item to its unit of work (LIME202):
+    #: that loop (the batching fix turns the one commit into one per batch).
+    commits_loop: Loop | None = None
+
+    @property
+    def loops(self) -> list[Loop]:
+        return self.loop.chain() if self.loop else []
+
+
+def function_sites(model: LimeModel, info: FunctionInfo, workspace=None, path: str | None = None) -> list[Site]:
+    """The round-trip sites of one function (helpers folded in through their summary)."""
+    cache = _cache(info)
+    key = ("sites", id(workspace))
+    if key in cache:
+        return cache[key]
+    sites: list[Site] = []
+    for read in info.reads:
+        sites.append(Site(read.node, 1, 0, read.loop, "read", read=read))
+    for call in info.uow_calls:
+        if call.kind == "commit":
+            site = Site(call.node, 0, 1, call.loop, "commit", commit=call)
+            if call.loop is None and call.name is not None:
+                adds = [c for c in info.uow_calls if c.kind == "add" and c.name == call.name and c.loop is not None
+                        and c.node.lineno < call.node.lineno]
+                if adds:
+                    site.commits_loop = adds[0].loop.chain()[-1]  # type: ignore[union-attr]
+            sites.append(site)
+    for call in info.calls:
+        callee = model.functions.get(call.callee)
+        if callee is None or callee is info:
+            continue
+        summary = callee.summary
+        if summary.reads or summary.commits:
+            sites.append(Site(call.node, summary.reads, summary.commits, call.loop, "helper",
+                              helper=callee.qualname))
+    if workspace is not None:
+        sites.extend(_workspace_sites(model, info, workspace, path))
+    cache[key] = sites
+    return sites
+
+
+def _workspace_sites(model: LimeModel, info: FunctionInfo, workspace, path: str | None) -> list[Site]:
+    """Calls of helpers imported from other workspace modules, resolved with jedi.
+
+    Only calls of imported names are asked about (bounded: one question per
+    call site, and the workspace caches its answers)."""
+    resolve = getattr(workspace, "resolve_call", None)
+    if resolve is None or path is None:
+        return []
+    known = {id(r.node) for r in info.reads} | {id(c.node) for c in info.uow_calls} | {id(c.node) for c in info.calls}
+    imported = set(model.imports)
+    found: list[Site] = []
+    for node, loop in _calls_with_loops(info):
+        if id(node) in known or loop is None:
+            continue
+        func = node.func
+        base = func
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        if not isinstance(base, ast.Name) or base.id not in imported:
+            continue
+        if (model.imports.get(base.id) or "").split(".")[0].startswith("lime_"):
+            continue
+        try:
+            resolved = resolve(path, node)
+        except Exception:  # jedi trouble must never cost the rule its findings
+            resolved = None
+        if not resolved:
+            continue
+        other_path, callee, _other_model = resolved
+        summary = callee.summary
+        if summary.reads or summary.commits:
+            found.append(Site(node, summary.reads, summary.commits, loop, "helper",
+                              helper=callee.qualname, helper_path=str(other_path)))
+    return found
+
+
+def _calls_with_loops(info: FunctionInfo) -> Iterator[tuple[ast.Call, Loop | None]]:
+    """Every call of the function's own body with its innermost loop (one walk)."""
+    loops = {id(loop.node): loop for loop in info.loops}
+
+    def walk(node: ast.AST, loop: Loop | None, repeated: bool) -> Iterator[tuple[ast.Call, Loop | None]]:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            return
+        if isinstance(node, ast.Call):
+            yield node, loop
+        this = loops.get(id(node))
+        if this is not None:
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                yield from walk(node.iter, loop, repeated)
+                yield from walk(node.target, this, True)
+                for stmt in node.body:
+                    yield from walk(stmt, this, True)
+                for stmt in node.orelse:
+                    yield from walk(stmt, loop, repeated)
+                return
+            if isinstance(node, ast.While):
+                yield from walk(node.test, this, True)
+                for stmt in node.body:
+                    yield from walk(stmt, this, True)
+                for stmt in node.orelse:
+                    yield from walk(stmt, loop, repeated)
+                return
+            if isinstance(node, COMPREHENSIONS):
+                for index, generator in enumerate(node.generators):
+                    yield from walk(generator.iter, this if index else loop, repeated)
+                    for cond in generator.ifs:
+                        yield from walk(cond, this, True)
+                parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+                for part in parts:
+                    yield from walk(part, this, True)
+                return
+        for child in ast.iter_child_nodes(node):
+            yield from walk(child, loop, repeated)
+
+    for stmt in info.node.body:
+        yield from walk(stmt, None, False)
+
+
+def _cache(info: FunctionInfo) -> dict:
+    cache = info.__dict__.get("_roundtrip_cache")
+    if cache is None:
+        cache = {}
+        info.__dict__["_roundtrip_cache"] = cache
+    return cache
+
+
+# -- loop sizes --------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoopSize:
+    count: int
+    source: str  # "`limit=`", "`object-counts.deal`", "`default-object-count`", "`batch-size`"
+    noun: str  # what one item is: a limetype name or "item"
+
+
+def assigned_values(info: FunctionInfo) -> dict[str, list[ast.AST]]:
+    """Name -> values assigned to it in the function (simple ``name = value`` only)."""
+    cache = _cache(info)
+    if "assigned" in cache:
+        return cache["assigned"]
+    out: dict[str, list[ast.AST]] = {}
+    for node in ast.walk(info.node):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    out.setdefault(target.id, []).append(node.value)
+        elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None \
+                and isinstance(node.target, ast.Name):
+            out.setdefault(node.target.id, []).append(node.value)
+    cache["assigned"] = out
+    return out
+
+
+def loop_size(loop: Loop, settings, model: LimeModel | None = None) -> LoopSize:
+    """How many items ``loop`` runs over at the configured counts."""
+    info = loop.function
+    if isinstance(loop.node, ast.While):
+        batch = _islice_batch(loop.node.test)
+        if batch is not None:
+            inner, size = batch
+            source = _size_of_expr(_origin(inner, info), info, settings, loop, depth=0)
+            return LoopSize(max(1, math.ceil(source.count / max(size, 1))), source.source, f"batch of {size}")
+        count, source = settings.default_object_count, "`default-object-count`"
+        return LoopSize(count, source, "pass")
+    return _size_of_expr(loop.iterable, info, settings, loop, depth=0)
+
+
+def _islice_batch(test: ast.expr) -> tuple[ast.expr, int] | None:
+    """``batch := list(islice(it, n))`` -> (it, n)."""
+    if isinstance(test, ast.NamedExpr):
+        test = test.value
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "list" and test.args:
+        test = test.args[0]
+    if isinstance(test, ast.Call) and _call_name(test) == "islice" and len(test.args) == 2 \
+            and isinstance(test.args[1], ast.Constant) and isinstance(test.args[1].value, int):
+        return test.args[0], test.args[1].value
+    return None
+
+
+def _origin(node: ast.expr, info: FunctionInfo) -> ast.expr:
+    """``rows`` for ``it`` when ``it = iter(rows)``."""
+    if isinstance(node, ast.Name):
+        values = assigned_values(info).get(node.id, [])
+        if len(values) == 1 and isinstance(values[0], ast.Call) and _call_name(values[0]) == "iter" \
+                and values[0].args:
+            return values[0].args[0]  # type: ignore[return-value]
+    return node
+
+
+def _call_name(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _size_of_expr(node: ast.expr | None, info: FunctionInfo, settings, loop: Loop | None, depth: int) -> LoopSize:
+    default = LoopSize(settings.default_object_count, "`default-object-count`", "item")
+    if node is None or depth > 5:
+        return default
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return LoopSize(len(node.elts), "the literal", "item")
+    if isinstance(node, ast.Call):
+        name = _call_name(node)
+        if name in ("enumerate", "list", "sorted", "tuple", "iter", "reversed", "set") and node.args:
+            return _size_of_expr(node.args[0], info, settings, loop, depth + 1)
+        if name == "range" and len(node.args) == 1 and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, int):
+            return LoopSize(node.args[0].value, "the range", "item")
+        if name == "batched" and len(node.args) == 2 and isinstance(node.args[1], ast.Constant) \
+                and isinstance(node.args[1].value, int):
+            inner = _size_of_expr(node.args[0], info, settings, loop, depth + 1)
+            size = node.args[1].value
+            return LoopSize(max(1, math.ceil(inner.count / max(size, 1))), inner.source, f"batch of {size}")
+        if name == "zip" and node.args:
+            return _size_of_expr(node.args[0], info, settings, loop, depth + 1)
+        role = _role_of(node, info.names, {})
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "get_all":
+            base = _role_of(node.func.value, info.names, {})
+            limit = next((k.value for k in node.keywords if k.arg == "limit"), None)
+            limetype = base.limetype if base is not None else None
+            if isinstance(limit, ast.Constant) and isinstance(limit.value, int):
+                return LoopSize(limit.value, "`limit=`", limetype or "object")
+            if base is not None and base.kind == "limetype":
+                count, source = settings.object_count(limetype)
+                return LoopSize(count, source, limetype or "object")
+        if role is not None and role.kind == "objects":
+            count, source = settings.object_count(role.limetype)
+            return LoopSize(count, source, role.limetype or "object")
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "fetch":
+            count, source = settings.object_count(None)
+            return LoopSize(count, source, "related object")
+        return default
+    if isinstance(node, ast.Name):
+        # A batch produced by an enclosing batch loop.
+        outer = loop.parent if loop is not None else None
+        while outer is not None:
+            if node.id in outer.variables:
+                if isinstance(outer.node, ast.While):
+                    batch = _islice_batch(outer.node.test)
+                    if batch is not None:
+                        return LoopSize(batch[1], "`batch-size`", "item")
+                elif isinstance(outer.iterable, ast.Call) and _call_name(outer.iterable) == "batched" \
+                        and len(outer.iterable.args) == 2 and isinstance(outer.iterable.args[1], ast.Constant):
+                    return LoopSize(int(outer.iterable.args[1].value), "`batch-size`", "item")
+                break
+            outer = outer.parent
+        role = info.names.get(node.id)
+        if role is not None and role.kind == "objects":
+            values = assigned_values(info).get(node.id, [])
+            if len(values) == 1:
+                return _size_of_expr(values[0], info, settings, loop, depth + 1)  # type: ignore[arg-type]
+            count, source = settings.object_count(role.limetype)
+            return LoopSize(count, source, role.limetype or "object")
+        values = assigned_values(info).get(node.id, [])
+        if len(values) == 1 and isinstance(values[0], ast.expr):
+            return _size_of_expr(values[0], info, settings, loop, depth + 1)
+        return default
+    if isinstance(node, ast.Attribute):
+        return default
+    return default
+
+
+# -- counting ----------------------------------------------------------------------
+@dataclass
+class RoundTrips:
+    """Round trips of a function (or of one loop) at the configured counts."""
+
+    reads_per_item: int
+    commits_per_item: int
+    reads_once: int
+    commits_once: int
+    total_at_count: int
+    after_fix_total: int
+    explanation: str
+    items: int = 0
+    noun: str = "item"
+    count_source: str = ""
+    fixes: list[str] = field(default_factory=list)
+
+    @property
+    def per_item(self) -> int:
+        return self.reads_per_item + self.commits_per_item
+
+
+def _multiplicity(loops: Iterable[Loop], settings) -> int:
+    total = 1
+    for loop in loops:
+        total *= max(loop_size(loop, settings).count, 0)
+    return total
+
+
+def read_is_hoistable(read: LimeRead) -> bool:
+    """Whether the hoisting fix can (in principle) turn this read into one pre-fetch."""
+    return read.kind in ("get", "get_all") and read.loop is not None
+
+
+def round_trips(model: LimeModel, function: FunctionInfo, settings, workspace=None,
+                path: str | None = None) -> RoundTrips:
+    """Round trips of ``function`` (its helpers folded in) at the configured counts."""
+    sites = function_sites(model, function, workspace, path)
+    # The main loop: the outermost loop that costs the most.
+    costs: dict[int, int] = {}
+    tops: dict[int, Loop] = {}
+    for site in sites:
+        if site.loop is None:
+            continue
+        top = site.loops[-1]
+        tops[id(top.node)] = top
+        costs[id(top.node)] = costs.get(id(top.node), 0) + \
+            (site.reads + site.commits) * _multiplicity(site.loops, settings)
+    main = tops[max(costs, key=lambda k: costs[k])] if costs else None
+    if main is None:
+        main = next((s.commits_loop for s in sites if s.commits_loop is not None), None)
+    return _count(sites, main, settings, scope=None)
+
+
+def loop_round_trips(model: LimeModel, loop: Loop, settings, workspace=None, path: str | None = None) -> RoundTrips:
+    """Round trips of one loop statement (what runs inside it), per item and in total."""
+    sites = [s for s in function_sites(model, loop.function, workspace, path)
+             if loop in s.loops or s.commits_loop is loop]
+    return _count(sites, loop, settings, scope=loop)
+
+
+def _count(sites: list[Site], main: Loop | None, settings, scope: Loop | None) -> RoundTrips:
+    batch = max(settings.batch_size, 1)
+    reads_once = commits_once = reads_item = commits_item = 0
+    total = after = 0
+    fixes: set[str] = set()
+    whole_commits: list[int] = []
+    outer_mult = _multiplicity(scope.chain()[1:], settings) if scope is not None else 1
+    for site in sites:
+        loops = site.loops
+        if scope is not None and scope in loops:
+            loops = loops[:loops.index(scope) + 1]
+        mult = _multiplicity(loops, settings)
+        cost = site.reads + site.commits
+        total += cost * mult
+        if not loops:
+            reads_once += site.reads
+            commits_once += site.commits
+        elif main is not None and main in loops:
+            inner = loops[:loops.index(main)]
+            reads_item += site.reads * _multiplicity(inner, settings)
+            commits_item += site.commits * _multiplicity(inner, settings)
+        # After the fixes: reads hoisted to one pre-fetch per run of their loop,
+        # commits batched.
+        if site.kind == "read" and site.read is not None and loops and read_is_hoistable(site.read):
+            after += _multiplicity(loops[1:], settings)
+            fixes.add("pre-fetched")
+        elif site.kind == "commit" and loops:
+            after += math.ceil(mult / batch)
+            fixes.add("batched")
+        elif site.kind == "commit" and site.commits_loop is not None and scope in (None, site.commits_loop):
+            objects = _multiplicity(site.commits_loop.chain(), settings)
+            after += math.ceil(objects / batch)
+            fixes.add("batched")
+            whole_commits.append(objects)
+        else:
+            after += cost * mult
+    # A single commit of a whole unbounded unit of work becomes one per batch.
+    size = loop_size(main, settings) if main is not None else None
+    items = size.count if size is not None else 0
+    noun = size.noun if size is not None else "item"
+    source = size.source if size is not None else ""
+    if scope is not None:
+        items *= outer_mult
+    explanation = _explain(reads_item, commits_item, reads_once, commits_once, total, after, items, noun, fixes)
+    if whole_commits:
+        explanation += f" ({'; '.join(f'one commit of {n:,} objects' for n in whole_commits)})"
+    return RoundTrips(reads_item, commits_item, reads_once, commits_once, total, after, explanation,
+                      items, noun, source, sorted(fixes))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _explain(reads_item: int, commits_item: int, reads_once: int, commits_once: int, total: int, after: int,
+             items: int, noun: str, fixes: set[str]) -> str:
+    per = []
+    if reads_item:
+        per.append(_plural(reads_item, "read"))
+    if commits_item:
+        per.append(_plural(commits_item, "commit"))
+    noun_plural = noun if noun.endswith("s") else noun + "s"
+    head = f"{' + '.join(per)} per {noun}" if per else "no round trips per item"
+    trips = _plural(total, "round trip")
+    text = f"{head}: {trips} at {items:,} {noun_plural}" if items else trips
+    if fixes and after != total:
+        text += f"; {' and '.join(sorted(fixes))}: {after:,}"
+    return text
+
+
+# -- shared source helpers ------------------------------------------------------------
+class Lines:
+    """Line-level access to a document for the rewrites (1-based line numbers)."""
+
+    def __init__(self, ctx) -> None:
+        self.ctx = ctx
+        self.text = ctx.document.text
+        self.index = ctx.document.index
+        self.unit = indent_unit(self.text)
+        self.newline = ctx.document.newline
+
+    def line(self, number: int) -> str:
+        return self.index.line_text(number - 1)
+
+    def start(self, number: int) -> int:
+        return self.index.line_starts[number - 1]
+
+    def end(self, number: int) -> int:
+        return self.start(number) + len(self.line(number))
+
+    def indent(self, number: int) -> str:
+        line = self.line(number)
+        return line[: len(line) - len(line.lstrip(" \t"))]
+
+    def owns_lines(self, stmt: ast.stmt) -> bool:
+        """True when ``stmt`` alone fills its lines (no ``;`` neighbour, comments allowed)."""
+        first = self.line(stmt.lineno)
+        start_col = len(first.encode("utf-8")[: stmt.col_offset].decode("utf-8", "ignore"))
+        if first[:start_col].strip():
+            return False
+        last = self.line(stmt.end_lineno or stmt.lineno)
+        end_col = len(last.encode("utf-8")[: stmt.end_col_offset or 0].decode("utf-8", "ignore"))
+        rest = last[end_col:].strip()
+        return not rest or rest.startswith("#")
+
+    def shifted(self, first: int, last: int, extra: str, skip: set[int] = frozenset()) -> list[str]:
+        out = []
+        for number in range(first, last + 1):
+            if number in skip:
+                continue
+            line = self.line(number)
+            out.append(extra + line if line.strip() else "")
+        return out
+
+
+def parent_map(root: ast.AST) -> dict[int, ast.AST]:
+    parents: dict[int, ast.AST] = {}
+    for node in ast.walk(root):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+    return parents
+
+
+def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt | None:
+    while node is not None and not isinstance(node, ast.stmt):
+        node = parents.get(id(node))  # type: ignore[assignment]
+    return node  # type: ignore[return-value]
+
+
+def _block_of(stmt: ast.stmt, parent: ast.AST) -> list[ast.stmt] | None:
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(parent, name, None)
+        if isinstance(block, list) and any(s is stmt for s in block):
+            return block
+    for handler in getattr(parent, "handlers", []) or []:
+        if any(s is stmt for s in handler.body):
+            return handler.body
+    if isinstance(parent, ast.ExceptHandler) and any(s is stmt for s in parent.body):
+        return parent.body
+    return None
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _used_names(info: FunctionInfo) -> set[str]:
+    names = {n.id for n in ast.walk(info.node) if isinstance(n, ast.Name)}
+    names |= {a.arg for a in ast.walk(info.node) if isinstance(a, ast.arg)}
+    return names
+
+
+def fresh_name(info: FunctionInfo, wanted: str, taken: set[str] = frozenset()) -> str:
+    used = _used_names(info) | set(taken)
+    name, n = wanted, 1
+    while name in used:
+        n += 1
+        name = f"{wanted}_{n}"
+    return name
+
+
+def _has_multiline_string(nodes: Iterable[ast.AST]) -> bool:
+    for root in nodes:
+        for node in ast.walk(root):
+            if isinstance(node, (ast.Constant, ast.JoinedStr)) and isinstance(getattr(node, "value", ""), (str, list)) \
+                    and (node.end_lineno or node.lineno) > node.lineno:
+                return True
+    return False
+
+
+def _leaves_early(body: list[ast.stmt]) -> str | None:
+    """``break``/``return``/``yield`` that would end the loop (not nested loops' ``break``)."""
+    def walk(node: ast.AST, in_inner_loop: bool) -> str | None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            return None
+        if isinstance(node, ast.Return):
+            return "`return`"
+        if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await)):
+            return "`yield`" if not isinstance(node, ast.Await) else "`await`"
+        if isinstance(node, ast.Break) and not in_inner_loop:
+            return "`break`"
+        inner = in_inner_loop or isinstance(node, LOOP_STATEMENTS)
+        for child in ast.iter_child_nodes(node):
+            found = walk(child, inner if child not in getattr(node, "orelse", []) else in_inner_loop)
+            if found:
+                return found
+        return None
+
+    for stmt in body:
+        found = walk(stmt, False)
+        if found:
+            return found
+    return None
+
+
+def _iter_text(ctx, node: ast.expr) -> str:
+    text = ctx.text(node)
+    if isinstance(node, (ast.Tuple, ast.NamedExpr, ast.Yield)) and not text.startswith("("):
+        text = f"({text})"
+    return text
+
+
+# -- batching ------------------------------------------------------------------------
+@dataclass
+class BatchPlan:
+    loop: Loop
+    uow: str
+    mode: str  # "in-loop" (a commit per item) or "after-loop" (one commit of everything)
+
+
+def batching_fix(ctx, loop: Loop, mode: str) -> Fix | str:
+    """Rewrite ``loop`` to commit one unit of work per ``batch-size`` items.
+
+    ``mode`` is "in-loop" (LIME201/LIME204: the loop commits per item) or
+    "after-loop" (LIME202: one unit of work for every item, committed after
+    the loop).  Returns the fix or the reason it is not offered."""
+    try:
+        return _batching_fix(ctx, loop, mode)
+    except _NoFix as reason:
+        return str(reason)
+
+
+class _NoFix(Exception):
+    pass
+
+
+def _batching_fix(ctx, loop: Loop, mode: str) -> Fix:
+    node = loop.node
+    info = loop.function
+    if not isinstance(node, ast.For):
+        raise _NoFix("only a `for` loop can be batched automatically" if not isinstance(node, ast.AsyncFor)
+                     else "an `async for` loop is not batched automatically")
+    if node.orelse:
+        raise _NoFix("the loop has an `else:` clause")
+    early = _leaves_early(node.body)
+    if early:
+        raise _NoFix(f"the loop can leave early ({early}), which would skip the last batch's commit")
+    if node.body[0].lineno == node.lineno:
+        raise _NoFix("the loop body is on the `for` line")
+    lines = Lines(ctx)
+    if lines.indent(node.lineno) != lines.line(node.lineno)[: len(lines.indent(node.lineno))] or \
+            lines.line(node.lineno).strip().split()[0] != "for":
+        raise _NoFix("the loop does not start its line")
+    if _has_multiline_string(node.body):
+        raise _NoFix("the loop holds a multi-line string, which re-indenting would change")
+    parents = parent_map(info.node)
+    in_loop = [c for c in info.uow_calls if c.loop is loop]
+    # The commit.
+    if mode == "in-loop":
+        commits = [c for c in in_loop if c.kind == "commit"]
+        if len(commits) != 1:
+            raise _NoFix("the loop commits in more than one place" if commits else "the loop does not commit itself")
+        commit = commits[0]
+    else:
+        commit = _commit_after(info, loop, parents)
+    commit_stmt = parents.get(id(commit.node))
+    if not isinstance(commit_stmt, ast.Expr) or not lines.owns_lines(commit_stmt):
+        raise _NoFix("the result of `commit()` is used, or the commit shares its line")
+    uow = commit.name
+    if uow is None:
+        raise _NoFix("the unit of work is not a plain name")
+    # The creation.
+    creates = [stmt for stmt in ast.walk(info.node) if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+               and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == uow
+               and any(c.kind == "create" and c.node is stmt.value for c in info.uow_calls)]
+    inside = [s for s in creates if _inside(s, node)]
+    if len(inside) > 1:
+        raise _NoFix("the loop creates the unit of work in more than one place")
+    if inside:
+        create = inside[0]
+        create_inside = True
+    else:
+        before = [s for s in creates if (s.end_lineno or s.lineno) < node.lineno]
+        if not before:
+            raise _NoFix(f"`{uow}` is not created in this function")
+        create = before[-1]
+        create_inside = False
+        loop_parent = parents.get(id(node))
+        if parents.get(id(create)) is not loop_parent or _block_of(create, loop_parent) is not _block_of(node, loop_parent):
+            raise _NoFix(f"`{uow}` is created in another block than the loop")
+    if not lines.owns_lines(create):
+        raise _NoFix("the unit of work is created on a shared line")
+    # Every use of the unit of work must be the creation, an add, or the commit.
+    allowed = {id(create.targets[0]), id(commit.node.func.value)}  # type: ignore[union-attr]
+    allowed |= {id(c.node.func.value) for c in info.uow_calls if c.kind == "add" and _inside(c.node, node)}  # type: ignore[union-attr]
+    for name in ast.walk(info.node):
+        if isinstance(name, ast.Name) and name.id == uow and id(name) not in allowed:
+            raise _NoFix(f"`{uow}` is used outside the loop's add and commit calls")
+    # Where the commit sits: directly, under if/with, or in one top-level try.
+    path = _ancestors(commit_stmt, node, parents)
+    tries = [a for a in path if isinstance(a, ast.Try)]
+    try_stmt: ast.Try | None = None
+    if tries and mode == "in-loop":
+        try_stmt = tries[-1]
+        if len(tries) > 1 or not any(s is try_stmt for s in node.body) or \
+                not any(_inside(commit_stmt, s) or s is commit_stmt for s in try_stmt.body):
+            raise _NoFix("the commit is inside a nested `try`")
+    elif mode == "in-loop" and any(not isinstance(a, (ast.If, ast.With)) for a in path):
+        raise _NoFix("the commit is nested in a statement the fix cannot move")
+    if create_inside:
+        create_path = _ancestors(create, node, parents)
+        if any(not isinstance(a, (ast.If, ast.With, ast.Try)) for a in create_path) or \
+                any(isinstance(a, ast.Try) and a is not try_stmt for a in create_path):
+            raise _NoFix("the unit of work is created in a nested statement the fix cannot move")
+        if try_stmt is not None and try_stmt not in create_path:
+            raise _NoFix("the unit of work is created outside the `try` that guards the commit")
+    # What runs after the commit, per item.
+    added = set()
+    for call in in_loop:
+        if call.kind == "add":
+            for arg in call.node.args:
+                added |= _names_in(arg)
+    counters: list[str] = []
+    if mode == "in-loop":
+        region = try_stmt.body if try_stmt is not None else node.body
+        after = [s for s in _statements(region) if s.lineno > (commit_stmt.end_lineno or commit_stmt.lineno)]
+        for stmt in after:
+            if try_stmt is not None:
+                if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+                    counters.append(stmt.target.id)
+                elif not isinstance(stmt, ast.Pass):
+                    raise _NoFix("code after the commit in the `try` runs only when that item's commit "
+                                 "succeeds")
+            elif _names_in(stmt) & added:
+                raise _NoFix("code after the commit uses the saved objects")
+        if try_stmt is not None:
+            before_commit = [s for s in _statements(try_stmt.body) if s.lineno < commit_stmt.lineno]
+            if any(isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and s.target.id in counters
+                   for s in before_commit):
+                raise _NoFix("a counter changes both before and after the commit")
+            index = next(i for i, s in enumerate(node.body) if s is try_stmt)
+            if node.body[index + 1:]:
+                raise _NoFix("statements after the `try` run for every item, even failed ones")
+            for handler in try_stmt.handlers:
+                if counters and handler.body[0].lineno == handler.lineno:
+                    raise _NoFix("an `except` clause has its body on its own line")
+    # Build.
+    removed = {create, commit_stmt} if create_inside else {commit_stmt}
+    skip: set[int] = set()
+    for stmt in removed:
+        skip |= set(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    pass_lines = _emptied_blocks(removed, node, parents, lines)
+    settings = ctx.settings
+    size = max(int(settings.batch_size), 1)
+    use_batched = tuple(settings.python_version) >= (3, 12)
+    taken: set[str] = set()
+    batch = fresh_name(info, "batch")
+    taken.add(batch)
+    indent = lines.indent(node.lineno)
+    unit = lines.unit
+    iter_text = _iter_text(ctx, node.iter)
+    out: list[str] = []
+    if use_batched:
+        out.append(f"{indent}for {batch} in itertools.batched({iter_text}, {size}):")
+    else:
+        items = fresh_name(info, "items", taken)
+        out.append(f"{indent}{items} = iter({iter_text})")
+        out.append(f"{indent}while {batch} := list(itertools.islice({items}, {size})):")
+    create_text = _statement_text(lines, create).strip()
+    commit_text = _statement_text(lines, commit_stmt).strip()
+    header = f"for {ctx.text(node.target)} in {batch}:"
+    comment = _header_comment(lines, node)
+    body_first = node.body[0].lineno
+    body_last = node.end_lineno or node.lineno
+    # Lines between the header and the first statement (comments) belong to the body.
+    body_first = node.lineno + 1
+    if try_stmt is None:
+        level = indent + unit
+        out.append(f"{level}{create_text}")
+        out.append(f"{level}{header}{comment}")
+        out.extend(_region(lines, body_first, body_last, unit, skip, pass_lines))
+        out.append(f"{level}{commit_text}")
+    else:
+        level = indent + unit
+        snapshots = {c: fresh_name(info, f"{c}_before_batch", taken) for c in dict.fromkeys(counters)}
+        taken |= set(snapshots.values())
+        for counter, snapshot in snapshots.items():
+            out.append(f"{level}{snapshot} = {counter}")
+        out.append(lines.line(try_stmt.lineno))
+        inner = level + unit
+        out.append(f"{inner}{create_text}")
+        out.append(f"{inner}{header}{comment}")
+        if try_stmt.lineno > body_first:
+            out.extend(_region(lines, body_first, try_stmt.lineno - 1, unit + unit, skip, pass_lines))
+        try_body_first = try_stmt.lineno + 1
+        try_body_last = try_stmt.body[-1].end_lineno or try_stmt.body[-1].lineno
+        out.extend(_region(lines, try_body_first, try_body_last, unit, skip, pass_lines))
+        out.append(f"{inner}{commit_text}")
+        handler_starts = {h.body[0].lineno: h for h in try_stmt.handlers}
+        for number in range(try_body_last + 1, (try_stmt.end_lineno or try_stmt.lineno) + 1):
+            if number in handler_starts and snapshots:
+                body_indent = lines.indent(number)
+                for counter, snapshot in snapshots.items():
+                    out.append(f"{body_indent}{counter} = {snapshot}")
+            out.append(lines.line(number))
+    start_line = node.lineno
+    end_line = node.end_lineno or node.lineno
+    prefix: list[str] = []
+    if not create_inside:
+        for number in range(create.lineno, node.lineno):
+            if create.lineno <= number <= (create.end_lineno or create.lineno):
+                continue
+            prefix.append(lines.line(number))
+        start_line = create.lineno
+    suffix: list[str] = []
+    if mode == "after-loop":
+        for number in range(end_line + 1, commit_stmt.lineno):
+            suffix.append(lines.line(number))
+        end_line = commit_stmt.end_lineno or commit_stmt.lineno
+    new_text = "\n".join(prefix + out + suffix)
+    edits = [Edit(lines.start(start_line), lines.end(end_line), with_newline(new_text, lines.newline))]
+    imp = import_edit(lines.text, ctx.tree, "itertools", None, lines.newline)
+    if imp is not None:
+        edits.append(imp)
+    how = "itertools.batched" if use_batched else "itertools.islice"
+    title = f"Commit in batches of {size} (one unit of work per batch, {how})"
+    if try_stmt is not None:
+        title += "; error handling becomes per batch"
+    return Fix(title, tuple(edits), Applicability.UNSAFE)
+
+
+def _commit_after(info: FunctionInfo, loop: Loop, parents: dict[int, ast.AST]) -> UowCall:
+    node = loop.node
+    parent = parents.get(id(node))
+    block = _block_of(node, parent) if parent is not None else None  # type: ignore[arg-type]
+    if block is None:
+        raise _NoFix("the loop's block was not found")
+    index = next(i for i, s in enumerate(block) if s is node)
+    for stmt in block[index + 1:]:
+        for call in info.uow_calls:
+            if call.kind == "commit" and not isinstance(stmt, ast.Expr) and _inside(call.node, stmt):
+                raise _NoFix("the result of `commit()` is used")
+            if call.kind == "commit" and call.node is getattr(stmt, "value", None) and isinstance(stmt, ast.Expr):
+                return call
+    raise _NoFix("the commit is not in the loop's block after it")
+
+
+def _inside(inner: ast.AST, outer: ast.AST) -> bool:
+    start, end = outer.lineno, outer.end_lineno or outer.lineno  # type: ignore[attr-defined]
+    return inner is not outer and start <= inner.lineno <= end and any(n is inner for n in ast.walk(outer))  # type: ignore[attr-defined]
+
+
+def _ancestors(stmt: ast.AST, stop: ast.AST, parents: dict[int, ast.AST]) -> list[ast.AST]:
+    """Statements between ``stmt`` and ``stop`` (exclusive both), innermost first."""
+    out = []
+    node = parents.get(id(stmt))
+    while node is not None and node is not stop:
+        if isinstance(node, ast.stmt):
+            out.append(node)
+        if isinstance(node, ast.ExceptHandler):
+            out.append(node)
+        node = parents.get(id(node))
+    return out
+
+
+def _statements(block: list[ast.stmt]) -> Iterator[ast.stmt]:
+    for stmt in block:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield stmt
+            continue
+        if isinstance(stmt, (ast.If, ast.With, ast.Try)):
+            yield from _statements(stmt.body)
+            yield from _statements(getattr(stmt, "orelse", []))
+            continue
+        yield stmt
+
+
+def _emptied_blocks(removed: set[ast.stmt], loop_node: ast.AST, parents: dict[int, ast.AST], lines: Lines) -> dict[int, str]:
+    """Line number -> indentation, for removed statements whose block becomes empty
+    (a ``pass`` is written there)."""
+    out: dict[int, str] = {}
+    for stmt in removed:
+        parent = parents.get(id(stmt))
+        if parent is None or parent is loop_node:
+            continue
+        block = _block_of(stmt, parent)
+        if block is not None and all(s in removed for s in block):
+            first = min(block, key=lambda s: s.lineno)
+            if stmt is first:
+                out[stmt.lineno] = lines.indent(stmt.lineno)
+    return out
+
+
+def _region(lines: Lines, first: int, last: int, extra: str, skip: set[int], passes: dict[int, str]) -> list[str]:
+    """Lines ``first..last`` re-indented by ``extra``, without ``skip``, with a ``pass``
+    where a removed statement leaves its block empty."""
+    out: list[str] = []
+    for number in range(first, last + 1):
+        if number in passes:
+            out.append(f"{extra}{passes[number]}pass")
+        if number in skip:
+            continue
+        line = lines.line(number)
+        out.append(extra + line if line.strip() else "")
+    return out
+
+
+def _statement_text(lines: Lines, stmt: ast.stmt) -> str:
+    return "\n".join(lines.line(n) for n in range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1)).strip()
+
+
+def _header_comment(lines: Lines, node: ast.For) -> str:
+    line = lines.line(node.lineno)
+    if "#" in line and node.body[0].lineno > node.lineno:
+        code, _, comment = line.rpartition("#")
+        if code.rstrip().endswith(":"):
+            return "  #" + comment
+    return ""
+
+
+# -- hoisting ------------------------------------------------------------------------
+EXISTENCE_TRUE = (ast.Gt, ast.NotEq, ast.GtE)
+
+
+@dataclass
+class ReadShape:
+    """What the hoisting fix found out about one read in a loop."""
+
+    read: LimeRead
+    loop: Loop
+    depends: bool
+    #: "exists" (set of keys), "by-id" (dict id -> object), "move" (loop-invariant), or None.
+    kind: str | None
+    reason: str = ""
+
+
+def _filter_equals(read: LimeRead) -> tuple[ast.Call, str, ast.expr] | None:
+    """``get_all(filter=Filter(EqualsOperator("field", key)))`` -> (Equals call, field, key)."""
+    call = read.node
+    if call.args:
+        flt = call.args[0] if len(call.args) == 1 else None
+    else:
+        flt = next((k.value for k in call.keywords if k.arg == "filter"), None)
+    if flt is None or any(k.arg not in ("filter",) for k in call.keywords) or len(call.args) > 1:
+        return None
+    if isinstance(flt, ast.Call) and _call_name(flt) == "Filter" and len(flt.args) == 1 and not flt.keywords:
+        flt = flt.args[0]
+    if not (isinstance(flt, ast.Call) and _call_name(flt) == "EqualsOperator"):
+        return None
+    args = list(flt.args) + [k.value for k in flt.keywords]
+    if len(args) != 2:
+        return None
+    field_node, key = args
+    if flt.keywords:
+        mapping = {k.arg: k.value for k in flt.keywords}
+        field_node = flt.args[0] if flt.args else mapping.get("field")
+        key = flt.args[1] if len(flt.args) > 1 else mapping.get("value")
+    if not (isinstance(field_node, ast.Constant) and isinstance(field_node.value, str) and field_node.value.isidentifier()):
+        return None
+    if key is None:
+        return None
+    return flt, field_node.value, key
+
+
+def commits_per_batch(loop: Loop, uow: str | None) -> bool:
+    """True when ``loop`` is a batch loop: every ``uow.add`` of that unit of work
+    inside it runs in a nested loop, so each pass commits a batch of objects."""
+    info = loop.function
+    adds = [c for c in info.uow_calls if c.kind == "add" and c.loop is not None and loop in c.loop.chain()
+            and (uow is None or c.name == uow)]
+    return bool(adds) and all(c.loop is not loop for c in adds)
+
+
+def loop_writes(model: LimeModel, loop: Loop, limetype: str | None) -> bool:
+    """Whether anything in ``loop`` may write ``limetype`` (adds, commits, creations, committing helpers)."""
+    info = loop.function
+    for call in info.uow_calls:
+        if loop in (call.loop.chain() if call.loop else []):
+            return True
+    for call in info.calls:
+        callee = model.functions.get(call.callee)
+        if callee is not None and loop in (call.loop.chain() if call.loop else []) and \
+                (callee.summary.commits or callee.summary.adds):
+            return True
+    return False
+
+
+def hoisting_fix(ctx, read: LimeRead) -> Fix | str:
+    try:
+        return _hoisting_fix(ctx, read)
+    except _NoFix as reason:
+        return str(reason)
+
+
+def _keys_known_before(loop: Loop, key: ast.expr) -> bool:
+    """The loop iterates a re-iterable collection and the key is a function of the item only."""
+    node = loop.node
+    if not isinstance(node, ast.For) or not isinstance(node.iter, ast.Name):
+        return False
+    if not _names_in(key) <= loop.variables:
+        return False
+    name = node.iter.id
+    info = loop.function
+    for param in info.params:
+        if param.arg == name:
+            annotation = ast.unparse(param.annotation) if param.annotation is not None else ""
+            return annotation.split("[")[0].split(".")[-1] in ("list", "List", "tuple", "Tuple", "set", "Set",
+                                                                "Sequence", "frozenset")
+    values = assigned_values(info).get(name, [])
+    return len(values) == 1 and (
+        isinstance(values[0], (ast.List, ast.Tuple, ast.Set, ast.ListComp, ast.SetComp))
+        or isinstance(values[0], ast.Call) and _call_name(values[0]) in ("list", "sorted", "tuple", "set"))
+
+
+def _filter_prefix(ctx, equals: ast.Call) -> tuple[str, Edit | None]:
+    """How to spell ``InOperator`` and ``Filter`` where ``EqualsOperator`` was spelled."""
+    func = equals.func
+    if isinstance(func, ast.Attribute):
+        return ctx.text(func.value) + ".", None
+    imports = ctx.model.imports
+    module = (imports.get("EqualsOperator") or "lime_filter.EqualsOperator").rsplit(".", 1)[0]
+    if "InOperator" in imports:
+        return "", None
+    return "", import_edit(ctx.document.text, ctx.tree, module, "InOperator", ctx.document.newline)
+
+
+def _hoisting_fix(ctx, read: LimeRead) -> Fix:
+    loop = read.loop
+    if loop is None:
+        raise _NoFix("the read is not in a loop")
+    if loop.is_comprehension:
+        raise _NoFix("the read is in a comprehension; rewrite it as a loop first")
+    if not isinstance(loop.node, ast.For):
+        raise _NoFix("only reads in a `for` loop are hoisted automatically")
+    if read.kind == "fetch":
+        raise _NoFix("a relation `.fetch()` needs the related limetype, which is not known here; "
+                     "pre-fetch the related objects by id")
+    if read.kind not in ("get", "get_all"):
+        raise _NoFix(f"a `{read.kind}` read is not hoisted automatically")
+    info = read.function
+    lines = Lines(ctx)
+    node = loop.node
+    if lines.line(node.lineno).strip().split()[0] != "for":
+        raise _NoFix("the loop does not start its line")
+    parents = parent_map(info.node)
+    depends = any(lp.depends_on(read.node) for lp in read.loops)
+    indent = lines.indent(node.lineno)
+    limetype_text = ctx.text(read.node.func.value)  # type: ignore[union-attr]
+    stmt = _statement_of(read.node, parents)
+    if stmt is None:
+        raise _NoFix("the read's statement was not found")
+    if not depends:
+        return _move_fix(ctx, read, loop, stmt, lines, parents)
+    if read.kind == "get":
+        if len(read.node.args) != 1 or read.node.keywords:
+            raise _NoFix("`.get(...)` has other arguments than the id")
+        key = read.node.args[0]
+        if any(isinstance(h, ast.ExceptHandler) for h in _ancestors(read.node, node, parents)) or \
+                any(isinstance(a, ast.Try) and a.handlers for a in _ancestors(read.node, node, parents)):
+            raise _NoFix("the read is inside a `try`: a missing id would raise another error after the fix")
+        name = fresh_name(info, f"{read.limetype or 'object'}_by_id")
+        source = _prefetch_source(ctx, loop, key, limetype_text, "id", read.node, parents)
+        prefetch = f"{indent}{name} = {{obj.id: obj for obj in {source[0]}}}"
+        edits = [Edit(lines.start(node.lineno), lines.start(node.lineno),
+                      with_newline(prefetch + "\n", lines.newline))]
+        start, end = ctx.range(read.node)
+        edits.append(Edit(start, end, f"{name}[{ctx.text(key)}]"))
+        if source[1] is not None:
+            edits.append(source[1])
+        how = "only the ids the loop needs" if source[2] else f"every `{read.limetype or 'object'}`"
+        return Fix(f"Pre-fetch {how} into a dict before the loop", tuple(edits), Applicability.UNSAFE)
+    # get_all(filter=Equals(field, key)) used only as an existence test.
+    found = _filter_equals(read)
+    if found is None:
+        raise _NoFix("only `get_all(filter=Filter(EqualsOperator(field, key)))` is hoisted automatically")
+    equals, field_name, key = found
+    tests = _existence_tests(read, stmt, info, loop, parents)
+    if tests is None:
+        raise _NoFix("the result is used for more than an existence test (`.count`); "
+                     "pre-fetch a dict of the objects instead")
+    name = fresh_name(info, f"known_{field_name}s")
+    source = _prefetch_source(ctx, loop, key, limetype_text, field_name, equals, parents)
+    prefetch = f"{indent}{name} = {{obj.properties.{field_name}.value for obj in {source[0]}}}"
+    edits = [Edit(lines.start(node.lineno), lines.start(node.lineno), with_newline(prefetch + "\n", lines.newline))]
+    key_text = ctx.text(key)
+    if _names_in(key) & _assigned_in(node.body, after=stmt.lineno):
+        raise _NoFix("the key changes between the read and its test")
+    for test_node, positive in tests:
+        start, end = ctx.range(test_node)
+        op = "in" if positive else "not in"
+        edits.append(Edit(start, end, f"{key_text} {op} {name}"))
+    if stmt is not None and not isinstance(stmt, (ast.If, ast.While)) and stmt.lineno != 0 \
+            and isinstance(stmt, ast.Assign):
+        if not lines.owns_lines(stmt):
+            raise _NoFix("the read shares its line")
+        edits.append(Edit(lines.start(stmt.lineno), lines.start((stmt.end_lineno or stmt.lineno) + 1), ""))
+    # Objects the loop creates with that key exist from then on.
+    creation = _creation_statement(ctx, read, loop, parents)
+    if creation is not None:
+        at = (creation.end_lineno or creation.lineno) + 1
+        add_line = f"{lines.indent(creation.lineno)}{name}.add({key_text})\n"
+        edits.append(Edit(lines.start(at), lines.start(at), with_newline(add_line, lines.newline)))
+    if source[1] is not None:
+        edits.append(source[1])
+    how = "the keys the loop needs" if source[2] else f"every `{read.limetype or 'object'}` key"
+    return Fix(f"Pre-fetch {how} into a set before the loop", tuple(edits), Applicability.UNSAFE)
+
+
+def _assigned_in(body: list[ast.stmt], after: int) -> set[str]:
+    out: set[str] = set()
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.lineno > after:
+                out.add(node.id)
+    return out
+
+
+def _prefetch_source(ctx, loop: Loop, key: ast.expr, limetype_text: str, field_name: str, equals: ast.AST,
+                     parents) -> tuple[str, Edit | None, bool]:
+    """The read that fills the pre-fetch: filtered on the keys when they are known
+    before the loop, else the whole limetype (one scan)."""
+    node = loop.node
+    if _keys_known_before(loop, key):
+        if isinstance(equals, ast.Call) and _call_name(equals) == "EqualsOperator":
+            prefix, imp = _filter_prefix(ctx, equals)
+        else:
+            prefix, imp = _lime_filter_prefix(ctx)
+        if ctx.text(key) == ctx.text(node.target):  # type: ignore[union-attr]
+            keys = f"list({ctx.text(node.iter)})"  # type: ignore[union-attr]
+        else:
+            keys = f"[{ctx.text(key)} for {ctx.text(node.target)} in {ctx.text(node.iter)}]"  # type: ignore[union-attr]
+        filter_name = f"{prefix}Filter" if prefix else _filter_name(ctx)
+        expr = f"{limetype_text}.get_all(filter={filter_name}({prefix}InOperator({field_name!r}, {keys})))"
+        expr = expr.replace("'", '"') if "'" not in ctx.text(key) else expr
+        return expr, imp, True
+    return f"{limetype_text}.get_all()", None, False
+
+
+def _lime_filter_prefix(ctx) -> tuple[str, Edit | None]:
+    for local, qualified in ctx.model.imports.items():
+        if qualified == "lime_filter":
+            return f"{local}.", None
+    return "lime_filter.", import_edit(ctx.document.text, ctx.tree, "lime_filter", None, ctx.document.newline)
+
+
+def _filter_name(ctx) -> str:
+    return "Filter" if "Filter" in ctx.model.imports else "lime_filter.Filter"
+
+
+def _existence_tests(read: LimeRead, stmt: ast.stmt, info: FunctionInfo, loop: Loop,
+                     parents) -> list[tuple[ast.expr, bool]] | None:
+    """The expressions that test the read's result for existence, with their polarity
+    (True: "exists"), or None when the result is used otherwise."""
+    node = read.node
+    if isinstance(stmt, ast.Assign) and stmt.value is node and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name):
+        name = stmt.targets[0].id
+        uses = [n for n in ast.walk(info.node) if isinstance(n, ast.Name) and n.id == name
+                and n is not stmt.targets[0]]
+        if not uses or not all(_inside(u, loop.node) for u in uses):
+            return None
+        if len(assigned_values(info).get(name, [])) != 1:
+            return None
+        out = []
+        for use in uses:
+            attribute = parents.get(id(use))
+            if not (isinstance(attribute, ast.Attribute) and attribute.attr == "count"):
+                return None
+            test = _polarity(attribute, parents)
+            if test is None:
+                return None
+            out.append(test)
+        return out
+    # Inline: ``if LT.get_all(...).count:``.
+    attribute = parents.get(id(node))
+    if isinstance(attribute, ast.Attribute) and attribute.attr == "count":
+        test = _polarity(attribute, parents)
+        return [test] if test is not None else None
+    return None
+
+
+def _polarity(count: ast.Attribute, parents) -> tuple[ast.expr, bool] | None:
+    parent = parents.get(id(count))
+    if isinstance(parent, ast.Compare) and len(parent.ops) == 1 and parent.left is count \
+            and isinstance(parent.comparators[0], ast.Constant) and parent.comparators[0].value in (0, 1):
+        op, value = parent.ops[0], parent.comparators[0].value
+        if value == 0 and isinstance(op, (ast.Gt, ast.NotEq)) or value == 1 and isinstance(op, ast.GtE):
+            return parent, True
+        if value == 0 and isinstance(op, ast.Eq) or value == 1 and isinstance(op, ast.Lt):
+            return parent, False
+        return None
+    if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+        return parent, False
+    if isinstance(parent, (ast.If, ast.While, ast.IfExp)) and parent.test is count:
+        return count, True
+    if isinstance(parent, ast.BoolOp):
+        return count, True
+    return None
+
+
+def _creation_statement(ctx, read: LimeRead, loop: Loop, parents) -> ast.stmt | None:
+    """The statement in the loop that creates a new object of the read's limetype."""
+    info = read.function
+    for node in ast.walk(loop.node):
+        if isinstance(node, ast.Call) and node is not read.node:
+            role = _role_of(node.func, info.names, {})
+            if role is not None and role.kind == "limetype" and role.limetype == read.limetype:
+                return _statement_of(node, parents)
+    return None
+
+
+def _move_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines, parents) -> Fix:
+    node = loop.node
+    if not (isinstance(stmt, ast.Assign) and stmt.value is read.node and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)):
+        raise _NoFix("only `name = <read>` statements are moved above the loop")
+    if not any(s is stmt for s in node.body):  # type: ignore[attr-defined]
+        raise _NoFix("the read is nested in a statement of the loop")
+    name = stmt.targets[0].id
+    if len(assigned_values(read.function).get(name, [])) != 1:
+        raise _NoFix(f"`{name}` is assigned more than once")
+    if _names_in(read.node) & _assigned_in(node.body, after=0):  # type: ignore[attr-defined]
+        raise _NoFix("the read uses names the loop changes")
+    if not lines.owns_lines(stmt):
+        raise _NoFix("the read shares its line")
+    text = _statement_text(lines, stmt)
+    indent = lines.indent(node.lineno)
+    first = stmt.lineno
+    last = stmt.end_lineno or stmt.lineno
+    moved = "\n".join(indent + lines.line(n)[len(lines.indent(first)):] if n == first else lines.line(n)
+                      for n in range(first, last + 1))
+    del text
+    edits = (
+        Edit(lines.start(node.lineno), lines.start(node.lineno), with_newline(moved + "\n", lines.newline)),
+        Edit(lines.start(first), lines.start(last + 1), ""),
+    )
+    writes = loop_writes(ctx.model, loop, read.limetype)
+    return Fix("Move the read above the loop", edits, Applicability.UNSAFE if writes else Applicability.SAFE)
+
+
+def site_description(site: Site) -> str:
+    if site.kind == "read" and site.read is not None:
+        return _read_text(site.read)
+    if site.kind == "commit":
+        return "`commit()`"
+    return f"`{site.helper}()`"
+
+
+def _read_text(read: LimeRead) -> str:
+    if read.kind == "fetch":
+        return f"`.{read.relation}.fetch()`" if read.relation else "`.fetch()`"
+    if read.kind in ("get", "get_all"):
+        return f"`{read.limetype or '<limetype>'}.{read.kind}(...)`"
+    return f"`{read.kind}(...)`"
+
+
+__all__ = [
+    "RoundTrips", "Site", "LoopSize", "batching_fix", "hoisting_fix", "function_sites", "loop_round_trips",
+    "loop_size", "round_trips", "loop_writes", "site_description",
+]
+
+_ = Union  # typing re-export guard

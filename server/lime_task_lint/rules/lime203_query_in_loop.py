@@ -1,0 +1,94 @@
+"""LIME203 query-in-loop: a database read per item (N+1).
+
+## What it does
+Flags a Lime read inside a loop or comprehension: `<limetype>.get(id)`,
+`get_all(filter=EqualsOperator(field, item))`, a relation `.fetch()`,
+`app.files.fetch(...)`, `lime_query.execute_query(...)`, or a call of a helper
+that reads (same module, or another workspace module). Paging reads
+(`get_all(limit=...)` in a `while` loop) are not flagged.
+
+## Why is this bad?
+Each read is a database round trip. A read per item of a 100,000-row import
+is 100,000 round trips (minutes of latency alone) where one pre-fetch before
+the loop would do. A read that does not depend on the loop variable repeats
+the same query on every pass.
+
+## Example
+```python
+for row in rows:
+    existing = app.limetypes.contract.get_all(
+        filter=lime_filter.Filter(lime_filter.EqualsOperator("erp_id", row["id"])))
+    if existing.count:
+        continue
+```
+
+## Use instead
+```python
+known_erp_ids = {obj.properties.erp_id.value for obj in app.limetypes.contract.get_all()}
+for row in rows:
+    if row["id"] in known_erp_ids:
+        continue
+```
+When the keys are known before the loop (the loop runs over a list), the
+pre-fetch reads only them with `lime_filter.InOperator(field, keys)`.
+`limetype.get(id)` in a loop becomes one dict `{obj.id: obj for obj in ...}`.
+
+## Fix safety
+Moving a read that does not depend on the loop above it is safe when nothing
+in the loop writes (no unit of work, no committing helper); otherwise unsafe,
+since the loop may change what the read returns. The pre-fetch fixes are
+unsafe: the set or dict holds every key or object at once (the memory hover
+shows how much); a set compares keys exactly while the database may compare
+strings case-insensitively; a missing id raises `KeyError` instead of
+Lime's not-found error. When the loop creates objects of the limetype, the fix
+adds each new key to the set so later rows still see them. Not offered for
+relation `.fetch()` (the related limetype is not known), reads in
+comprehensions, reads inside helpers, or results used beyond the supported
+shapes; the message says why.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
+from ..roundtrips import function_sites, hoisting_fix, loop_size, site_description
+
+
+@register
+class QueryInLoop(Rule):
+    code = "LIME203"
+    name = "query-in-loop"
+    severity = Severity.WARNING
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, ctx: RuleContext) -> Iterator[Violation]:
+        model = ctx.model
+        for info in model.functions.values():
+            for site in function_sites(model, info, ctx.workspace, ctx.document.path):
+                if site.loop is None or not site.reads:
+                    continue
+                loop = site.loop
+                read = site.read
+                if read is not None and read.bounded and read.kind == "get_all" and isinstance(loop.node, ast.While):
+                    continue  # paging
+                size = loop_size(loop, ctx.settings)
+                cost = f"{size.count * site.reads:,} reads at {size.count:,} items ({size.source})"
+                if read is not None:
+                    depends = any(lp.depends_on(read.node) for lp in read.loops)
+                    what = site_description(site)
+                    if depends:
+                        message = f"N+1 query: {what} runs once per item of the loop ({cost})"
+                    else:
+                        message = (f"{what} does not depend on the loop but runs on every pass ({cost}); "
+                                   "move it above the loop")
+                    fix = hoisting_fix(ctx, read)
+                else:
+                    where = f" in {site.helper_path}" if site.helper_path else ""
+                    message = f"N+1 query: `{site.helper}()` reads the database once per item of the loop ({cost})"
+                    fix = f"the read is inside `{site.helper}`{where}; pre-fetch before the loop and pass the result"
+                if isinstance(fix, str):
+                    yield self.violation(ctx, site.node, f"{message}; no automatic fix: {fix}")
+                else:
+                    yield self.violation(ctx, site.node, message, fix)
