@@ -10,6 +10,7 @@ made of those.  A class whose body is broken keeps the methods that parse.
 from __future__ import annotations
 
 import ast
+import io
 import sys
 import textwrap
 from dataclasses import dataclass, field
@@ -56,7 +57,10 @@ def _describe(exc: BaseException) -> str:
 def _recover_with_parso(source: str, message: str) -> RecoveredModule:
     import parso
 
-    lines = source.splitlines(keepends=True)
+    # Not str.splitlines: it also breaks at form feeds, \x1c-\x1e, \x85 and
+    # \u2028, which Python (and parso) read as ordinary characters, so every line
+    # number after one of them would be off and fixes would land on the wrong line.
+    lines = split_lines(source)
     grammar = parso.load_grammar(version=f"{sys.version_info[0]}.{sys.version_info[1]}") \
         if sys.version_info[:2] <= (3, 13) else parso.load_grammar()
     tree = grammar.parse(source, error_recovery=True)
@@ -76,6 +80,11 @@ def _recover_with_parso(source: str, message: str) -> RecoveredModule:
                 body.append(recovered)
         broken.append((first, last))
     return RecoveredModule(ast.Module(body=body, type_ignores=[]), broken, message)
+
+
+def split_lines(text: str) -> list[str]:
+    """``text`` split after ``\r\n``, ``\r`` and ``\n`` only (the line breaks of Python and LSP)."""
+    return io.StringIO(text, newline="").readlines()
 
 
 def _last_line(node) -> int:

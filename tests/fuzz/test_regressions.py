@@ -1,0 +1,64 @@
+"""Regression tests for the failures the fuzzing found (one test per failure),
+and a check that the property checker itself catches broken answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from lime_task_lint.analysis import analyse
+from lime_task_lint.document import recover_module
+from lime_task_lint.edits import Edit, LineIndex, apply_edits
+from lime_task_lint.settings import Settings
+
+from .properties import check_document, check_range
+
+TASK = '''import lime_filter
+
+
+def helper(app):
+    # 日本語 😀: a comment line the fix must never touch
+    return len(list(app.limetypes.company.get_all()))
+'''
+
+
+@pytest.mark.parametrize("odd", ["\x0c", "\x0b", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_recovery_keeps_line_numbers_after_characters_str_splitlines_breaks_at(odd):
+    """Found by test_random_edits: a broken file holding a form feed (str.splitlines
+    breaks lines there, Python does not) had every recovered statement on the
+    wrong line; the LIME104 fix then rewrote a comment instead of the call."""
+    text = odd + " x y\n" + TASK  # line 1 does not parse: the recovery path runs
+    module = recover_module(text)
+    assert module.broken_ranges
+    function = next(s for s in module.tree.body if getattr(s, "name", None) == "helper")
+    assert function.lineno == 5 and function.end_lineno == 7
+    analysis = analyse("file:///t.py", text, Settings())
+    [violation] = [v for v in analysis.violations if v.code == "LIME104"]
+    assert text[violation.start:violation.end] == "len(list(app.limetypes.company.get_all()))"
+    fixed = apply_edits(text, violation.fix.edits)
+    assert "return app.limetypes.company.get_all().count" in fixed
+    assert "# 日本語 😀: a comment line the fix must never touch" in fixed
+
+
+def test_property_checker_rejects_ranges_outside_the_document():
+    text = "x = '😀'\n"
+    index = LineIndex(text)
+    check_range(text, index, 0, len(text), "whole")
+    for start, end in [(-1, 2), (3, 2), (0, len(text) + 1)]:
+        with pytest.raises(AssertionError):
+            check_range(text, index, start, end, "bad")
+
+
+def test_property_checker_rejects_a_fix_that_breaks_the_module(monkeypatch):
+    from lime_task_lint import checker
+
+    original = checker._checked_fix
+
+    def corrupting(document, fix, *args, **kwargs):
+        checked = original(document, fix, *args, **kwargs)
+        if checked is None:
+            return None
+        return type(checked)(checked.title, (Edit(0, 0, "def ("),), checked.applicability)
+
+    monkeypatch.setattr(checker, "_checked_fix", corrupting)
+    with pytest.raises(AssertionError, match="breaks a module that parsed"):
+        check_document(TASK, fix_all=False)
