@@ -62,7 +62,8 @@ def _comments(text: str) -> list[tuple[int, str]]:
                 out.append((token.start[0] - 1, token.string))
     except (tokenize.TokenError, IndentationError, SyntaxError):
         out = []
-        for number, line in enumerate(text.splitlines()):
+        # Python's line breaks only (str.splitlines also breaks at form feeds).
+        for number, line in enumerate(io.StringIO(text, newline="").readlines()):
             position = line.find("#")
             if position >= 0:
                 out.append((number, line[position:]))

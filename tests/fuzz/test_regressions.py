@@ -62,3 +62,17 @@ def test_property_checker_rejects_a_fix_that_breaks_the_module(monkeypatch):
     monkeypatch.setattr(checker, "_checked_fix", corrupting)
     with pytest.raises(AssertionError, match="breaks a module that parsed"):
         check_document(TASK, fix_all=False)
+
+
+def test_noqa_in_a_file_that_does_not_tokenize_counts_lines_like_python():
+    """A broken file (unterminated string: the tokenizer gives up) with a form feed
+    above the finding: the line-scan fallback numbered lines with str.splitlines,
+    so the ``# noqa`` silenced the wrong line."""
+    from lime_task_lint.noqa import parse_suppressions
+
+    text = "x = 1 \x0c y = 2\n" + TASK.replace("get_all()))", "get_all()))  # noqa: LIME104") + "s = '''never closed\n"
+    suppressions = parse_suppressions(text)
+    line = next(n for n, l in enumerate(text.split("\n")) if "noqa" in l)
+    assert suppressions.lines.get(line) == {"LIME104"}
+    analysis = analyse("file:///t.py", text, Settings())
+    assert not [v for v in analysis.violations if v.code == "LIME104"]
