@@ -378,9 +378,8 @@ def _quick_fixes(diagnostic: lsp.Diagnostic, analysis: Analysis, encoding: str) 
         return []  # the diagnostic is from an older version: its edits no longer line up
     index = analysis.document.index
     actions = []
-    fix_data = data.get("fix")
-    if fix_data:
-        fix = Fix.from_dict(fix_data)
+    fix = _decoded_fix(data.get("fix"))
+    if fix is not None:
         if fix.applicability is not Applicability.DISPLAY_ONLY:
             title = fix.title if fix.is_safe else f"{fix.title} (unsafe)"
             actions.append(lsp.CodeAction(
@@ -393,6 +392,19 @@ def _quick_fixes(diagnostic: lsp.Diagnostic, analysis: Analysis, encoding: str) 
         title=f"Disable {code} for this line", kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
         edit=workspace_edit(analysis.uri, analysis.version, index, [noqa], encoding)))
     return actions
+
+
+def _decoded_fix(fix_data) -> Fix | None:
+    """The fix a diagnostic carries, or None when its data is not one of ours
+    (a client may send back anything): one bad diagnostic must not fail the
+    whole code action request."""
+    if not fix_data:
+        return None
+    try:
+        return Fix.from_dict(fix_data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        log.warning("ignored a diagnostic whose fix data does not decode")
+        return None
 
 
 @server.feature(lsp.CODE_ACTION_RESOLVE)
