@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -470,3 +471,14 @@ def serve() -> None:
     # secret in it) into the log, so only its warnings are kept.
     logging.getLogger("pygls").setLevel(logging.WARNING)
     server.start_io()
+    # The client is gone (exit, or stdin closed).  An analysis still running in
+    # the worker thread would keep the process alive until it ends (seconds on
+    # a huge file): it has nothing to save, so leave at once, no orphan left.
+    server.executor.shutdown(wait=False, cancel_futures=True)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
