@@ -2,6 +2,7 @@
 // (`python -m lime_task_lint`, stdio) and forwards settings and commands.
 // All analysis happens in the server.
 import * as os from "os";
+import * as readline from "readline";
 import * as path from "path";
 import * as vscode from "vscode";
 import {
@@ -10,7 +11,6 @@ import {
   LanguageClientOptions,
   ServerOptions,
   State,
-  TransportKind,
   WorkspaceEdit as LspWorkspaceEdit,
 } from "vscode-languageclient/node";
 import {
@@ -21,7 +21,8 @@ import {
   resolveInterpreter,
 } from "./interpreter";
 import * as python from "./python";
-import { budgetReportHtml, missingCommandMessage, SERVER_COMMANDS, ServerCommand } from "./serverCommands";
+import { classifyServerLine, LogLevel } from "./serverLog";
+import { budgetReportHtml, missingCommandMessage, SERVER_COMMANDS, ServerCommand, serverCommands } from "./serverCommands";
 import { buildInitializationOptions, SECTION, ServerSettingKey, SettingGetter } from "./settings";
 
 const NAME = "Lime Task Lint";
@@ -35,7 +36,13 @@ let interpreter: ResolvedInterpreter | undefined;
 /** Starts and stops run one after the other. */
 let lifecycle: Promise<void> = Promise.resolve();
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** What other extensions (and the end-to-end tests) may ask. */
+export interface LimeTaskLintApi {
+  /** The server's workspace/executeCommand ids, [] while it is not running. */
+  serverCommands(): string[];
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<LimeTaskLintApi> {
   extensionPath = context.extensionPath;
   // vscode-languageclient 11 writes to the channel with .info/.error: it must be a LogOutputChannel.
   log = vscode.window.createOutputChannel(NAME, { log: true });
@@ -74,6 +81,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   }
 
   await restart("activation");
+  return { serverCommands: () => serverCommands(client?.initializeResult) };
 }
 
 export async function deactivate(): Promise<void> {
@@ -169,7 +177,7 @@ async function startServer(reason: string): Promise<void> {
   const serverOptions: ServerOptions = {
     command,
     args,
-    transport: TransportKind.stdio,
+    // No `transport`: stdio is the default, and TransportKind.stdio would append `--stdio`.
     options: {
       // The extension folder as cwd, so no file of the user's workspace can shadow a bundled module.
       cwd: extensionPath,
@@ -199,6 +207,17 @@ async function startServer(reason: string): Promise<void> {
       settingGetter(undefined),
     ),
     synchronize: { configurationSection: SECTION },
+    stdioOptions: {
+      stdout: (input, channel) => lines(input, (line) => channel.info(line)),
+      stderr: (input, channel) => {
+        let level: LogLevel | undefined;
+        lines(input, (line) => {
+          const record = classifyServerLine(line, level);
+          level = record.level;
+          channel[record.level](`[server] ${record.text}`);
+        });
+      },
+    },
   };
 
   const c = new LanguageClient("limeTaskLint", NAME, serverOptions, clientOptions);
@@ -225,6 +244,10 @@ async function startServer(reason: string): Promise<void> {
     log.error(`The server did not start: ${err instanceof Error ? err.message : String(err)}. ` +
       `Check that ${interpreter.command.join(" ")} is Python 3.10+ and see the lines above.`);
   }
+}
+
+function lines(input: NodeJS.ReadableStream, each: (line: string) => void): void {
+  readline.createInterface({ input, crlfDelay: Infinity, terminal: false, historySize: 0 }).on("line", each);
 }
 
 type ServerState = "starting" | "running" | "stopped" | "error";
