@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# End-to-end tests of the extension in a real VS Code (code-server 4.100.3 =
+# VS Code 1.100.3 with its Node extension host), driven by headless chromium:
+#   1. builds dist/lime-task-lint.vsix and installs it into a fresh profile;
+#   2. runs the in-host mocha suite (tests/e2e/suite) inside the extension host;
+#   3. runs the UI test (tests/e2e/ui-test.js), screenshots in test-output/e2e/.
+# code-server listens on 127.0.0.1 only, in its own process group, which is killed
+# on exit (with the extension hosts and language servers it started).
+# Prerequisites: tests/e2e/install.sh. Last line: "N passed, N failed[, N skipped]".
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+E2E=$REPO/tests/e2e
+export LTL_TOOLS=${LTL_TOOLS:-$REPO/.tools}
+OUT=$REPO/.e2e-out
+export LTL_SHOTS=$REPO/test-output/e2e
+CS_BIN=$LTL_TOOLS/cs/node_modules/.bin/code-server
+log() { printf '[e2e] %s\n' "$*"; }
+
+passed=0; failed=0; skipped=0
+finish() {
+  local rc=$?
+  if [ -f "$OUT/cs.pid" ]; then
+    kill -- -"$(cat "$OUT/cs.pid")" 2>/dev/null
+    sleep 0.5
+    kill -9 -- -"$(cat "$OUT/cs.pid")" 2>/dev/null
+    rm -f "$OUT/cs.pid"
+  fi
+  [ "$rc" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1   # a broken harness counts as a failure
+  echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+  [ "$failed" -eq 0 ] && exit 0 || exit 1
+}
+trap finish EXIT
+
+[ -x "$CS_BIN" ] || { log "code-server missing: run tests/e2e/install.sh first"; exit 1; }
+
+# 1. The .vsix, exactly as users get it.
+if [ "${LTL_E2E_SKIP_BUILD:-}" != "1" ] || [ ! -f "$REPO/dist/lime-task-lint.vsix" ]; then
+  bash "$REPO/scripts/build-vsix.sh" 2>&1 | grep -v 'is ignored\|Running pip as' || exit 1
+fi
+
+# 2. A fresh profile, extensions folder and workspace copy for every run.
+rm -rf "$OUT"; mkdir -p "$OUT/user/User" "$OUT/ext" "$LTL_SHOTS"
+rm -f "$LTL_SHOTS"/*.png
+cat > "$OUT/user/User/settings.json" <<'JSON'
+{ "workbench.startupEditor": "none", "security.workspace.trust.enabled": false, "telemetry.telemetryLevel": "off",
+  "extensions.autoUpdate": false, "extensions.autoCheckUpdates": false, "update.mode": "none",
+  "workbench.enableExperiments": false, "workbench.tips.enabled": false, "editor.minimap.enabled": false,
+  "files.hotExit": "off", "chat.disableAIFeatures": true }
+JSON
+WS=$OUT/ws; mkdir -p "$WS"
+if [ -d "$REPO/examples" ]; then cp -r "$REPO/examples/." "$WS/"; fi
+cp -r "$E2E/workspace/." "$WS/"
+
+log "installing the .vsix ($(du -k "$REPO/dist/lime-task-lint.vsix" | cut -f1) KiB)"
+"$CS_BIN" --config /dev/null --user-data-dir "$OUT/user" --extensions-dir "$OUT/ext" \
+  --install-extension "$REPO/dist/lime-task-lint.vsix" > "$OUT/install-extension.log" 2>&1 \
+  || { cat "$OUT/install-extension.log"; exit 1; }
+EXT_DIR=$(ls -d "$OUT"/ext/lime-task-lint.lime-task-lint-* | head -n 1)
+[ -f "$EXT_DIR/out/extension.js" ] || { log "extension not installed"; exit 1; }
+
+# Pythons for the interpreter tests: a 3.10 (the oldest supported) and an older one.
+find_python() {  # find_python <minor...>: first interpreter whose version is 3.<minor>
+  local minor c
+  for minor in "$@"; do
+    for c in "python3.$minor" $(ls -d "$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/3."$minor".*/bin/python3."$minor" 2>/dev/null); do
+      if [ -x "$(command -v "$c" 2>/dev/null)" ] && "$c" -c "import sys; sys.exit(sys.version_info[:2] != (3, $minor))" 2>/dev/null; then
+        command -v "$c"; return
+      fi
+    done
+  done
+}
+export LTL_E2E_PY310=${LTL_E2E_PY310-$(find_python 10)}
+export LTL_E2E_PY_OLD=${LTL_E2E_PY_OLD-$(find_python 9 8 7)}
+log "default python3: $(command -v python3) ($(python3 --version 2>&1)); 3.10: ${LTL_E2E_PY310:-none}; old: ${LTL_E2E_PY_OLD:-none}"
+
+# 3. code-server on a free loopback port, in its own process group.
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export LTL_E2E_RESULT=$OUT/host-result.json LTL_UI_RESULT=$OUT/ui-result.json
+setsid bash -c 'echo $$ > "$0/cs.pid"; exec "$1" --config /dev/null --auth none --bind-addr "127.0.0.1:$2" \
+  --disable-telemetry --disable-update-check --disable-workspace-trust \
+  --user-data-dir "$0/user" --extensions-dir "$0/ext"' "$OUT" "$CS_BIN" "$PORT" > "$OUT/code-server.log" 2>&1 &
+for _ in $(seq 1 300); do
+  curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null && break
+  sleep 0.1
+done
+curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null || { log "code-server did not start"; cat "$OUT/code-server.log"; exit 1; }
+log "code-server $("$CS_BIN" --config /dev/null --version | head -n 1) on 127.0.0.1:$PORT"
+
+add_counts() {  # add_counts <result json> <harness exit code>
+  local p f s
+  if [ -f "$1" ]; then
+    read -r p f s < <(node -e 'const r=require(process.argv[1]);console.log(r.passed,r.failed,r.skipped)' "$1")
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+    [ "$2" -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
+  else
+    failed=$((failed + 1))   # the suite did not even report
+  fi
+}
+
+# 4. In-host suite: the installed extension folder is loaded as the development extension.
+log "in-host suite"
+node "$E2E/host-runner.js" "$PORT" "$WS" "$EXT_DIR" "$E2E/suite/index.js"
+add_counts "$LTL_E2E_RESULT" $?
+
+# 5. UI test with screenshots, on a fresh copy of the sample.
+cp "$E2E/workspace/task_sample.py" "$WS/task_sample.py"
+log "UI test"
+node "$E2E/ui-test.js" "$PORT" "$WS"
+add_counts "$LTL_UI_RESULT" $?
+
+log "screenshots: $(ls "$LTL_SHOTS" | tr '\n' ' ')"
+if [ "$failed" -gt 0 ]; then
+  log "logs: $OUT/code-server.log, $OUT/user/logs/*/exthost*/ (and the Lime Task Lint output channel there)"
+fi
