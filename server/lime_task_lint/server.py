@@ -25,9 +25,10 @@ from .analysis import Analysis, analyse
 from .edits import Applicability, Edit, Fix, LineIndex
 from .extensions import COMMANDS, hover_markdown, load_features, provided_actions, provided_lenses
 from .fixer import fix_all_edits
+from .incremental import IncrementalAnalyser
 from .framework import Severity, all_rules
 from .noqa import add_noqa_edit
-from .settings import Settings, describe, resolve_settings
+from .settings import KEYS, Settings, _kebab, describe, resolve_settings
 from .workspace import Workspace
 
 log = logging.getLogger("lime_task_lint")
@@ -54,6 +55,7 @@ class LimeServer(LanguageServer):
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lime-analysis")
         self.reported: set[str] = set()
         self.workspaces: dict[str, Workspace] = {}
+        self.incremental = IncrementalAnalyser()
 
     # -- settings ------------------------------------------------------------------
     def folder_for(self, uri: str) -> str:
@@ -130,7 +132,9 @@ class LimeServer(LanguageServer):
         workspace = self.workspace_for(uri, root)
         if workspace is not None and path:
             workspace.overlay[str(Path(path).resolve())] = text
-        return analyse(uri, text, settings, path=path, version=version, root=root, workspace=workspace)
+        # Incremental: only the functions an edit can affect are re-analysed.
+        return self.incremental.analyse(uri, text, settings, path=path, version=version, root=root,
+                                        workspace=workspace)
 
     async def analysis_async(self, uri: str) -> Analysis | None:
         """The analysis of the document's current version (cached per version)."""
@@ -285,7 +289,14 @@ async def _pull_configuration(ls: LimeServer) -> None:
             ls.editor_settings[folder.uri] = values
     for uri in list(ls.workspace.text_documents):
         settings, _ = ls.settings_for(uri)
-    log.info("editor settings: %s", {k or "<global>": v for k, v in ls.editor_settings.items()})
+    log.info("editor settings: %s", {k or "<global>": _loggable(v) for k, v in ls.editor_settings.items()})
+
+
+def _loggable(values: dict) -> dict:
+    """Editor settings for the log: the values of our settings only.  An unknown
+    key (a typo, or another tool's token in the same section) shows its name,
+    never its value, which may be a secret."""
+    return {key: (value if _kebab(str(key)) in KEYS else "<not shown>") for key, value in values.items()}
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -327,6 +338,7 @@ def did_close(ls: LimeServer, params: lsp.DidCloseTextDocumentParams) -> None:
     if task is not None:
         task.cancel()
     ls.analyses.pop(uri, None)
+    ls.incremental.forget(uri)
     path = _path_of(uri)
     for workspace in ls.workspaces.values():
         workspace.changed(path)  # back to the text on disk

@@ -5,7 +5,8 @@ wrong params, requests for closed documents) and watch the process itself
 
 Requests the server sends to the client are answered automatically:
 ``workspace/configuration`` with ``debounceMs: 0`` (plus ``extra_settings``),
-everything else with ``null``.
+``workspace/applyEdit`` with ``applied: true`` (nothing is written), everything
+else with ``null``.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ class RawServer:
         result = None
         if message["method"] == "workspace/configuration":
             result = [dict(self.settings) for _ in message["params"]["items"]]
+        elif message["method"] == "workspace/applyEdit":
+            result = {"applied": True}  # recorded in server_requests; the files stay untouched
         try:
             self.send({"id": message["id"], "result": result})
         except (BrokenPipeError, ValueError, OSError):
@@ -175,7 +178,8 @@ class RawServer:
         return self.process.poll() is None
 
     def stderr_text(self) -> str:
-        self.stderr_file.flush()
+        if not self.stderr_file.closed:
+            self.stderr_file.flush()
         return self.stderr_path.read_text(encoding="utf-8", errors="replace")
 
     def shutdown(self, timeout: float = 10) -> int | None:
