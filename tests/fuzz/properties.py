@@ -47,6 +47,14 @@ BOUND_S = 2.0
 NORMAL_LINES = 10_000
 NORMAL_CHARS = 400_000
 
+#: Rule crashes found by the fuzzing in rules owned by other engineers, tolerated
+#: here (code -> a substring of the failure) so the suite stays useful; each is a
+#: strict xfail in test_regressions.py, which fails as soon as the rule is fixed,
+#: and then its entry here must go.
+KNOWN_RULE_FAILURES = {
+    "LIME302": "object is not iterable",  # logging_model.taint on any lambda
+}
+
 SETTINGS = Settings()
 URI = "file:///fuzz/tasks.py"
 
@@ -149,7 +157,7 @@ def check_document(text: str, *, fixes: int = 3, hovers: int = 8, actions: int =
         document = analysis.document
         assert document.text == text
         index = document.index
-        failed = [n for n in analysis.result.notes if " failed: " in n]
+        failed = [n for n in analysis.result.notes if " failed: " in n and not _known(n)]
         assert not failed, f"a rule failed: {failed}"
         registered = set(all_rules().codes())
         was_valid = parses(text)
@@ -177,13 +185,20 @@ def check_document(text: str, *, fixes: int = 3, hovers: int = 8, actions: int =
         fixable = [v for v in analysis.violations
                    if v.fix is not None and v.fix.applicability is not Applicability.DISPLAY_ONLY]
         for violation in rng.sample(fixable, min(fixes, len(fixable))):
-            _timed(timings, "fix", bound, check_fix, text, violation, settings)
+            _timed(timings, "fix", bound * 3, check_fix, text, violation, settings)  # three analyses
 
         if fix_all:
             _timed(timings, "fix-all", bound * 4, check_fix_all, text, settings)
+        errors = [r for r in errors if not _known(f"{r.getMessage()} {r.exc_info and r.exc_info[1]!r}")]
         assert not errors, "logged errors: " + "; ".join(
             f"{r.getMessage()} {r.exc_info[1]!r}" if r.exc_info else r.getMessage() for r in errors)
     return Report(analysis, timings)
+
+
+def _known(message: str) -> bool:
+    """A rule failure listed in KNOWN_RULE_FAILURES (a checker note or a log line plus its exception)."""
+    return any(message.startswith(code + " failed") and needle in message
+               for code, needle in KNOWN_RULE_FAILURES.items())
 
 
 def check_fix(text: str, violation, settings: Settings = SETTINGS) -> None:
