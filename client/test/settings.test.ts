@@ -107,3 +107,22 @@ suite("package.json manifest", () => {
     }
   });
 });
+
+suite("docs/extension.md", () => {
+  const docs = fs.readFileSync(path.resolve(__dirname, "..", "..", "..", "..", "docs", "extension.md"), "utf8");
+
+  test("the settings table lists every setting with its default", () => {
+    for (const [key, prop] of Object.entries(properties)) {
+      const name = key.replace(/^limeTaskLint\./, "");
+      const row = docs.split("\n").find((l) => l.startsWith(`| \`${name}\` |`));
+      assert.ok(row, `a row for ${name}`);
+      assert.ok(row.includes(`\`${JSON.stringify(prop.default)}\``), `${name}'s default in: ${row}`);
+    }
+  });
+
+  test("every command is documented", () => {
+    for (const c of manifest.contributes.commands as { title: string }[]) {
+      assert.ok(docs.includes(`Lime Task Lint: ${c.title}`), c.title);
+    }
+  });
+});

@@ -33,7 +33,7 @@ fi
 
 # 2. code-server, pinned.
 CS_BIN="$TOOLS/cs/node_modules/.bin/code-server"
-if [ -x "$CS_BIN" ] && "$CS_BIN" --version 2>/dev/null | grep -q "^$CODE_SERVER_VERSION "; then
+if [ -x "$CS_BIN" ] && "$CS_BIN" --config /dev/null --version 2>/dev/null | grep -q "^$CODE_SERVER_VERSION "; then
   log "code-server $CODE_SERVER_VERSION present"
 else
   log "installing code-server $CODE_SERVER_VERSION (builds native modules, ~1.5 min)"
@@ -53,7 +53,7 @@ else
   (cd "$TOOLS/cs" && npm_config_nodedir=/usr npm_config_unsafe_perm=true npm_config_yes=true \
     npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" > "$TOOLS/cs-install.log" 2>&1) \
     || { tail -n 40 "$TOOLS/cs-install.log"; exit 1; }
-  "$CS_BIN" --version
+  "$CS_BIN" --config /dev/null --version
 fi
 
 # 3. playwright-core (drives Debian's chromium; downloads no browser), pinned.

@@ -172,6 +172,29 @@ suite("Lime Task Lint in VS Code", function () {
     await waitFor("LIME104 to go away", () => ours(doc.uri, "LIME104").length === 0);
   });
 
+  test("the example task file (examples/limepkg_acme/tasks/contacts.py) gets LIME104 and its .count fix", async function () {
+    const file = path.join(wsRoot(), "limepkg_acme", "tasks", "contacts.py");
+    if (!fs.existsSync(file) || !fs.readFileSync(file, "utf8").includes(LEN_OF_QUERY)) {
+      console.log(`SKIP reason: ${file} is missing or has no ${LEN_OF_QUERY}`);
+      this.skip();
+    }
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc);
+    const line = doc.getText().split("\n").findIndex((l) => l.includes(LEN_OF_QUERY));
+    const d = await waitFor("LIME104 on the len(list(...)) line", () =>
+      ours(doc.uri, "LIME104").find((x) => x.range.start.line === line),
+    );
+    const codes = [...new Set(ours(doc.uri).map(codeOf))].sort();
+    console.log(`contacts.py diagnostics: ${codes.join(", ")}`);
+    const actions = await vscode.commands.executeCommand("vscode.executeCodeActionProvider", doc.uri, d.range, "quickfix", 10);
+    const fix = actions.find((a) => a.title.startsWith("Use `.count`"));
+    assert.ok(fix && fix.edit, `a "Use \`.count\`" fix with an edit among: ${actions.map((a) => a.title).join(" | ")}`);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.ok(doc.lineAt(line).text.includes(COUNT), doc.lineAt(line).text);
+    await waitFor("LIME104 to go away", () => !ours(doc.uri, "LIME104").some((x) => x.range.start.line === line));
+    await vscode.commands.executeCommand("workbench.action.files.revert");
+  });
+
   test("the hover shows a memory estimate", async function () {
     const { doc } = await openNew("hover.py", SAMPLE);
     await expectLenOfQuery(doc);
