@@ -452,7 +452,10 @@ class Lines:
         self.ctx = ctx
         self.text = ctx.document.text
         self.index = ctx.document.index
-        self.unit = indent_unit(self.text)
+        unit = ctx.__dict__.get("_indent_unit")
+        if unit is None:
+            unit = ctx.__dict__["_indent_unit"] = indent_unit(self.text)
+        self.unit = unit
         self.newline = ctx.document.newline
 
     def line(self, number: int) -> str:
@@ -497,6 +500,13 @@ def parent_map(root: ast.AST) -> dict[int, ast.AST]:
     return parents
 
 
+def _parents(info: FunctionInfo) -> dict[int, ast.AST]:
+    cache = _cache(info)
+    if "parents" not in cache:
+        cache["parents"] = parent_map(info.node)
+    return cache["parents"]
+
+
 def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt | None:
     while node is not None and not isinstance(node, ast.stmt):
         node = parents.get(id(node))  # type: ignore[assignment]
@@ -521,8 +531,12 @@ def _names_in(node: ast.AST) -> set[str]:
 
 
 def _used_names(info: FunctionInfo) -> set[str]:
+    cache = _cache(info)
+    if "used" in cache:
+        return cache["used"]
     names = {n.id for n in ast.walk(info.node) if isinstance(n, ast.Name)}
     names |= {a.arg for a in ast.walk(info.node) if isinstance(a, ast.arg)}
+    cache["used"] = names
     return names
 
 
@@ -590,10 +604,22 @@ def batching_fix(ctx, loop: Loop, mode: str) -> Fix | str:
     ``mode`` is "in-loop" (LIME201/LIME204: the loop commits per item) or
     "after-loop" (LIME202: one unit of work for every item, committed after
     the loop).  Returns the fix or the reason it is not offered."""
-    try:
-        return _batching_fix(ctx, loop, mode)
-    except _NoFix as reason:
-        return str(reason)
+    cache = ctx.__dict__.setdefault("_batching_fixes", {})
+    key = (id(loop.node), mode)
+    if key not in cache:
+        try:
+            cache[key] = _batching_fix(ctx, loop, mode)
+        except _NoFix as reason:
+            cache[key] = str(reason)
+    return cache[key]
+
+
+def _import(ctx, module: str, name: str | None = None) -> Edit | None:
+    """``import_edit`` once per document (it indexes the whole text)."""
+    cache = ctx.__dict__.setdefault("_import_edits", {})
+    if (module, name) not in cache:
+        cache[module, name] = import_edit(ctx.document.text, ctx.tree, module, name, ctx.document.newline)
+    return cache[module, name]
 
 
 class _NoFix(Exception):
@@ -619,7 +645,7 @@ def _batching_fix(ctx, loop: Loop, mode: str) -> Fix:
         raise _NoFix("the loop does not start its line")
     if _has_multiline_string(node.body):
         raise _NoFix("the loop holds a multi-line string, which re-indenting would change")
-    parents = parent_map(info.node)
+    parents = _parents(info)
     in_loop = [c for c in info.uow_calls if c.loop is loop]
     # The commit.
     if mode == "in-loop":
@@ -785,7 +811,7 @@ def _batching_fix(ctx, loop: Loop, mode: str) -> Fix:
         end_line = commit_stmt.end_lineno or commit_stmt.lineno
     new_text = "\n".join(prefix + out + suffix)
     edits = [Edit(lines.start(start_line), lines.end(end_line), with_newline(new_text, lines.newline))]
-    imp = import_edit(lines.text, ctx.tree, "itertools", None, lines.newline)
+    imp = _import(ctx, "itertools")
     if imp is not None:
         edits.append(imp)
     how = "itertools.batched" if use_batched else "itertools.islice"
@@ -987,7 +1013,7 @@ def _filter_prefix(ctx, equals: ast.Call) -> tuple[str, Edit | None]:
     module = (imports.get("EqualsOperator") or "lime_filter.EqualsOperator").rsplit(".", 1)[0]
     if "InOperator" in imports:
         return "", None
-    return "", import_edit(ctx.document.text, ctx.tree, module, "InOperator", ctx.document.newline)
+    return "", _import(ctx, module, "InOperator")
 
 
 def _hoisting_fix(ctx, read: LimeRead) -> Fix:
@@ -1008,7 +1034,7 @@ def _hoisting_fix(ctx, read: LimeRead) -> Fix:
     node = loop.node
     if lines.line(node.lineno).strip().split()[0] != "for":
         raise _NoFix("the loop does not start its line")
-    parents = parent_map(info.node)
+    parents = _parents(info)
     depends = any(lp.depends_on(read.node) for lp in read.loops)
     indent = lines.indent(node.lineno)
     limetype_text = ctx.text(read.node.func.value)  # type: ignore[union-attr]
@@ -1106,7 +1132,7 @@ def _lime_filter_prefix(ctx) -> tuple[str, Edit | None]:
     for local, qualified in ctx.model.imports.items():
         if qualified == "lime_filter":
             return f"{local}.", None
-    return "lime_filter.", import_edit(ctx.document.text, ctx.tree, "lime_filter", None, ctx.document.newline)
+    return "lime_filter.", _import(ctx, "lime_filter")
 
 
 def _filter_name(ctx) -> str:
