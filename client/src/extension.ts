@@ -40,6 +40,8 @@ let lifecycle: Promise<void> = Promise.resolve();
 export interface LimeTaskLintApi {
   /** The server's workspace/executeCommand ids, [] while it is not running. */
   serverCommands(): string[];
+  /** What the status bar shows. */
+  serverState(): ServerState;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<LimeTaskLintApi> {
@@ -81,7 +83,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<LimeTa
   }
 
   await restart("activation");
-  return { serverCommands: () => serverCommands(client?.initializeResult) };
+  return { serverCommands: () => serverCommands(client?.initializeResult), serverState: () => serverState };
 }
 
 export async function deactivate(): Promise<void> {
@@ -250,9 +252,11 @@ function lines(input: NodeJS.ReadableStream, each: (line: string) => void): void
   readline.createInterface({ input, crlfDelay: Infinity, terminal: false, historySize: 0 }).on("line", each);
 }
 
-type ServerState = "starting" | "running" | "stopped" | "error";
+export type ServerState = "starting" | "running" | "stopped" | "error";
+let serverState: ServerState = "starting";
 
 function setStatus(state: ServerState, detail?: string): void {
+  serverState = state;
   const icon = { starting: "$(loading~spin)", running: "$(check)", stopped: "$(circle-slash)", error: "$(error)" }[state];
   status.text = `${icon} Lime Task Lint`;
   const py = interpreter ? `\nPython ${formatVersion(interpreter.version)}: ${interpreter.executable}` : "";

@@ -46,7 +46,7 @@ cat > "$OUT/user/User/settings.json" <<'JSON'
 { "workbench.startupEditor": "none", "security.workspace.trust.enabled": false, "telemetry.telemetryLevel": "off",
   "extensions.autoUpdate": false, "extensions.autoCheckUpdates": false, "update.mode": "none",
   "workbench.enableExperiments": false, "workbench.tips.enabled": false, "editor.minimap.enabled": false,
-  "files.hotExit": "off", "chat.disableAIFeatures": true }
+  "files.hotExit": "off", "chat.disableAIFeatures": true, "git.openRepositoryInParentFolders": "never" }
 JSON
 WS=$OUT/ws; mkdir -p "$WS"
 if [ -d "$REPO/examples" ]; then cp -r "$REPO/examples/." "$WS/"; fi
@@ -111,5 +111,8 @@ add_counts "$LTL_UI_RESULT" $?
 
 log "screenshots: $(ls "$LTL_SHOTS" | tr '\n' ' ')"
 if [ "$failed" -gt 0 ]; then
-  log "logs: $OUT/code-server.log, $OUT/user/logs/*/exthost*/ (and the Lime Task Lint output channel there)"
+  log "logs: $OUT/code-server.log, $OUT/user/logs/*/exthost*/"
+  find "$OUT/user/logs" -name 'Lime Task Lint.log' | while IFS= read -r f; do
+    log "last lines of $f:"; tail -n 25 "$f"
+  done
 fi

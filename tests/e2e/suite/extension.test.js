@@ -127,6 +127,17 @@ async function setInterpreter(value) {
 suite("Lime Task Lint in VS Code", function () {
   this.timeout(90000);
 
+  // Fail fast, with the reason, when the server is not up (instead of every test
+  // waiting for diagnostics that cannot come). A failing hook stops the suite.
+  setup(async function () {
+    const lime = await api();
+    try {
+      await waitFor("the server to run", () => lime.serverState() === "running", 20000);
+    } catch {
+      throw new Error(`the server is not running (state: ${lime.serverState()}); see the Lime Task Lint log in the exthost logs`);
+    }
+  });
+
   suiteTeardown(async () => {
     await setInterpreter(undefined);
     await vscode.workspace.getConfiguration("limeTaskLint").update("ignore", undefined, vscode.ConfigurationTarget.Workspace);
