@@ -318,6 +318,9 @@ async function fixAll(uri?: vscode.Uri): Promise<void> {
   const result = done?.result;
   if (done && result && typeof result === "object" && ("changes" in result || "documentChanges" in result)) {
     await vscode.workspace.applyEdit(await done.client.protocol2CodeConverter.asWorkspaceEdit(result as LspWorkspaceEdit));
+  } else if (result && typeof result === "object" && typeof (result as { message?: unknown }).message === "string") {
+    // e.g. { applied: false, message: "nothing to fix" }: say it without a popup.
+    vscode.window.setStatusBarMessage(`${NAME}: ${(result as { message: string }).message}`, 4000);
   }
 }
 
