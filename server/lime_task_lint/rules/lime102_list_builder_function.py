@@ -1,0 +1,406 @@
+"""LIME102 list-builder-function: a helper that collects a whole read into a list and returns it.
+
+## What it does
+Flags a function that starts an empty local list, appends to it in a loop over
+an unbounded Lime read (or another large source) and returns it. The message
+gives the size of the returned list at the configured object count.
+
+## Why is this bad?
+The caller usually just loops over the result, yet the whole list exists at
+once: with 250,000 persons even a list of names takes tens of MB, a list of
+Lime objects hundreds. As a generator the function hands out one item at a
+time and the task's peak memory no longer grows with the database.
+
+## Example
+```python
+def active_person_names(app) -> list[str]:
+    names = []
+    for person in app.limetypes.person.get_all():
+        if person.properties.active.value:
+            names.append(person.properties.name.value)
+    return names
+```
+
+## Use instead
+```python
+def active_person_names(app) -> Iterator[str]:
+    for person in app.limetypes.person.get_all():
+        if person.properties.active.value:
+            yield person.properties.name.value
+```
+
+## Fix safety
+The fix turns `names.append(x)` into `yield x` (`extend` into `yield from`),
+removes the list and its `return`, changes a `list[T]` return annotation to
+`Iterator[T]` (adding the import) and the docstring's Returns section to
+Yields. It is safe only when every caller in the workspace (found with jedi)
+iterates the result exactly once (a `for`, a comprehension,
+`sum/any/all/min/max`, `set()/dict()`, `join`), with no `try` or
+`uow.commit()` that laziness would move the reads past. It is unsafe when the
+callers cannot all be found (jedi timed out, the function is passed as a
+value, or a public function in a single-file run), when no caller is found,
+or when laziness would move errors out of a caller's `try` or past a commit;
+the title says which. It is not offered when any caller needs a list (`len`,
+indexing, truthiness, `in`, a second pass, storing or returning it), when the
+list is used other than by `append`/`extend`, or when the return annotation
+is not a list.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from ..collections_model import accumulator_estimate, iterable_source
+from ..consumption import expression_use, laziness_hazard, name_consumption, parent_map
+from ..docstrings import docstring_node, update_docstring
+from ..edits import Applicability, Edit, Fix, apply_edits, import_edit
+from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
+from ..memory import format_bytes
+from ..model import FunctionInfo
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _own_nodes(func: ast.AST) -> Iterator[ast.AST]:
+    stack = list(getattr(func, "body", []))
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, SCOPES):
+                stack.append(child)
+
+
+@dataclass
+class Builder:
+    """The list-builder shape of one function."""
+
+    name: str
+    binding: ast.Assign
+    appends: list[ast.Call]
+    returns: list[ast.Return]
+    loop: ast.For
+    #: Why the function cannot be rewritten as a generator (empty: it can).
+    blocker: str = ""
+
+
+def builder_shape(info: FunctionInfo) -> Builder | None:
+    """``items = []``; ``items.append(x)`` in a loop; ``return items``: the shape, or None."""
+    func = info.node
+    if not func.body or not isinstance(func.body[-1], ast.Return):
+        return None
+    last = func.body[-1]
+    if not isinstance(last.value, ast.Name):
+        return None
+    name = last.value.id
+    binding = next((s for s in func.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                    and isinstance(s.targets[0], ast.Name) and s.targets[0].id == name
+                    and _is_empty_list(s.value)), None)
+    if binding is None:
+        return None
+    appends: list[ast.Call] = []
+    returns: list[ast.Return] = []
+    blocker = ""
+    loop: ast.For | None = None
+    parents = parent_map(func)
+    for node in _own_nodes(func):
+        if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await)):
+            blocker = blocker or "it already yields or awaits"
+        if isinstance(node, ast.Return) and node is not last:
+            if not (isinstance(node.value, ast.Name) and node.value.id == name):
+                blocker = blocker or "it also returns something else"
+            returns.append(node)
+        if not isinstance(node, ast.Name) or node.id != name:
+            continue
+        parent = parents.get(id(node))
+        if isinstance(node.ctx, ast.Store):
+            if parent is not binding:
+                blocker = blocker or f"`{name}` is assigned more than once"
+            continue
+        if isinstance(parent, ast.Return):
+            continue
+        if isinstance(parent, ast.Attribute) and parent.attr in ("append", "extend"):
+            call = parents.get(id(parent))
+            statement = parents.get(id(call)) if call is not None else None
+            if isinstance(call, ast.Call) and call.func is parent and len(call.args) == 1 and not call.keywords \
+                    and isinstance(statement, ast.Expr):
+                appends.append(call)
+                enclosing = _enclosing_for(call, parents, func)
+                if enclosing is not None and loop is None:
+                    loop = enclosing
+                continue
+        blocker = blocker or f"`{name}` is used other than by `append`/`extend` ({_describe(node, parents)})"
+    if not appends or loop is None:
+        return None
+    return Builder(name, binding, appends, returns + [last], loop, blocker)
+
+
+def _describe(node: ast.AST, parents) -> str:
+    use = expression_use(node, parents)
+    return use.reason or "copied to another name"
+
+
+def _is_empty_list(value: ast.AST) -> bool:
+    return isinstance(value, ast.List) and not value.elts or (
+        isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "list"
+        and not value.args and not value.keywords)
+
+
+def _enclosing_for(node: ast.AST, parents, func) -> ast.For | None:
+    current = parents.get(id(node))
+    while current is not None and current is not func:
+        if isinstance(current, (ast.For, ast.AsyncFor)):
+            return current  # type: ignore[return-value]
+        current = parents.get(id(current))
+    return None
+
+
+# -- callers -----------------------------------------------------------------------
+def _callers(ctx: RuleContext, info: FunctionInfo) -> tuple[list, str]:
+    """The call sites found (CallSite: path, tree, call) and, when they may not be
+    all of them, why (empty: they are all the callers)."""
+    path = ctx.document.path
+    if ctx.workspace is not None and path:
+        try:
+            sites = ctx.workspace.callers(path, info.node)
+        except Exception:  # jedi trouble: unknown, never "no callers"
+            sites = None
+        if sites is None:
+            return [], "its callers cannot all be found"
+        return sites, ""
+    from ..workspace import CallSite
+
+    parents = _module_parents(ctx)
+    sites = []
+    for node in ast.walk(ctx.tree):
+        if isinstance(node, ast.Name) and node.id == info.name and isinstance(node.ctx, ast.Load):
+            parent = parents.get(id(node))
+            if not (isinstance(parent, ast.Call) and parent.func is node):
+                return sites, f"`{info.name}` is used as a value, so its callers cannot all be followed"
+            sites.append(CallSite(path or "", ctx.tree, parent, ctx.document.text))
+    if not info.name.startswith("_"):
+        return sites, "callers in other modules are not searched in a single-file run"
+    return sites, ""
+
+
+_PARENTS: dict[int, tuple[ast.AST, dict]] = {}
+
+
+def _parents_of(tree: ast.AST) -> dict[int, ast.AST]:
+    cached = _PARENTS.get(id(tree))
+    if cached is not None and cached[0] is tree:
+        return cached[1]
+    parents = parent_map(tree)
+    if len(_PARENTS) > 64:
+        _PARENTS.clear()
+    _PARENTS[id(tree)] = (tree, parents)
+    return parents
+
+
+def _module_parents(ctx) -> dict[int, ast.AST]:
+    return _parents_of(ctx.tree)
+
+
+def caller_verdict(site) -> tuple[str, str]:
+    """("once" | "hazard" | "list", reason) for one call site."""
+    parents = _parents_of(site.tree)
+    where = f"{Path(site.path).name}:{site.call.lineno}" if site.path else f"line {site.call.lineno}"
+    func = parents.get(id(site.call))
+    while func is not None and not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        func = parents.get(id(func))
+    use = expression_use(site.call, parents)
+    if use.kind == "assigned":
+        if func is None:
+            return "list", f"the caller at {where} keeps the result at module level"
+        target = use.node.targets[0] if isinstance(use.node, ast.Assign) else None
+        if target is None:
+            return "list", f"the caller at {where} binds the result with an annotation or `:=`"
+        consumption = name_consumption(target.id, use.node, func, parents)  # type: ignore[attr-defined]
+        if not consumption.once:
+            return "list", f"the caller at {where} needs a list: {consumption.reason}"
+        consumer = consumption.consumer
+    elif use.kind == "iteration":
+        consumer = use.node
+    else:
+        return "list", f"the caller at {where} needs a list: {use.reason}"
+    if func is not None:
+        hazard = laziness_hazard(site.call, consumer, func, parents)
+        if hazard:
+            return "hazard", f"at {where}, {hazard}"
+    return "once", ""
+
+
+# -- the rule ----------------------------------------------------------------------
+@register
+class ListBuilderFunction(Rule):
+    code = "LIME102"
+    name = "list-builder-function"
+    severity = Severity.WARNING
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, ctx: RuleContext) -> Iterator[Violation]:
+        model = ctx.model
+        for info in model.functions.values():
+            if info.is_task or info.class_name is not None or not info.direct.returns_appended_list:
+                continue
+            shape = builder_shape(info)
+            if shape is None:
+                continue
+            source = iterable_source(model, info, shape.loop.iter, ctx.settings, workspace=ctx.workspace,
+                                     path=ctx.document.path)
+            if source is None or source.bounded:
+                continue
+            est = accumulator_estimate(model, info, shape.name, "list", ctx.settings, workspace=ctx.workspace,
+                                       path=ctx.document.path)
+            fix, why_not = self._fix(ctx, info, shape)
+            size = f"{source.count:,} items (count from {source.count_source})"
+            if est is not None:
+                size = (f"up to {est.count:,} x {est.element_label} ≈ {format_bytes(est.estimate.total_bytes)}, "
+                        f"{est.budget_share(ctx.settings):.0%} of the {ctx.settings.memory_budget_mb:g} MB budget "
+                        f"(count from {est.count_source})")
+            message = (f"`{info.name}` builds the list `{shape.name}` from every one of the {source.describe()} "
+                       f"and returns it: {size}; make it a generator")
+            if fix is None and why_not:
+                message += f" (no fix: {why_not})"
+            yield self.violation(ctx, _name_range(ctx, info.node), message, fix, function=info.name,
+                                 limetype=source.limetype, count=source.count,
+                                 bytes=est.estimate.total_bytes if est is not None else None)
+
+    def _fix(self, ctx: RuleContext, info: FunctionInfo, shape: Builder) -> tuple[Fix | None, str]:
+        if shape.blocker:
+            return None, shape.blocker
+        if info.summary.commits:
+            return None, "it commits, and as a generator its commits would run only while it is iterated"
+        annotation = info.node.returns
+        new_annotation = _iterator_annotation(ctx, annotation) if annotation is not None else None
+        if annotation is not None and new_annotation is None:
+            return None, "its return annotation is not a `list`"
+        sites, unknown = _callers(ctx, info)
+        applicability, reason = Applicability.SAFE, ""
+        if unknown:
+            applicability, reason = Applicability.UNSAFE, unknown
+        elif not sites:
+            applicability, reason = Applicability.UNSAFE, "no caller was found to show how the result is used"
+        for site in sites:
+            verdict, why = caller_verdict(site)
+            if verdict == "list":
+                return None, why
+            if verdict == "hazard" and applicability is Applicability.SAFE:
+                applicability, reason = Applicability.UNSAFE, why
+        edits = self._body_edits(ctx, shape)
+        if edits is None:
+            return None, "the list or its `return` shares a line with other code"
+        if new_annotation is not None:
+            edits.append(Edit(*ctx.range(annotation), new_annotation))  # type: ignore[arg-type]
+            module = "typing" if any(isinstance(s, ast.ImportFrom) and s.module == "typing" for s in ctx.tree.body) \
+                else "collections.abc"
+            if "Iterator" not in ctx.model.imports:
+                extra = import_edit(ctx.document.text, ctx.tree, module, "Iterator", ctx.document.newline)
+                if extra is not None:
+                    edits.append(extra)
+        doc_edit = self._docstring_edit(ctx, info, [e for e in edits])
+        if doc_edit is not None:
+            edits.append(doc_edit)
+        title = f"Turn `{info.name}` into a generator (`yield`)"
+        if reason:
+            title += f"; {reason}"
+        return Fix(title, tuple(edits), applicability), ""
+
+    @staticmethod
+    def _body_edits(ctx: RuleContext, shape: Builder) -> list[Edit] | None:
+        edits: list[Edit] = []
+        final = shape.returns[-1]
+        for statement in (shape.binding, final):
+            removed = _whole_lines(ctx, statement)
+            if removed is None:
+                return None
+            edits.append(removed)
+        for call in shape.appends:
+            keyword = "yield" if call.func.attr == "append" else "yield from"  # type: ignore[attr-defined]
+            edits.append(Edit(*ctx.range(call), f"{keyword} {ctx.text(call.args[0])}"))
+        for statement in shape.returns[:-1]:
+            edits.append(Edit(*ctx.range(statement), "return"))
+        return edits
+
+    @staticmethod
+    def _docstring_edit(ctx: RuleContext, info: FunctionInfo, edits: list[Edit]) -> Edit | None:
+        literal = docstring_node(info.node)
+        if literal is None:
+            return None
+        body_edits = [e for e in edits if e.start >= ctx.range(info.node)[0]]
+        try:
+            new_text = apply_edits(ctx.document.text, body_edits)
+            tree = ast.parse(new_text)
+        except (SyntaxError, ValueError):
+            return None
+        func = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                     and n.name == info.name and n.lineno == info.node.lineno), None)
+        if func is None:
+            return None
+        start, end = ctx.range(literal)
+        line = ctx.document.index.line_of(start)
+        indent = ctx.document.index.line_text(line)[: len(ctx.document.index.line_text(line))
+                                                    - len(ctx.document.index.line_text(line).lstrip())]
+        try:
+            updated = update_docstring(ctx.text(literal), func, tree, style=ctx.settings.docstring_style,
+                                       indent=indent, newline=ctx.document.newline)
+        except ValueError:
+            return None
+        if updated is None:
+            return None
+        return Edit(start, end, updated)
+
+
+def _whole_lines(ctx: RuleContext, statement: ast.stmt) -> Edit | None:
+    """An edit deleting the lines of ``statement`` when it is alone on them."""
+    index = ctx.document.index
+    start, end = ctx.range(statement)
+    first, last = index.line_of(start), index.line_of(end)
+    line_start = index.line_starts[first]
+    if ctx.document.text[line_start:start].strip():
+        return None
+    rest = index.line_text(last)[end - index.line_starts[last]:]
+    if rest.strip() and not rest.strip().startswith("#"):
+        return None
+    line_end = index.line_starts[last + 1] if last + 1 < index.line_count else len(ctx.document.text)
+    return Edit(line_start, line_end, "")
+
+
+def _iterator_annotation(ctx: RuleContext, annotation: ast.expr) -> str | None:
+    """``Iterator[T]`` for ``list[T]`` / ``List[T]`` / ``typing.List[T]``, ``Iterator`` for ``list``."""
+    node = annotation
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return None
+        inner = _iterator_annotation_of(node, lambda n: ast.unparse(n))
+        return repr(inner) if inner is not None else None
+    return _iterator_annotation_of(node, ctx.text)
+
+
+def _iterator_annotation_of(node: ast.expr, text) -> str | None:
+    def is_list(n: ast.AST) -> bool:
+        return isinstance(n, ast.Name) and n.id in ("list", "List") or (
+            isinstance(n, ast.Attribute) and n.attr == "List")
+    if is_list(node):
+        return "Iterator"
+    if isinstance(node, ast.Subscript) and is_list(node.value):
+        return f"Iterator[{text(node.slice)}]"
+    return None
+
+
+def _name_range(ctx: RuleContext, func: ast.AST) -> tuple[int, int]:
+    """The function's name in its ``def`` line."""
+    start, _ = ctx.range(func)
+    index = ctx.document.index
+    line = index.line_of(start)
+    text = index.line_text(line)
+    column = text.find(f"def {func.name}")  # type: ignore[attr-defined]
+    if column < 0:
+        return ctx.range(func)
+    begin = index.line_starts[line] + column + 4
+    return begin, begin + len(func.name)  # type: ignore[attr-defined]
