@@ -178,6 +178,24 @@ async function main() {
       console.log(`    settings UI: ${await count.innerText()}`);
       await shot("07-settings");
     });
+
+    await step("the example contacts.py shows its problems", async () => {
+      const file = path.join(ws, "limepkg_acme", "tasks", "contacts.py");
+      if (!fs.existsSync(file)) {
+        return { skip: "examples/limepkg_acme/tasks/contacts.py is not there" };
+      }
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+P");
+      await page.waitForSelector(".quick-input-widget:not(.hidden) input");
+      await page.keyboard.type("contacts.py");
+      await page.locator(".quick-input-list .monaco-list-row", { hasText: "contacts.py" }).first().waitFor({ timeout: 15000 });
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("Control+Shift+M");
+      await page.locator(".markers-panel .monaco-list-row", { hasText: "LIME104" }).first().waitFor({ timeout: 30000 });
+      await squiggle.waitFor({ timeout: 30000 });
+      await shot("08-example-contacts");
+      return undefined;
+    });
   } finally {
     await browser.close();
   }
