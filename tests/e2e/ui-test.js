@@ -54,6 +54,15 @@ async function main() {
     await page.keyboard.press("Enter");
   }
 
+  async function quickOpen(name) {
+    await page.keyboard.press("Control+P");
+    await page.waitForSelector(".quick-input-widget:not(.hidden) input");
+    await page.keyboard.type(name);
+    // Enter before the list is filled opens nothing: wait for the row.
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor({ timeout: 15000 });
+    await page.keyboard.press("Enter");
+  }
+
   const squiggle = page.locator(".monaco-editor .squiggly-warning").first();
 
   console.log("UI test (code-server, chromium)");
@@ -65,11 +74,7 @@ async function main() {
     }));
 
     await step("LIME104 squiggle on the example task", critical(async () => {
-      await page.keyboard.press("Control+P");
-      await page.waitForSelector(".quick-input-widget:not(.hidden) input");
-      await page.keyboard.type(FILE);
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: FILE }).first().waitFor({ timeout: 15000 });
-      await page.keyboard.press("Enter");
+      await quickOpen(FILE);
       await page.waitForSelector(".monaco-editor .view-lines");
       await squiggle.waitFor({ timeout: 60000 });
       await shot("01-diagnostic");
@@ -185,11 +190,7 @@ async function main() {
         return { skip: "examples/limepkg_acme/tasks/contacts.py is not there" };
       }
       await page.keyboard.press("Escape");
-      await page.keyboard.press("Control+P");
-      await page.waitForSelector(".quick-input-widget:not(.hidden) input");
-      await page.keyboard.type("contacts.py");
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: "contacts.py" }).first().waitFor({ timeout: 15000 });
-      await page.keyboard.press("Enter");
+      await quickOpen("contacts.py");
       await page.keyboard.press("Control+Shift+M");
       await page.locator(".markers-panel .monaco-list-row", { hasText: "LIME104" }).first().waitFor({ timeout: 30000 });
       await squiggle.waitFor({ timeout: 30000 });
