@@ -850,3 +850,58 @@ def test_abstract_stub_keeps_its_returns() -> None:
         '''
     )
     assert update(source) is None
+
+
+def test_prune_raises_false_keeps_unseen_exceptions() -> None:
+    source = src(
+        '''
+        def f(response):
+            """Check a response.
+
+            Args:
+                response: The HTTP response.
+
+            Raises:
+                requests.HTTPError: When the server said no.
+            """
+            response.raise_for_status()
+        '''
+    )
+    func, module = _func(source)
+    assert stale_reasons(func, module) == [
+        "documents requests.HTTPError, which the function does not raise"
+    ]
+    assert stale_reasons(func, module, prune_raises=False) == []
+    assert update(source, prune_raises=False) is None
+
+
+def test_equivalent_type_spellings_are_not_stale() -> None:
+    source = src(
+        '''
+        def f(a: Optional[List[int]], b: "pathlib.Path", c: Union[str, None]) -> Dict[str, int]:
+            """Do it.
+
+            Args:
+                a (list[int] | None): An a.
+                b (Path): A b.
+                c (str | None): A c.
+
+            Returns:
+                dict[str, int]: Counts.
+            """
+            return {}
+        '''
+    )
+    assert update(source) is None
+
+
+def test_unknown_handler_types_are_ignored() -> None:
+    assert raised(
+        """
+        def f():
+            try:
+                raise KeyError
+            except errors_to_catch():
+                raise
+        """
+    ) == ["KeyError"]

@@ -185,6 +185,7 @@ def update_docstring(
     is_method: bool = False,
     indent: str = "    ",
     newline: str = "\n",
+    prune_raises: bool = True,
     analysis: RaiseAnalysis | None = None,
 ) -> str | None:
     """The updated docstring literal, or None when it is already up to date.
@@ -196,6 +197,10 @@ def update_docstring(
     single-quoted one-liner becomes triple-quoted when it grows sections);
     the newline style of the literal wins over ``newline``.  An empty
     docstring is replaced by a generated one.
+
+    Documented exceptions that the function no longer raises are removed;
+    pass ``prune_raises=False`` to keep them (the analysis cannot see what
+    code from other modules raises).
 
     Raises:
         ValueError: ``existing_literal_source`` is not a single plain string
@@ -211,7 +216,8 @@ def update_docstring(
         )  # fmt: skip
     detected = detect_lines(text.lines)
     parsed = parse(text, detected)
-    plan = decide(_facts(func, module, is_method, is_task, analysis), parsed.entries)
+    facts = _facts(func, module, is_method, is_task, analysis)
+    plan = decide(facts, parsed.entries, prune_raises=prune_raises)
     if not plan.reasons:
         return None
     return _render(
@@ -226,6 +232,7 @@ def stale_reasons(
     *,
     is_method: bool = False,
     is_task: bool = False,
+    prune_raises: bool = True,
     analysis: RaiseAnalysis | None = None,
 ) -> list[str]:
     """Why ``func``'s docstring disagrees with its code (empty: up to date).
@@ -234,7 +241,7 @@ def stale_reasons(
     documented"``.  A function without a docstring has no stale docstring
     (returns ``[]``); reporting a missing docstring is another rule's job.
     The reasons are exactly those that make :func:`update_docstring` change
-    the docstring.
+    the docstring (given the same ``prune_raises``).
     """
     node = docstring_node(func)
     if node is None:
@@ -243,4 +250,5 @@ def stale_reasons(
     if not any(ln.strip() for ln in text.lines):
         return ["the docstring is empty"]
     parsed = parse(text, detect_lines(text.lines))
-    return decide(_facts(func, module, is_method, is_task, analysis), parsed.entries).reasons
+    facts = _facts(func, module, is_method, is_task, analysis)
+    return decide(facts, parsed.entries, prune_raises=prune_raises).reasons

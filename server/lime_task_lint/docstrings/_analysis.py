@@ -647,9 +647,10 @@ def _handler_types(handler: ast.ExceptHandler) -> list[str] | None:
     """Names an ``except`` clause catches; None for a bare ``except:``."""
     if handler.type is None:
         return None
-    if isinstance(handler.type, ast.Tuple):
-        return [ast.unparse(e) for e in handler.type.elts]
-    return [ast.unparse(handler.type)]
+    elts = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    # Only class names can be matched; ``except make_errors():`` catches an
+    # unknown set, which is treated as catching (and re-raising) nothing known.
+    return [ast.unparse(e) for e in elts if isinstance(e, (ast.Name, ast.Attribute))]
 
 
 def _suppressed(expr: ast.expr) -> list[str]:

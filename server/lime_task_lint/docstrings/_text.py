@@ -568,13 +568,61 @@ def norm_name(name: str | None) -> str:
     return _norm_name(name)
 
 
+_ALIASES = {"List": "list", "Dict": "dict", "Set": "set", "FrozenSet": "frozenset",
+            "Tuple": "tuple", "Type": "type"}  # fmt: skip
+
+
+class _Canonical(ast.NodeTransformer):
+    """Spellings of the same type compare equal: an author who wrote
+    ``pathlib.Path`` or ``Optional[List[int]]`` where the annotation says
+    ``Path`` or ``list[int] | None`` is not out of date."""
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        return self.visit(ast.Name(node.attr))  # drop module qualifiers
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return ast.Name(_ALIASES.get(node.id, node.id))
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, str):  # forward reference
+            try:
+                return self.visit(ast.parse(node.value.strip(), mode="eval").body)
+            except SyntaxError:
+                pass
+        return node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        name = node.value.id if isinstance(node.value, ast.Name) else None
+        args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        if name == "Optional":
+            return self._union([*args, ast.Constant(None)])
+        if name == "Union":
+            return self._union(args)
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        node = self.generic_visit(node)  # type: ignore[assignment]
+        if isinstance(node.op, ast.BitOr):
+            return self._union([node.left, node.right])
+        return node
+
+    def _union(self, members: list[ast.expr]) -> ast.AST:
+        flat: set[str] = set()
+        for m in members:
+            text = ast.unparse(m)
+            flat.update(text.split(" | ") if isinstance(m, ast.BinOp) else [text])
+        return ast.Name(" | ".join(sorted(flat)))
+
+
 def norm_type(text: str | None) -> str:
     text = _ROLE_RE.sub(r"\1", (text or "").replace("\\", "")).strip().strip("`")
     text = _OPTIONAL_RE.sub("", text)
     try:
-        return ast.unparse(ast.parse(text, mode="eval"))
+        tree = ast.parse(text, mode="eval").body
     except SyntaxError:
         return "".join(text.split())
+    return ast.unparse(_Canonical().visit(tree))
 
 
 # --------------------------------------------------------------------------

@@ -58,7 +58,12 @@ def _type_differs(written: str | None, expected: str | None) -> bool:
     return bool(written and expected and norm_type(written) != norm_type(expected))
 
 
-def decide(facts: FunctionFacts, entries: list[Entry]) -> Plan:
+def decide(facts: FunctionFacts, entries: list[Entry], *, prune_raises: bool = True) -> Plan:
+    """Compare documented entries with the facts.
+
+    ``prune_raises=False`` keeps documented exceptions that the analysis does
+    not see raised (they may come from another module's code).
+    """
     plan = Plan()
     typed_entries = [e for e in entries if e.kind != "raises"]
     plan.typed = not typed_entries or any(e.type or e.optional for e in typed_entries)
@@ -151,10 +156,10 @@ def decide(facts: FunctionFacts, entries: list[Entry]) -> Plan:
     remaining = list(facts.raises)
     for e in (e for e in entries if e.kind == "raises"):
         match = _match_exception(norm_name(e.name), remaining)
-        if match is None:
+        if match is None and prune_raises:
             plan.drop.add(id(e))
             plan.reasons.append(f"documents {e.name}, which the function does not raise")
-        else:
+        elif match is not None:
             remaining.remove(match)
     for name in remaining:
         plan.raises_add.append(name)
@@ -268,7 +273,7 @@ def _apply_sections(out: Output) -> list[str]:
             body: list[tuple[int, list[str]]] = [(sig_index[id(e)], out.entry_lines(e)) for e in ordered]
             if sec is primary and missing:
                 changed = True
-                ind = sec.entry_indent
+                ind = sec.entry_indent or new_entry_indent
                 for n, (p, e) in enumerate(plan.params):
                     if e is None:
                         body.append((n, _new_param(out, p, ind)))
@@ -307,7 +312,8 @@ def _apply_sections(out: Output) -> list[str]:
             for e in kept:
                 lines += out.entry_lines(e)
             for name in adds:
-                lines += _new_simple(out, "raises", name, None, sec.entry_indent)
+                ind = sec.entry_indent or new_entry_indent
+                lines += _new_simple(out, "raises", name, None, ind)
             return lines
         return [t.raw[i] for i in range(sec.start, sec.end)]
 
