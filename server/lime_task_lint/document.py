@@ -36,16 +36,58 @@ def recover_module(text: str) -> RecoveredModule:
     (and every method of a broken class) that parses on its own."""
     source = text[1:] if text.startswith(BOM) else text
     try:
-        return RecoveredModule(_parse(source))
+        return _without_deep_statements(RecoveredModule(_parse(source)))
     except (SyntaxError, ValueError) as exc:
         message = _describe(exc)
+        if any(marker in message for marker in _NESTING_ERRORS):
+            # parso takes minutes on such input (30,000 nested f-strings): give up at once.
+            return _nothing(source, message)
     except (RecursionError, MemoryError):
-        return RecoveredModule(ast.Module(body=[], type_ignores=[]), [(1, source.count("\n") + 1)],
-                               "the file is nested too deeply to analyse")
+        return _nothing(source, "the file is nested too deeply to analyse")
     try:
-        return _recover_with_parso(source, message)
+        return _without_deep_statements(_recover_with_parso(source, message))
     except (RecursionError, MemoryError):  # parso recursing on absurd nesting
-        return RecoveredModule(ast.Module(body=[], type_ignores=[]), [(1, source.count("\n") + 1)], message)
+        return _nothing(source, message)
+
+
+#: Deeper syntax trees than this are not analysed: the rules walk trees
+#: recursively, and Python's recursion limit (1000 frames) is reached near 300
+#: levels.  Real code stays far below (a deep comprehension inside a few loops
+#: is about 30).
+MAX_DEPTH = 100
+_NESTING_ERRORS = ("too many nested parentheses", "too many levels of indentation", "nested too deeply",
+                   "too many statically nested blocks")
+
+
+def _nothing(source: str, message: str) -> RecoveredModule:
+    return RecoveredModule(ast.Module(body=[], type_ignores=[]), [(1, source.count("\n") + 1)], message)
+
+
+def _depth_exceeds(node: ast.AST, limit: int) -> bool:
+    stack = [(node, 1)]
+    children = ast.iter_child_nodes
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children(node))
+    return False
+
+
+def _without_deep_statements(module: RecoveredModule) -> RecoveredModule:
+    """Drop the top-level statements nested deeper than MAX_DEPTH (as if broken),
+    so no rule meets a RecursionError on absurd but valid code (``not not ... x``)."""
+    body = module.tree.body
+    deep = [stmt for stmt in body if _depth_exceeds(stmt, MAX_DEPTH)]
+    if not deep:
+        return module
+    module.tree.body = [stmt for stmt in body if stmt not in deep]
+    for stmt in deep:
+        module.broken_ranges.append((stmt.lineno, stmt.end_lineno or stmt.lineno))
+    module.broken_ranges.sort()
+    if module.error is None:
+        module.error = f"line {deep[0].lineno} is nested too deeply to analyse"
+    return module
 
 
 def _describe(exc: BaseException) -> str:

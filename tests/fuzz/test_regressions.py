@@ -87,3 +87,46 @@ def test_noqa_in_a_file_that_does_not_tokenize_counts_lines_like_python():
 def test_lime302_survives_lambdas(source):
     analysis = analyse("file:///t.py", source, Settings())
     assert not [n for n in analysis.result.notes if n.startswith("LIME302 failed")]
+
+
+@pytest.mark.xfail(strict=True, reason="LIME306 (through logging_model.taint) raises TypeError on a lambda in a "
+                                       "module with an eager log format: 'Attribute' object is not iterable")
+def test_lime306_survives_lambdas():
+    source = ('import logging\nlogger = logging.getLogger(__name__)\nf = lambda x: x.a\n'
+              'logger.info("%s" % f)\n')
+    analysis = analyse("file:///t.py", source, Settings())
+    assert not [n for n in analysis.result.notes if n.startswith("LIME306 failed")]
+
+
+@pytest.mark.parametrize("deep", [
+    "x = " + "not " * 1000 + "y\n",
+    "x = " + "-" * 1000 + "1\n",
+    "x = a" + ".b" * 1000 + "\n",
+    "x = " + " + ".join(["1"] * 1000) + "\n",
+    "x = a" + "[0]" * 1000 + "\n",
+    "f = " + "lambda: " * 1000 + "1\n",
+])
+def test_valid_but_absurdly_deep_code_is_skipped_not_crashed_on(deep):
+    """Found by test_deep_nesting: 1,000-deep expressions parse, and every rule then
+    hit RecursionError (all findings of the file lost, a traceback per keystroke).
+    The too-deep statement is now left out like a broken one; the rest is analysed."""
+    text = deep + TASK
+    module = recover_module(text)
+    assert module.broken_ranges == [(1, 1)] and "nested too deeply" in module.error
+    report = check_document(text, fix_all=False)
+    assert [v.code for v in report.analysis.violations if v.code == "LIME104"] == ["LIME104"]
+
+
+@pytest.mark.parametrize("text", [
+    "x = " + "f'{" * 30_000 + "1" + "}'" * 30_000 + "\n",
+    "x = " + "(" * 30_000 + "\n",
+    "".join(" " * i + "if x:\n" for i in range(3_000)) + " " * 3_000 + "pass\n",
+])
+def test_absurd_nesting_that_does_not_parse_gives_up_fast(text):
+    """Found by test_deep_nesting: the parso recovery took 486 s on 30,000 nested f-strings."""
+    import time
+
+    start = time.perf_counter()
+    module = recover_module(text + TASK)
+    assert time.perf_counter() - start < 2
+    assert module.error and module.tree.body == []
