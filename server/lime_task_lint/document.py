@@ -28,6 +28,19 @@ class RecoveredModule:
 
 
 def _parse(text: str) -> ast.Module:
+    return parse_module(text)
+
+
+def parse_module(text: str) -> ast.Module:
+    """``ast.parse``, retried when CPython 3.11's AST conversion trips over another
+    thread converting at the same time (jedi's worker parses workspace files):
+    ``SystemError: AST constructor recursion depth mismatch`` is transient."""
+    for _ in range(3):
+        try:
+            return ast.parse(text, type_comments=False)
+        except SystemError as exc:
+            if "recursion depth mismatch" not in str(exc):
+                raise
     return ast.parse(text, type_comments=False)
 
 

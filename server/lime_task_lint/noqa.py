@@ -70,9 +70,52 @@ def _comments(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def parse_suppressions(text: str) -> Suppressions:
+_CANDIDATE = re.compile(r"noqa", re.IGNORECASE)
+
+
+def _comments_in_statements(text: str, line_starts: list[int],
+                            statement_lines: list[tuple[int, int]]) -> list[tuple[int, str]]:
+    """Like :func:`_comments`, for lines that mention ``noqa`` only, tokenizing
+    just the top-level statements holding them (a statement is lexically whole
+    on its own; lines between statements hold only blanks and comments)."""
+    import bisect
+
+    out: list[tuple[int, str]] = []
+    done: set[int] = set()
+    for match in _CANDIDATE.finditer(text):
+        line = bisect.bisect_right(line_starts, match.start()) - 1
+        if line in done:
+            continue
+        position = bisect.bisect_right(statement_lines, (line, float("inf"))) - 1
+        if position >= 0 and statement_lines[position][1] >= line:
+            first, last = statement_lines[position]
+            begin = line_starts[first]
+            end = line_starts[last + 1] if last + 1 < len(line_starts) else len(text)
+            done.update(range(first, last + 1))
+            out.extend((first + number, comment) for number, comment in _comments(text[begin:end]))
+        else:
+            done.add(line)
+            end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
+            raw = text[line_starts[line]:end]
+            at = raw.find("#")
+            if at >= 0:
+                out.append((line, raw[at:].rstrip("\r\n")))
+    return out
+
+
+def parse_suppressions(text: str, line_starts: list[int] | None = None,
+                       statement_lines: list[tuple[int, int]] | None = None) -> Suppressions:
+    """The suppressions of ``text``.  When the text parses, the caller may pass its
+    line starts and the (first, last) 0-based lines of its top-level statements:
+    only statements with a ``noqa`` in them are then tokenized."""
     result = Suppressions()
-    for line, comment in _comments(text):
+    if not _CANDIDATE.search(text):
+        return result  # every suppression comment says noqa
+    if line_starts is not None and statement_lines is not None:
+        comments = _comments_in_statements(text, line_starts, statement_lines)
+    else:
+        comments = _comments(text)
+    for line, comment in comments:
         file_match = _FILE.search(comment)
         if file_match:
             codes = _codes(file_match)

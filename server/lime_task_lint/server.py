@@ -376,7 +376,7 @@ async def code_action(ls: LimeServer, params: lsp.CodeActionParams) -> list[lsp.
                                       data={"uri": uri, "version": analysis.version, "fixAll": True}))
     start = index.from_lsp(params.range.start.line, params.range.start.character, encoding)
     end = index.from_lsp(params.range.end.line, params.range.end.character, encoding)
-    for provided in provided_actions(analysis, start, end):
+    for provided in provided_actions(ls.incremental.view(analysis, start, end), start, end):
         if not _wanted(provided.kind, only):
             continue
         actions.append(lsp.CodeAction(
@@ -438,7 +438,8 @@ async def hover(ls: LimeServer, params: lsp.HoverParams) -> lsp.Hover | None:
     if analysis is None:
         return None
     offset = analysis.document.index.from_lsp(params.position.line, params.position.character, ls.encoding)
-    text = await asyncio.get_running_loop().run_in_executor(ls.executor, hover_markdown, analysis, offset)
+    view = ls.incremental.view(analysis, offset)  # the function's component only: no whole-file model
+    text = await asyncio.get_running_loop().run_in_executor(ls.executor, hover_markdown, view, offset)
     if not text:
         return None
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text))

@@ -1,0 +1,764 @@
+"""Incremental analysis: after an edit, re-run the rules on the code the edit
+can affect only, and reuse the other findings of the previous version.
+
+The unit of reuse is a **component**: top-level statements that define
+functions or classes ("units"), grouped with every unit they can influence
+through the model, i.e. linked when one mentions a name another defines (a
+call, ``ScheduledTask(task=f)``, ``map(f, ...)``) or when two define the same
+name.  Roles flow into helpers and summaries flow back to callers only along
+those links, so a component's findings depend on nothing but
+
+* the text of its units (in file order),
+* the **context**: every top-level statement that defines no function or class
+  (imports, ``logger = ...``, constants), and
+* whole-document facts: settings, path, indentation unit, line ending,
+  and the workspace's (jedi) answers.
+
+Each component's findings are cached under the hash of exactly those inputs.
+For a new version the text is diffed against the previous one (common prefix
+and suffix), only the top-level statements inside the changed lines are
+re-parsed, and the rules run on a **reduced document**: the new text with the
+lines of every reusable unit blanked to spaces.  Offsets, lines and columns
+are therefore the same as in the real text, so the findings of the reduced
+run need no translation, and cached findings only shift by the edit's length.
+
+Whenever a shortcut could differ from a from-scratch analysis the analyser
+falls back to one: the file or the changed lines do not parse, a file-level
+``# lime-task-lint: noqa`` comment exists, the settings or workspace answers
+changed, a finding or fix of the reduced run touches a blanked line, or a
+cached finding touches the changed text.  ``tests/test_incremental.py``
+checks that random edit sequences give the same findings, ranges and fixes as
+from-scratch analyses.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field, replace
+
+from .analysis import Analysis, analyse
+from .checker import CheckResult, check
+from .document import SourceDocument, parse_module
+from .edits import BOM, Edit, Fix, LineIndex
+from .framework import RuleContext, Violation
+from .settings import Settings
+
+_FILE_NOQA = re.compile(r"#\s*lime-task-lint\s*:\s*noqa", re.IGNORECASE)
+log = logging.getLogger(__name__)
+_NOT_NEWLINE = re.compile(r"[^\r\n]+")
+_DEF = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+@dataclass(frozen=True)
+class StatementFacts:
+    """What the component grouping needs to know about one top-level statement."""
+
+    unit: bool  # defines a function or class (else: context)
+    defines: frozenset[str]
+    refs: frozenset[str]
+
+
+def statement_facts(stmt: ast.stmt) -> StatementFacts:
+    defines: set[str] = set()
+    stack: list[ast.stmt] = [stmt]
+    while stack:  # the model also collects defs under module-level if / try / with
+        node = stack.pop()
+        if isinstance(node, _DEF):
+            defines.add(node.name)
+        elif isinstance(node, (ast.If, ast.Try, ast.With, ast.AsyncWith)) or type(node).__name__ == "TryStar":
+            for name in ("body", "orelse", "finalbody"):
+                stack.extend(getattr(node, name, None) or [])
+            for handler in getattr(node, "handlers", None) or []:
+                stack.extend(handler.body)
+    unit = bool(defines) or any(isinstance(n, _DEF) for n in ast.walk(stmt))
+    refs = frozenset(n.id for n in ast.walk(stmt) if isinstance(n, ast.Name))
+    return StatementFacts(unit, frozenset(defines), refs)
+
+
+@dataclass
+class _Statement:
+    first: int  # 0-based lines, decorators included
+    last: int
+    text: str
+    facts: StatementFacts
+    component: int = -1
+    #: (some indented line starts with a tab, smallest space indentation or 0), as
+    #: ``edits.indent_unit`` sees this statement's lines.
+    indent: tuple[bool, int] = (False, 0)
+
+    def __post_init__(self) -> None:
+        if self.indent == (False, 0):
+            self.indent = _indent_facts(self.text)
+
+
+def _indent_facts(text: str) -> tuple[bool, int]:
+    tab, smallest = False, 0
+    for line in text.splitlines():
+        stripped = line.lstrip(" \t")
+        if not stripped or stripped.startswith("#") or stripped == line:
+            continue
+        lead = line[: len(line) - len(stripped)]
+        if lead.startswith("\t"):
+            tab = True
+        elif smallest == 0 or len(lead) < smallest:
+            smallest = len(lead)
+    return tab, smallest
+
+
+def _indent_unit_of(statements) -> str:
+    """``edits.indent_unit`` of a text made of these statements (lines between
+    top-level statements hold only blanks and comments, which it skips)."""
+    smallest = 0
+    for stmt in statements:
+        tab, size = stmt.indent
+        if tab:
+            return "\t"
+        if size and (smallest == 0 or size < smallest):
+            smallest = size
+    return " " * (smallest or 4)
+
+
+@dataclass
+class _State:
+    """What is kept of the last analysed version of one document."""
+
+    text: str
+    index: LineIndex
+    statements: list[_Statement]
+    context_key: str
+    #: component key -> findings (offsets into ``text``)
+    findings: dict[str, list[Violation]]
+    #: unit statement position -> component key
+    unit_keys: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class IncrementalStats:
+    full: int = 0
+    incremental: int = 0
+    reused_components: int = 0
+    analysed_components: int = 0
+    last_mode: str = ""
+    last_reason: str = ""
+
+
+class IncrementalAnalyser:
+    """Keeps the previous version of each document and analyses new ones incrementally.
+
+    Thread-safe: one lock per analyser (the server analyses on one worker thread).
+    """
+
+    def __init__(self, chunk_lines: int = 2000) -> None:
+        #: A from-scratch analysis runs the rules on batches of about this many
+        #: lines of functions (memory stays bounded; rule costs that grow with the
+        #: module size stay per batch).
+        self.chunk_lines = max(1, chunk_lines)
+        self._states: dict[str, _State] = {}
+        self._lock = threading.Lock()
+        self._views: dict = {}
+        self.stats = IncrementalStats()
+
+    def forget(self, uri: str) -> None:
+        with self._lock:
+            self._states.pop(uri, None)
+            self._views = {}
+
+    def analyse(self, uri: str, text: str, settings: Settings, *, path: str | None = None,
+                version: int | None = None, root=None, workspace=None) -> Analysis:
+        with self._lock:
+            context_extra = _environment_key(settings, path, root, workspace)
+            previous = self._states.get(uri)
+            analysis = None
+            reason = "first version"
+            if previous is not None:
+                try:
+                    analysis, reason = self._incremental(uri, previous, text, settings, path, version, root,
+                                                         workspace, context_extra)
+                except RecursionError:
+                    analysis, reason = None, "nesting too deep"
+                except Exception:  # a bug here must cost speed, never findings
+                    log.exception("incremental analysis of %s failed; analysing from scratch", uri)
+                    analysis, reason = None, "incremental analysis failed"
+            if analysis is None:
+                try:
+                    analysis, why = self._chunked(uri, text, settings, path, version, root, workspace,
+                                                  context_extra)
+                except RecursionError:
+                    analysis, why = None, "nesting too deep"
+                except Exception:
+                    log.exception("chunked analysis of %s failed; analysing from scratch", uri)
+                    analysis, why = None, "chunked analysis failed"
+                if analysis is not None:
+                    self.stats.full += 1
+                    self.stats.last_mode, self.stats.last_reason = "chunked", reason
+                    return analysis
+                reason = f"{reason}; {why}"
+            if analysis is None:
+                recorder = _RecordingWorkspace(workspace) if workspace is not None else None
+                analysis = analyse(uri, text, settings, path=path, version=version, root=root, workspace=recorder)
+                analysis.workspace = workspace
+                analysis.result.context.workspace = workspace
+                self._states[uri] = _state_from_full(analysis, context_extra, recorder)
+                self.stats.full += 1
+                self.stats.last_mode, self.stats.last_reason = "full", reason
+            return analysis
+
+    def view(self, analysis: Analysis, start: int, end: int | None = None) -> Analysis:
+        """An analysis of just the component(s) holding ``start``..``end``, for hovers
+        and code actions: the same offsets, the other units blanked, so its model is
+        built in milliseconds instead of re-building the whole file's model after
+        every edit.  Falls back to ``analysis`` itself when the range is not inside
+        units or the document is not the analysed version."""
+        end = start if end is None else end
+        # No lock: states and views are replaced, never mutated, so a code action
+        # on the event loop never waits for an analysis running on the worker.
+        state = self._states.get(analysis.uri)
+        if state is None or state.text is not analysis.document.text and state.text != analysis.document.text:
+            return analysis
+        cache_key = (analysis.uri, analysis.version, id(analysis))
+        index = state.index
+        starts = [(s.first, i) for i, s in enumerate(state.statements)]
+        wanted: set[str] = set()
+        for line in range(index.line_of(start), index.line_of(max(start, end)) + 1):
+            owner = _owner(state.statements, starts, line)
+            if owner is None or owner not in state.unit_keys:
+                if line in (index.line_of(start), index.line_of(end)):
+                    return analysis  # module-level code: only the whole file's model is exact
+                continue
+            wanted.add(state.unit_keys[owner])
+        view_key = (cache_key, frozenset(wanted))
+        cached = self._views.get(view_key)
+        if cached is not None:
+            return cached
+        blanked = [(s.first, s.last) for i, s in enumerate(state.statements)
+                   if i in state.unit_keys and state.unit_keys[i] not in wanted]
+        text = _blank_lines(state.text, index, blanked)
+        kept = [s for i, s in enumerate(state.statements)
+                if not (i in state.unit_keys and state.unit_keys[i] not in wanted)]
+        if _indent_unit_of(kept) != _indent_unit_of(state.statements):
+            return analysis
+        document = SourceDocument(text, analysis.document.path, analysis.version)
+        context = RuleContext(document, analysis.settings, analysis.workspace)
+        result = CheckResult(document, context, analysis.violations, list(analysis.result.notes))
+        view = Analysis(analysis.uri, analysis.version, document, analysis.settings, result, analysis.root,
+                        analysis.workspace)
+        self._views = {view_key: view}  # one view: the last position asked about
+        return view
+
+    # -- a from-scratch analysis in batches of components ----------------------------
+    def _chunked(self, uri, text: str, settings: Settings, path, version, root, workspace,
+                 context_extra: str) -> tuple[Analysis | None, str]:
+        """The same findings as ``analyse``, computed one batch of components at a
+        time on reduced documents (see the module docstring)."""
+        if _FILE_NOQA.search(text):
+            return None, "file-level noqa"
+        document = SourceDocument(text, path, version)
+        index = document.index
+        statements = _split_statements(text, index, self.chunk_lines)
+        if statements is None:
+            return None, "the file does not parse in pieces"
+        context_key = _hash("context", context_extra, _indent_unit_of(statements), document.newline,
+                            *(s.text for s in statements if not s.facts.unit))
+        unit_keys = _component_keys(statements, context_key)
+        members: dict[str, list[int]] = {}
+        for i, key in unit_keys.items():
+            members.setdefault(key, []).append(i)
+        batches: list[set[str]] = [set()]
+        size = 0
+        for key, indices in sorted(members.items(), key=lambda item: item[1][0]):
+            lines = sum(statements[i].last - statements[i].first + 1 for i in indices)
+            if size and size + lines > self.chunk_lines:
+                batches.append(set())
+                size = 0
+            batches[-1].add(key)
+            size += lines
+        starts = [(s.first, i) for i, s in enumerate(statements)]
+        findings: dict[str, list[Violation]] = {key: [] for key in members}
+        module_level: list[Violation] = []
+        provisional: set[str] = set()
+        notes: list[str] = []
+        budget = _Budget(getattr(workspace, "time_budget", 0.4))
+        for number, batch in enumerate(batches):
+            blanked = [(s.first, s.last) for i, s in enumerate(statements)
+                       if i in unit_keys and unit_keys[i] not in batch]
+            kept = [s for i, s in enumerate(statements) if not (i in unit_keys and unit_keys[i] not in batch)]
+            if _indent_unit_of(kept) != _indent_unit_of(statements):
+                return None, "indentation unit differs in a batch"
+            reduced = SourceDocument(_blank_lines(text, index, blanked), path, version)
+            recorder = _RecordingWorkspace(workspace, budget) if workspace is not None else None
+            result = check(reduced, settings, root=root, workspace=recorder)
+            if reduced.recovered.error is not None:
+                return None, "a batch does not parse"
+            if any(not note.startswith("syntax error") for note in result.notes):
+                return None, "a rule failed"
+            blank_ranges = [(index.line_starts[f], index.line_starts[l + 1] if l + 1 < index.line_count else len(text))
+                            for f, l in blanked]
+            for violation in result.violations:
+                if _touches(violation, blank_ranges):
+                    return None, "a finding touches another batch"
+                owner = _owner(statements, starts, index.line_of(violation.start))
+                if owner is not None and owner in unit_keys:
+                    findings[unit_keys[owner]].append(violation)
+                elif number == 0:
+                    module_level.append(violation)
+            provisional |= _provisional(statements, unit_keys, recorder)
+            if number == 0:
+                notes = list(result.notes)
+        violations = [v for group in findings.values() for v in group] + module_level
+        violations.sort(key=lambda v: (v.start, v.code, v.end))
+        check_result = CheckResult(document, _LazyContext(document, settings, workspace), violations, notes)
+        analysis = Analysis(uri, version, document, settings, check_result, root, workspace)
+        for key in provisional:
+            findings.pop(key, None)
+        self._states[uri] = _State(text, index, statements, context_key, findings, unit_keys)
+        return analysis, "chunked"
+
+    # -- the incremental path ------------------------------------------------------
+    def _incremental(self, uri, previous: _State, text: str, settings: Settings, path, version, root,
+                     workspace, context_extra: str) -> tuple[Analysis | None, str]:
+        if _FILE_NOQA.search(text):
+            return None, "file-level noqa"
+        old = previous.text
+        prefix = _common_prefix(old, text)
+        suffix = _common_suffix(old, text, prefix)
+        old_end, new_end = len(old) - suffix, len(text) - suffix
+        delta = len(text) - len(old)
+        document = SourceDocument(text, path, version)
+        new_index = document.index
+        old_index = previous.index
+        line_delta = new_index.line_count - old_index.line_count
+        # Old lines [a, b] hold the change; grow them to whole statements.
+        a, b = old_index.line_of(prefix), old_index.line_of(old_end)
+        kept_before: list[_Statement] = []
+        kept_after: list[_Statement] = []
+        for stmt in previous.statements:
+            if stmt.last < a:
+                kept_before.append(stmt)
+            elif stmt.first > b:
+                kept_after.append(stmt)
+            else:
+                a, b = min(a, stmt.first), max(b, stmt.last)
+        # Statements sharing a line with the grown range (``x = 1; y = 2``) join it.
+        while kept_before and kept_before[-1].last >= a:
+            a = min(a, kept_before.pop().first)
+        while kept_after and kept_after[0].first <= b:
+            b = max(b, kept_after.pop(0).last)
+        new_a, new_b = a, b + line_delta
+        if new_b < new_a - 1:
+            return None, "edit spans lines oddly"
+        seg_start = new_index.line_starts[new_a] if new_a < new_index.line_count else len(text)
+        seg_end = new_index.line_starts[new_b + 1] if new_b + 1 < new_index.line_count else len(text)
+        if seg_start > prefix or seg_end < new_end:
+            return None, "edit outside the re-parsed lines"
+        segment = text[seg_start:seg_end]
+        try:
+            parsed = parse_module(segment.lstrip(BOM) if seg_start == 0 else segment)
+        except (SyntaxError, ValueError, MemoryError):
+            return None, "changed lines do not parse"
+        middle: list[_Statement] = []
+        seg_lines = new_index.line_starts
+        for stmt in parsed.body:
+            first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))]) - 1 + new_a
+            last = (stmt.end_lineno or stmt.lineno) - 1 + new_a
+            middle.append(_Statement(first, last, _lines_text(text, seg_lines, first, last), statement_facts(stmt)))
+        statements = [replace(s) for s in kept_before] + middle + \
+            [replace(s, first=s.first + line_delta, last=s.last + line_delta) for s in kept_after]
+        if any(s.text.lstrip(BOM).startswith("from __future__") for s in middle) and kept_before:
+            return None, "__future__ import changed"
+
+        unit_indent = _indent_unit_of(statements)
+        context_key = _hash("context", context_extra, unit_indent, document.newline,
+                            *(s.text for s in statements if not s.facts.unit))
+        unit_keys = _component_keys(statements, context_key)
+
+        # Which components can reuse the previous findings?
+        reuse: dict[str, list[Violation]] = {}
+        for key in set(unit_keys.values()):
+            cached = previous.findings.get(key) if context_key == previous.context_key else None
+            if cached is None:
+                continue
+            moved = _moved(cached, prefix, old_end, delta)
+            if moved is not None:
+                reuse[key] = moved
+        blanked: list[tuple[int, int]] = []  # (first, last) lines of reused units
+        for index, stmt in enumerate(statements):
+            if stmt.facts.unit and unit_keys[index] in reuse:
+                blanked.append((stmt.first, stmt.last))
+        reduced_text = _blank_lines(text, new_index, blanked)
+        kept = [stmt for index, stmt in enumerate(statements)
+                if not (stmt.facts.unit and unit_keys[index] in reuse)]
+        if _indent_unit_of(kept) != unit_indent:
+            return None, "indentation unit differs in the reduced document"
+        reduced = SourceDocument(reduced_text, path, version)
+        recorder = _RecordingWorkspace(workspace) if workspace is not None else None
+        result = check(reduced, settings, root=root, workspace=recorder)
+        if reduced.recovered.error is not None:
+            return None, "reduced document does not parse"
+        if any(not note.startswith("syntax error") for note in result.notes):
+            return None, "a rule failed"  # a failing rule loses all its findings: only a full run says which
+        blank_ranges = [(new_index.line_starts[f],
+                         new_index.line_starts[l + 1] if l + 1 < new_index.line_count else len(text))
+                        for f, l in blanked]
+        fresh = result.violations
+        for violation in fresh:
+            if _touches(violation, blank_ranges):
+                return None, "a fresh finding touches a reused unit"
+        # Group fresh findings by component; findings outside units belong to the context run.
+        starts = [(s.first, i) for i, s in enumerate(statements)]
+        findings: dict[str, list[Violation]] = {key: list(v) for key, v in reuse.items()}
+        for key in unit_keys.values():
+            findings.setdefault(key, [])
+        module_level: list[Violation] = []
+        for violation in fresh:
+            owner = _owner(statements, starts, new_index.line_of(violation.start))
+            if owner is not None and statements[owner].facts.unit:
+                findings[unit_keys[owner]].append(violation)
+            else:
+                module_level.append(violation)
+        violations = [v for group in findings.values() for v in group] + module_level
+        violations.sort(key=lambda v: (v.start, v.code, v.end))
+        context = _LazyContext(document, settings, workspace)
+        check_result = CheckResult(document, context, violations, list(result.notes))
+        analysis = Analysis(uri, version, document, settings, check_result, root, workspace)
+        cacheable = {k: v for k, v in findings.items()}
+        for key in _provisional(statements, unit_keys, recorder):
+            cacheable.pop(key, None)
+        self._states[uri] = _State(text, new_index, statements, context_key, cacheable, unit_keys)
+        self.stats.incremental += 1
+        self.stats.reused_components += len(reuse)
+        self.stats.analysed_components += len(set(unit_keys.values())) - len(reuse)
+        self.stats.last_mode, self.stats.last_reason = "incremental", f"{len(reuse)} components reused"
+        return analysis, "incremental"
+
+
+class _RecordingWorkspace:
+    """Passes questions to the real workspace and notes the lines of the functions
+    and calls whose answer was None while jedi was still busy ("unknown": the
+    time budget ran out), so the findings of their components are not cached."""
+
+    def __init__(self, workspace, budget: "_Budget | None" = None) -> None:
+        self._workspace = workspace
+        self.unknown_lines: list[int] = []
+        self.budget = budget or _Budget(getattr(workspace, "time_budget", 0.4))
+
+    def __getattr__(self, name):
+        return getattr(self._workspace, name)
+
+    def _ask(self, question, *args):
+        """Ask, waiting for jedi only while this analysis's budget lasts: once the
+        questions of one analysis have waited ``time_budget`` seconds in total,
+        later ones answer from the cache or "unknown" at once (jedi keeps working
+        in the background and the next analysis picks the answers up)."""
+        if self.budget.left() <= 0 and hasattr(self._workspace, "time_budget"):
+            saved = self._workspace.time_budget
+            self._workspace.time_budget = 0
+            try:
+                return question(*args)
+            finally:
+                self._workspace.time_budget = saved
+        started = time.perf_counter()
+        try:
+            return question(*args)
+        finally:
+            self.budget.spend(time.perf_counter() - started)
+
+    def _pending(self) -> bool:
+        """True when jedi is still working on some question: a None just returned
+        may then mean "not known yet" rather than a final answer."""
+        running = getattr(self._workspace, "_running", None)
+        return running is None or bool(running)
+
+    def callers(self, path, function):
+        answer = self._ask(self._workspace.callers, path, function)
+        if answer is None and self._pending():
+            self.unknown_lines.append(getattr(function, "lineno", 1) - 1)
+        return answer
+
+    def resolve_call(self, path, call):
+        answer = self._ask(self._workspace.resolve_call, path, call)
+        if answer is None and self._pending():
+            self.unknown_lines.append(getattr(call, "lineno", 1) - 1)
+        return answer
+
+
+class _Budget:
+    """Seconds one analysis may spend waiting for jedi, over all its questions."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def left(self) -> float:
+        return self.seconds
+
+    def spend(self, seconds: float) -> None:
+        self.seconds -= seconds
+
+
+def _provisional(statements: list[_Statement], unit_keys: dict[int, str], recorder) -> set[str]:
+    if recorder is None or not recorder.unknown_lines:
+        return set()
+    starts = [(s.first, i) for i, s in enumerate(statements)]
+    out: set[str] = set()
+    for line in recorder.unknown_lines:
+        owner = _owner(statements, starts, line)
+        if owner is not None and owner in unit_keys:
+            out.add(unit_keys[owner])
+        else:
+            out.update(unit_keys.values())  # not attributable: trust nothing
+    return out
+
+
+class _LazyContext(RuleContext):
+    """The full document's rule context (its model is built only when a hover or
+    action asks for it)."""
+
+
+# -- helpers -------------------------------------------------------------------------
+def _environment_key(settings: Settings, path, root, workspace) -> str:
+    parts = [repr(settings), str(path), str(root)]
+    if workspace is not None:
+        # A saved or closed file bumps the generation (other modules' callers and
+        # helpers may have changed): every component is then recomputed.  Findings
+        # made while jedi had no answer yet are never cached (see _RecordingWorkspace).
+        generation = getattr(workspace, "_generation", None)
+        if generation is None:
+            parts.append(f"opaque-workspace-{id(object())}")
+        else:
+            parts.append(f"{id(workspace)}:{generation}")
+            try:
+                parts.append(repr(sorted(workspace.scheduled_task_names(path))))
+            except Exception:
+                parts.append(f"scheduled-unknown-{id(object())}")
+    return _hash(*parts)
+
+
+def _split_statements(text: str, index: LineIndex, piece_lines: int) -> list[_Statement] | None:
+    """The top-level statements of ``text``, parsed a piece of about ``piece_lines``
+    lines at a time (cut before a line that starts at column 0), so the whole
+    file's syntax tree never exists at once.  Pieces that each parse on their own
+    parse together into the same statements; a piece that does not parse grows
+    until it does.  None when the file does not parse."""
+    starts = index.line_starts
+    count = index.line_count
+    if "__future__" in text[starts[min(count - 1, piece_lines)]:]:
+        return None  # only legal at the top of the whole file: a piece cannot tell
+    statements: list[_Statement] = []
+    line = 0
+    while line < count:
+        end_line = min(line + piece_lines, count)
+        while True:
+            while end_line < count and text[starts[end_line]:starts[end_line] + 1] in ("", " ", "\t", "#", ")",
+                                                                                        "]", "}", "\f", "\r", "\n"):
+                end_line += 1
+            begin = starts[line]
+            end = starts[end_line] if end_line < count else len(text)
+            piece = text[begin:end]
+            try:
+                tree = parse_module(piece.lstrip(BOM) if begin == 0 else piece)
+                break
+            except (SyntaxError, ValueError):
+                if end_line >= count:
+                    return None
+                end_line = min(count, end_line + piece_lines)
+            except MemoryError:
+                return None
+        for stmt in tree.body:
+            first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))]) - 1 + line
+            last = (stmt.end_lineno or stmt.lineno) - 1 + line
+            statements.append(_Statement(first, last, _lines_text(text, starts, first, last), statement_facts(stmt)))
+        del tree
+        line = end_line
+    return statements
+
+
+def _hash(*parts: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _lines_text(text: str, starts: list[int], first: int, last: int) -> str:
+    begin = starts[first]
+    end = starts[last + 1] if last + 1 < len(starts) else len(text)
+    return text[begin:end]
+
+
+def _state_from_full(analysis: Analysis, context_extra: str, recorder=None) -> _State | None:
+    document = analysis.document
+    if document.recovered.error is not None or _FILE_NOQA.search(document.text):
+        return None
+    if any(not note.startswith("syntax error") for note in analysis.result.notes):
+        return None  # a rule failed on this text: its findings elsewhere are unknown
+    text, index = document.text, document.index
+    statements = []
+    for stmt in document.tree.body:
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))]) - 1
+        last = (stmt.end_lineno or stmt.lineno) - 1
+        statements.append(_Statement(first, last, _lines_text(text, index.line_starts, first, last),
+                                     statement_facts(stmt)))
+    context_key = _hash("context", context_extra, _indent_unit_of(statements), document.newline,
+                        *(s.text for s in statements if not s.facts.unit))
+    unit_keys = _component_keys(statements, context_key)
+    findings: dict[str, list[Violation]] = {key: [] for key in unit_keys.values()}
+    starts = [(s.first, i) for i, s in enumerate(statements)]
+    for violation in analysis.violations:
+        owner = _owner(statements, starts, index.line_of(violation.start))
+        if owner is not None and statements[owner].facts.unit:
+            findings[unit_keys[owner]].append(violation)
+    for key in _provisional(statements, unit_keys, recorder):
+        findings.pop(key, None)
+    return _State(text, index, statements, context_key, findings, unit_keys)
+
+
+def _components(statements: list[_Statement]) -> dict[int, list[int]]:
+    """Group unit statements (by position) into components; sets ``.component``."""
+    units = [i for i, s in enumerate(statements) if s.facts.unit]
+    parent = {i: i for i in units}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i: int, j: int) -> None:
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+
+    definers: dict[str, list[int]] = {}
+    for i in units:
+        for name in statements[i].facts.defines:
+            definers.setdefault(name, []).append(i)
+    for same in definers.values():
+        for other in same[1:]:
+            union(same[0], other)
+    for i in units:
+        for name in statements[i].facts.refs:
+            for j in definers.get(name, ()):
+                union(i, j)
+    groups: dict[int, list[int]] = {}
+    for i in units:
+        root = find(i)
+        statements[i].component = root
+        groups.setdefault(root, []).append(i)
+    return groups
+
+
+def _component_keys(statements: list[_Statement], context_key: str) -> dict[int, str]:
+    """Unit statement position -> key of its component (context, member texts in
+    order, and an ordinal for components whose members have identical texts)."""
+    keys: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for members in _components(statements).values():
+        key = _hash(context_key, *(statements[i].text for i in members))
+        seen[key] = seen.get(key, 0) + 1
+        key = f"{key}#{seen[key]}"
+        for i in members:
+            keys[i] = key
+    return keys
+
+
+def _owner(statements: list[_Statement], starts: list[tuple[int, int]], line: int) -> int | None:
+    import bisect
+
+    position = bisect.bisect_right(starts, (line, len(statements))) - 1
+    if position >= 0 and statements[starts[position][1]].last >= line:
+        return starts[position][1]
+    return None
+
+
+def _offsets(violation: Violation):
+    yield violation.start
+    yield violation.end
+    if violation.fix is not None:
+        for edit in violation.fix.edits:
+            yield edit.start
+            yield edit.end
+
+
+def _moved(cached: list[Violation], prefix: int, old_end: int, delta: int) -> list[Violation] | None:
+    """The cached findings shifted past the edit; None when one touches the changed text."""
+    if delta == 0 and prefix == old_end:
+        return cached
+    out = []
+    for violation in cached:
+        offsets = list(_offsets(violation))
+        if all(o < prefix for o in offsets):
+            out.append(violation)
+            continue
+        if all(o > old_end for o in offsets):
+            out.append(_shift(violation, delta))
+            continue
+        return None
+    return out
+
+
+def _shift(violation: Violation, delta: int) -> Violation:
+    fix = violation.fix
+    if fix is not None:
+        fix = Fix(fix.title, tuple(Edit(e.start + delta, e.end + delta, e.new_text) for e in fix.edits),
+                  fix.applicability)
+    return replace(violation, start=violation.start + delta, end=violation.end + delta, fix=fix)
+
+
+def _touches(violation: Violation, ranges: list[tuple[int, int]]) -> bool:
+    for offset in _offsets(violation):
+        for begin, end in ranges:
+            if begin <= offset < end:
+                return True
+    return False
+
+
+def _blank_lines(text: str, index: LineIndex, blanked: list[tuple[int, int]]) -> str:
+    """``text`` with the given line ranges turned into spaces (line endings and a
+    BOM kept), so every offset, line and column stays where it was."""
+    if not blanked:
+        return text
+    out: list[str] = []
+    position = 0
+    starts = index.line_starts
+    for first, last in blanked:
+        begin = starts[first]
+        end = starts[last + 1] if last + 1 < len(starts) else len(text)
+        out.append(text[position:begin])
+        chunk = text[begin:end]
+        lead = BOM if begin == 0 and chunk.startswith(BOM) else ""
+        out.append(lead + _NOT_NEWLINE.sub(_spaces, chunk[len(lead):]))
+        position = end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _spaces(match: re.Match) -> str:
+    return " " * (match.end() - match.start())
+
+
+def _common_prefix(a: str, b: str) -> int:
+    low, high = 0, min(len(a), len(b))
+    while low < high:  # invariant: a[:low] == b[:low]
+        middle = (low + high + 1) // 2
+        if a[low:middle] == b[low:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _common_suffix(a: str, b: str, prefix: int) -> int:
+    """Length of the common suffix, not overlapping the common prefix."""
+    low, high = 0, min(len(a), len(b)) - prefix
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[len(a) - middle:len(a) - low] == b[len(b) - middle:len(b) - low]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
