@@ -130,3 +130,25 @@ def test_absurd_nesting_that_does_not_parse_gives_up_fast(text):
     module = recover_module(text + TASK)
     assert time.perf_counter() - start < 2
     assert module.error and module.tree.body == []
+
+
+@pytest.mark.xfail(strict=True, reason="LIME201 flags the batch loop its own fix wrote when the loop body adds "
+                                       "nothing to the unit of work ('2,000 commits at 2,000 batch of 50s'): "
+                                       "the fix does not remove its finding (found with LIME_FUZZ_EXAMPLES=600)")
+def test_lime201_batching_fix_removes_its_finding_without_add():
+    from .properties import check_fix
+
+    source = '''from lime_task import task
+
+
+@task
+def no_add(app, rows):
+    for row in rows:
+        if not row.get("active"):
+            continue
+        uow = app.unit_of_work()
+        # the add was commented out
+        uow.commit()
+'''
+    [violation] = [v for v in analyse("file:///t.py", source, Settings()).violations if v.code == "LIME201"]
+    check_fix(source, violation)
