@@ -223,3 +223,35 @@ def test_lime102_unsafe_when_no_caller_is_found(tmp_path):
     violation = _lime102(tmp_path, {})
     assert violation.fix is not None and violation.fix.applicability is Applicability.UNSAFE
     assert "no caller" in violation.fix.title
+
+
+# -- the example workspace ----------------------------------------------------------
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+TASKS = EXAMPLES / "limepkg_acme" / "tasks"
+
+
+def _memory_findings(path: Path, workspace) -> list[tuple[int, str, str | None]]:
+    from lime_task_lint.settings import resolve_settings
+
+    settings, _, _ = resolve_settings(path)
+    text = path.read_text(encoding="utf-8")
+    result = check(SourceDocument(text, str(path)), settings, workspace=workspace,
+                   codes={"LIME101", "LIME102", "LIME103"})
+    assert not [n for n in result.notes if "failed" in n], result.notes
+    index = result.document.index
+    return [(index.to_row_column(v.start)[0], v.code, v.fix.applicability.value if v.fix else None)
+            for v in result.violations]
+
+
+def test_examples_memory_findings():
+    workspace = Workspace(EXAMPLES, time_budget=60)
+    try:
+        # The clean examples: any finding is a false positive.
+        assert _memory_findings(TASKS / "clean.py", workspace) == []
+        assert _memory_findings(EXAMPLES / "limepkg_acme" / "erp.py", workspace) == []
+        contacts = _memory_findings(TASKS / "contacts.py", workspace)
+        assert [(c, f) for _, c, f in contacts] == [("LIME101", "safe"), ("LIME103", "display-only")]
+        # The only caller (person_report) iterates the helper's result once: jedi proves it, so safe.
+        assert [(c, f) for _, c, f in _memory_findings(TASKS / "reports.py", workspace)] == [("LIME102", "safe")]
+    finally:
+        workspace.close()

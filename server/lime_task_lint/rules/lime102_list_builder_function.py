@@ -55,7 +55,7 @@ from typing import Iterator
 
 from ..collections_model import accumulator_estimate, iterable_source
 from ..consumption import expression_use, laziness_hazard, name_consumption, parent_map
-from ..docstrings import docstring_node, update_docstring
+from ..docstrings import RaiseAnalysis, docstring_node, update_docstring
 from ..edits import Applicability, Edit, Fix, apply_edits, import_edit
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
 from ..memory import format_bytes
@@ -175,12 +175,11 @@ def _callers(ctx: RuleContext, info: FunctionInfo) -> tuple[list, str]:
 
     parents = _module_parents(ctx)
     sites = []
-    for node in ast.walk(ctx.tree):
-        if isinstance(node, ast.Name) and node.id == info.name and isinstance(node.ctx, ast.Load):
-            parent = parents.get(id(node))
-            if not (isinstance(parent, ast.Call) and parent.func is node):
-                return sites, f"`{info.name}` is used as a value, so its callers cannot all be followed"
-            sites.append(CallSite(path or "", ctx.tree, parent, ctx.document.text))
+    for node in _name_loads(ctx.tree).get(info.name, []):
+        parent = parents.get(id(node))
+        if not (isinstance(parent, ast.Call) and parent.func is node):
+            return sites, f"`{info.name}` is used as a value, so its callers cannot all be followed"
+        sites.append(CallSite(path or "", ctx.tree, parent, ctx.document.text))
     if not info.name.startswith("_"):
         return sites, "callers in other modules are not searched in a single-file run"
     return sites, ""
@@ -202,6 +201,37 @@ def _parents_of(tree: ast.AST) -> dict[int, ast.AST]:
 
 def _module_parents(ctx) -> dict[int, ast.AST]:
     return _parents_of(ctx.tree)
+
+
+_LOADS: dict[int, tuple[ast.AST, dict]] = {}
+_PER_TREE: dict[tuple[int, str], tuple[ast.AST, object]] = {}
+
+
+def _per_tree(tree: ast.AST, key: str, compute):
+    """``compute()`` once per (syntax tree, key): shared by every finding of one analysis."""
+    cached = _PER_TREE.get((id(tree), key))
+    if cached is not None and cached[0] is tree:
+        return cached[1]
+    value = compute()
+    if len(_PER_TREE) > 64:
+        _PER_TREE.clear()
+    _PER_TREE[(id(tree), key)] = (tree, value)
+    return value
+
+
+def _name_loads(tree: ast.AST) -> dict[str, list[ast.Name]]:
+    """Every loaded name of the module, by name (one walk per tree, shared by all findings)."""
+    cached = _LOADS.get(id(tree))
+    if cached is not None and cached[0] is tree:
+        return cached[1]
+    loads: dict[str, list[ast.Name]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            loads.setdefault(node.id, []).append(node)
+    if len(_LOADS) > 64:
+        _LOADS.clear()
+    _LOADS[id(tree)] = (tree, loads)
+    return loads
 
 
 def caller_verdict(site) -> tuple[str, str]:
@@ -298,7 +328,8 @@ class ListBuilderFunction(Rule):
             module = "typing" if any(isinstance(s, ast.ImportFrom) and s.module == "typing" for s in ctx.tree.body) \
                 else "collections.abc"
             if "Iterator" not in ctx.model.imports:
-                extra = import_edit(ctx.document.text, ctx.tree, module, "Iterator", ctx.document.newline)
+                extra = _per_tree(ctx.tree, f"import {module}", lambda: import_edit(
+                    ctx.document.text, ctx.tree, module, "Iterator", ctx.document.newline))
                 if extra is not None:
                     edits.append(extra)
         doc_edit = self._docstring_edit(ctx, info, [e for e in edits])
@@ -327,26 +358,39 @@ class ListBuilderFunction(Rule):
 
     @staticmethod
     def _docstring_edit(ctx: RuleContext, info: FunctionInfo, edits: list[Edit]) -> Edit | None:
+        """The docstring updated for the generator (Returns -> Yields) by the docstring engine.
+
+        Only the function's own lines are re-parsed (never the whole file: this runs
+        per finding on every keystroke); the engine gets the module with the function
+        swapped for its generator form, so same-module helpers still count."""
         literal = docstring_node(info.node)
         if literal is None:
             return None
-        body_edits = [e for e in edits if e.start >= ctx.range(info.node)[0]]
+        document, index = ctx.document, ctx.document.index
+        func_start, func_end = ctx.range(info.node)
+        first = index.line_of(func_start)
+        last = index.line_of(func_end)
+        begin = index.line_starts[first]
+        end = index.line_starts[last + 1] if last + 1 < index.line_count else len(document.text)
+        inside = [Edit(e.start - begin, e.end - begin, e.new_text) for e in edits if begin <= e.start and e.end <= end]
+        snippet = apply_edits(document.text[begin:end], inside)
+        prefix = "if 1:\n" if info.node.col_offset else ""
         try:
-            new_text = apply_edits(ctx.document.text, body_edits)
-            tree = ast.parse(new_text)
+            snippet_tree = ast.parse(prefix + snippet)
         except (SyntaxError, ValueError):
             return None
-        func = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-                     and n.name == info.name and n.lineno == info.node.lineno), None)
+        func = next((n for n in ast.walk(snippet_tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                     and n.name == info.name), None)
         if func is None:
             return None
+        module = ast.Module(body=[func if s is info.node else s for s in ctx.tree.body], type_ignores=[])
         start, end = ctx.range(literal)
-        line = ctx.document.index.line_of(start)
-        indent = ctx.document.index.line_text(line)[: len(ctx.document.index.line_text(line))
-                                                    - len(ctx.document.index.line_text(line).lstrip())]
+        line_text = index.line_text(index.line_of(start))
+        indent = line_text[: len(line_text) - len(line_text.lstrip())]
         try:
-            updated = update_docstring(ctx.text(literal), func, tree, style=ctx.settings.docstring_style,
-                                       indent=indent, newline=ctx.document.newline)
+            updated = update_docstring(ctx.text(literal), func, module, style=ctx.settings.docstring_style,
+                                       indent=indent, newline=document.newline,
+                                       analysis=_per_tree(ctx.tree, "raises", lambda: RaiseAnalysis(ctx.tree)))
         except ValueError:
             return None
         if updated is None:
