@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from . import memory
 from .model import FunctionInfo, LimeModel, LimeRead, _role_of
 
+#: Fields assumed per ``lime_query.execute_query`` row when the query does not say.
+QUERY_ROW_FIELDS = 10
 EMPTY_CONTAINERS = {"list": "list", "dict": "dict", "set": "set"}
 COMPREHENSION_KIND = {ast.ListComp: "list", ast.SetComp: "set", ast.DictComp: "dict", ast.GeneratorExp: "generator"}
 
@@ -30,7 +32,7 @@ class Source:
     """An iterable that produces many items: a Lime read, a task parameter, a generator."""
 
     node: ast.expr
-    kind: str  # "read" | "objects" | "parameter" | "generator"
+    kind: str  # "read" | "objects" | "query" (execute_query rows) | "parameter" | "generator"
     limetype: str | None
     bounded: bool
     count: int
@@ -44,6 +46,8 @@ class Source:
     def describe(self) -> str:
         if self.is_lime:
             return f"`{self.limetype}` objects" if self.limetype else "Lime objects"
+        if self.kind == "query":
+            return f"rows of the `{self.limetype}` query" if self.limetype else "rows of the query"
         if self.kind == "parameter":
             return "items of a task parameter"
         return "items of a generator"
@@ -123,11 +127,12 @@ def iterable_source(model: LimeModel, info: FunctionInfo, node: ast.AST, setting
         if read is not None:
             if read.kind not in ("get_all", "fetch", "execute_query"):
                 return None
+            kind = "query" if read.kind == "execute_query" else "read"
             limit = _limit_of(node)
             if limit is not None:
-                return Source(node, "read", read.limetype, True, limit, "`limit=`", read)
+                return Source(node, kind, read.limetype, True, limit, "`limit=`", read)
             count, origin = settings.object_count(read.limetype)
-            return Source(node, "read", read.limetype, read.bounded, count, origin, read)
+            return Source(node, kind, read.limetype, read.bounded, count, origin, read)
         func = node.func
         if isinstance(func, ast.Name):
             callee = model.functions.get(func.id)
@@ -190,6 +195,9 @@ def element_of(elt: ast.AST | None, target: ast.AST | None, source: Source, sett
     if elt is None or isinstance(elt, ast.Name) and elt.id in _names(target):
         if source.is_lime:
             return lime_element(source.limetype, settings)
+        if source.kind == "query":
+            return memory.Element("dict_row", QUERY_ROW_FIELDS), f"query row (dict of ~{QUERY_ROW_FIELDS} fields)", \
+                f"{QUERY_ROW_FIELDS} short string values each, CPython layout"
         return memory.Element("unknown"), "item (shape not modelled)", "container only"
     if isinstance(elt, ast.Attribute) and elt.attr == "id":
         return memory.Element("int"), "int id", "CPython layout"

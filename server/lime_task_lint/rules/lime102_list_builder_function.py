@@ -49,6 +49,7 @@ is not a list.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -61,6 +62,8 @@ from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation,
 from ..memory import format_bytes
 from ..model import FunctionInfo
 
+#: A Returns section in google/numpy style or a sphinx ``:returns:`` / ``:rtype:`` field.
+_RETURNS_SECTION = re.compile(r"^\s*(Returns?:|Returns?\s*\n\s*-{3,})|:returns?:|:rtype:", re.M)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -364,8 +367,8 @@ class ListBuilderFunction(Rule):
         per finding on every keystroke); the engine gets the module with the function
         swapped for its generator form, so same-module helpers still count."""
         literal = docstring_node(info.node)
-        if literal is None:
-            return None
+        if literal is None or not _RETURNS_SECTION.search(literal.value):
+            return None  # nothing says "returns": leave the author's docstring alone
         document, index = ctx.document, ctx.document.index
         func_start, func_end = ctx.range(info.node)
         first = index.line_of(func_start)
@@ -422,7 +425,8 @@ def _iterator_annotation(ctx: RuleContext, annotation: ast.expr) -> str | None:
         except SyntaxError:
             return None
         inner = _iterator_annotation_of(node, lambda n: ast.unparse(n))
-        return repr(inner) if inner is not None else None
+        quote = ctx.text(annotation)[:1] if ctx.text(annotation)[:1] in ("'", '"') else '"'
+        return f"{quote}{inner}{quote}" if inner is not None and quote not in inner else None
     return _iterator_annotation_of(node, ctx.text)
 
 
