@@ -240,29 +240,33 @@ def _name_loads(tree: ast.AST) -> dict[str, list[ast.Name]]:
 def caller_verdict(site) -> tuple[str, str]:
     """("once" | "hazard" | "list", reason) for one call site."""
     parents = _parents_of(site.tree)
-    where = f"{Path(site.path).name}:{site.call.lineno}" if site.path else f"line {site.call.lineno}"
     func = parents.get(id(site.call))
     while func is not None and not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
         func = parents.get(id(func))
+    # Named by function and file, not by line: a line number in the message would go
+    # stale when an edit above moves the caller (and incremental analysis reuses it).
+    where = f"`{func.name}`" if func is not None else "at module level"
+    if site.path:
+        where += f" in {Path(site.path).name}"
     use = expression_use(site.call, parents)
     if use.kind == "assigned":
         if func is None:
-            return "list", f"the caller at {where} keeps the result at module level"
+            return "list", f"the caller {where} keeps the result"
         target = use.node.targets[0] if isinstance(use.node, ast.Assign) else None
         if target is None:
-            return "list", f"the caller at {where} binds the result with an annotation or `:=`"
+            return "list", f"the caller {where} binds the result with an annotation or `:=`"
         consumption = name_consumption(target.id, use.node, func, parents)  # type: ignore[attr-defined]
         if not consumption.once:
-            return "list", f"the caller at {where} needs a list: {consumption.reason}"
+            return "list", f"the caller {where} needs a list: {consumption.reason}"
         consumer = consumption.consumer
     elif use.kind == "iteration":
         consumer = use.node
     else:
-        return "list", f"the caller at {where} needs a list: {use.reason}"
+        return "list", f"the caller {where} needs a list: {use.reason}"
     if func is not None:
         hazard = laziness_hazard(site.call, consumer, func, parents)
         if hazard:
-            return "hazard", f"at {where}, {hazard}"
+            return "hazard", f"in the caller {where}, {hazard}"
     return "once", ""
 
 
