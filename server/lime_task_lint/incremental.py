@@ -473,8 +473,11 @@ class _RecordingWorkspace:
         running = getattr(self._workspace, "_running", None)
         return running is None or bool(running)
 
-    def callers(self, path, function):
-        answer = self._ask(self._workspace.callers, path, function)
+    def callers(self, path, function, tree=None):
+        if tree is None:
+            answer = self._ask(self._workspace.callers, path, function)
+        else:
+            answer = self._ask(lambda p, f: self._workspace.callers(p, f, tree=tree), path, function)
         if answer is None and self._pending():
             self.unknown_lines.append(getattr(function, "lineno", 1) - 1)
         return answer

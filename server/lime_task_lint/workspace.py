@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import os
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +29,8 @@ from .files import discover
 log = logging.getLogger(__name__)
 
 _SCHEDULED = re.compile(r"ScheduledTask\s*\(")
+#: Folders jedi's reference search never enters (jedi.inference.references._IGNORE_FOLDERS).
+_JEDI_SKIPPED = {".tox", ".venv", ".mypy_cache", "venv", "__pycache__"}
 
 
 @dataclass
@@ -61,30 +64,57 @@ class Workspace:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lime-jedi")
         self._project = None
         self._generation = 0
+        #: path -> (stamp, text) of files read only to search their text
+        self._texts: dict[str, tuple[Any, str]] = {}
+        #: generation -> the workspace's Python files, as jedi's reference search sees them
+        self._searched: tuple[int, list[str]] | None = None
+        self._names: tuple[int, set[str]] | None = None
+        self._outside: dict[tuple, bool] = {}
 
     # -- files -------------------------------------------------------------------
     def files(self) -> list[Path]:
         return list(discover([str(self.root)], (), self.root))
 
+    def _stamp(self, path: str) -> Any:
+        if path in self.overlay:
+            return ("overlay", hash(self.overlay[path]))
+        try:
+            stat = Path(path).stat()
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def text_of(self, path: str) -> str:
+        """The text of ``path`` (the editor's unsaved text wins), cached per version,
+        without parsing it: most questions only need to search the text."""
+        path = str(Path(path).resolve())
+        stamp = self._stamp(path)
+        if stamp is None:
+            return ""
+        if stamp[0] == "overlay":
+            return self.overlay[path]
+        cached = self._parsed.get(path)
+        if cached is not None and cached.stamp == stamp:
+            return cached.text
+        cached_text = self._texts.get(path)
+        if cached_text is not None and cached_text[0] == stamp:
+            return cached_text[1]
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        self._texts[path] = (stamp, text)
+        return text
+
     def source(self, path: str) -> _Parsed:
         path = str(Path(path).resolve())
-        if path in self.overlay:
-            text = self.overlay[path]
-            stamp: Any = ("overlay", hash(text))
-        else:
-            try:
-                stat = Path(path).stat()
-            except OSError:
-                return _Parsed(None, "", None)
-            stamp = (stat.st_mtime_ns, stat.st_size)
+        stamp = self._stamp(path)
+        if stamp is None:
+            return _Parsed(None, "", None)
         cached = self._parsed.get(path)
         if cached is not None and cached.stamp == stamp:
             return cached
-        if path not in self.overlay:
-            try:
-                text = Path(path).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                text = ""
+        text = self.text_of(path)
         try:
             tree: ast.Module | None = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -154,14 +184,29 @@ class Workspace:
         return value
 
     # -- questions -----------------------------------------------------------------
-    def callers(self, path: str, function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[CallSite] | None:
+    def callers(self, path: str, function: ast.FunctionDef | ast.AsyncFunctionDef,
+                tree: ast.Module | None = None) -> list[CallSite] | None:
         """Every call of ``function`` (defined in ``path``) in the workspace, or None
         when they cannot all be found (jedi failed, timed out, or the function is
-        referenced other than by a call, e.g. passed as a value)."""
+        referenced other than by a call, e.g. passed as a value).
+
+        ``tree``: the syntax tree of ``path`` the caller analyses.  When no other
+        workspace file mentions the function's name, its callers can only be in
+        ``tree``: they are read from it, and jedi never parses the file (on a
+        50,000-line file jedi's parse alone took about 240 MB)."""
         path = str(Path(path).resolve())
         line = function.lineno
+        if tree is not None:
+            elsewhere = self._bounded(("mentioned elsewhere", path, function.name),
+                                      lambda: self._mentioned_elsewhere(path, function.name))
+            if elsewhere is None:
+                return None  # the search did not finish in time: unknown
+            if not elsewhere:
+                sites = _calls_in_tree(tree, function, path, self.text_of(path))
+                if sites is not None:
+                    return sites
         # The name follows "def " / "async def " on the definition line (decorators come before).
-        text = self.source(path).text
+        text = self.text_of(path)
         lines = text.splitlines()
         if line - 1 >= len(lines):
             return None
@@ -169,6 +214,43 @@ class Workspace:
         if column < 0:
             return None
         return self._bounded(("callers", path, function.name, line), lambda: self._find_callers(path, line, column))
+
+    def _python_files(self) -> list[str]:
+        """Every Python file jedi's reference search may read: all of the root but
+        the folders jedi skips (a superset of what it reads, so a name found in
+        none of them is certainly referenced nowhere else)."""
+        with self._lock:
+            if self._searched is not None and self._searched[0] == self._generation:
+                return self._searched[1]
+            generation = self._generation
+        found: list[str] = []
+        for folder, dirs, files in os.walk(self.root):
+            dirs[:] = [d for d in dirs if d not in _JEDI_SKIPPED]
+            found.extend(os.path.join(folder, name) for name in files if name.endswith((".py", ".pyi")))
+        found = [str(Path(f).resolve()) for f in found]
+        with self._lock:
+            self._searched = (generation, found)
+        return found
+
+    def _mentioned_elsewhere(self, path: str, name: str) -> bool:
+        """True when some workspace file other than ``path`` (on disk or in the
+        editor) contains the word ``name``."""
+        word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+        candidates = set(self._python_files()) | set(self.overlay)
+        for candidate in candidates:
+            if candidate == path:
+                continue
+            if word.search(self.text_of(candidate)):
+                return True
+            if candidate not in self.overlay:
+                continue
+            try:  # the saved text too: jedi reads other files from disk
+                on_disk = Path(candidate).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if word.search(on_disk):
+                return True
+        return False
 
     def _find_callers(self, path: str, line: int, column: int) -> list[CallSite] | None:
         references = self._script(path).get_references(line, column, include_builtins=False)
@@ -200,6 +282,11 @@ class Workspace:
         end_line, end_col = func.end_lineno, func.end_col_offset
         if end_line is None or end_col is None:
             return None
+        base = func
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        if isinstance(base, ast.Name) and self._outside_workspace(path, base.id):
+            return None  # jedi would go to the standard library or site-packages: no need to ask
         key = ("resolve", path, end_line, end_col)
         found = self._bounded(key, lambda: self._goto(path, end_line, max(end_col - 1, 0)))
         if not found:
@@ -213,6 +300,82 @@ class Workspace:
         model = build_model(parsed.tree)
         info = model.functions.get(name)
         return (target_path, info, model) if info is not None else None
+
+    def _outside_workspace(self, path: str, name: str) -> bool:
+        """True when ``name`` in ``path`` can only be a module from outside the
+        workspace: every occurrence of the word is followed by ``.`` or ``(`` or
+        sits on a one-line ``import`` statement, those imports bind it to
+        absolute modules, and no file or folder in the root is named like their
+        top-level package.  jedi's ``goto`` then ends outside the root (or in
+        site-packages), which ``resolve_call`` answers with None anyway."""
+        text = self.text_of(path)
+        key = (path, hash(text), name)
+        answer = self._outside.get(key)
+        if answer is None:
+            answer = self._outside[key] = self._imported_from_outside(text, name)
+            if len(self._outside) > 4096:
+                self._outside.clear()
+        return answer
+
+    def _imported_from_outside(self, text: str, name: str) -> bool:
+        modules: list[str] = []
+        import_lines: set[int] = set()
+        for match in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", text):
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            line_end = text.find("\n", match.end())
+            line = text[line_start:line_end if line_end >= 0 else len(text)]
+            after = text[match.end():match.end() + 64].lstrip(" \t")
+            stripped = line.strip()
+            if stripped.startswith(("import ", "from ")) and not stripped.endswith(("(", "\\")):
+                if line_start in import_lines:
+                    continue
+                import_lines.add(line_start)
+                try:
+                    statement = ast.parse(stripped).body
+                except (SyntaxError, ValueError):
+                    return False
+                if len(statement) != 1 or not isinstance(statement[0], (ast.Import, ast.ImportFrom)):
+                    return False
+                node = statement[0]
+                if isinstance(node, ast.ImportFrom):
+                    if node.level or not node.module:
+                        return False  # a relative import: a workspace module
+                    if any((a.asname or a.name) == name for a in node.names):
+                        modules.append(node.module)
+                else:
+                    for alias in node.names:
+                        if (alias.asname or alias.name.split(".")[0]) == name:
+                            modules.append(alias.name)
+                continue
+            if after.startswith((".", "(")) and not after.startswith(".."):
+                continue
+            return False  # bound, assigned, passed, or in a string: let jedi decide
+        if not modules:
+            return False
+        tops = {module.split(".")[0] for module in modules}
+        if tops & {"lime_task_lint"}:
+            return False
+        names = self._top_level_names()
+        return not any(top in names for top in tops)
+
+    def _top_level_names(self) -> set[str]:
+        """Names of the files (without .py/.pyi) and folders anywhere in the root:
+        a module that jedi could find inside the workspace has one of them."""
+        with self._lock:
+            if self._names is not None and self._names[0] == self._generation:
+                return self._names[1]
+            generation = self._generation
+        names: set[str] = set()
+        for folder, dirs, files in os.walk(self.root):
+            dirs[:] = [d for d in dirs if d != "site-packages"]
+            names.update(dirs)
+            for file in files:
+                stem, dot, suffix = file.rpartition(".")
+                names.add(stem if dot else file)
+                names.add(file.split(".")[0])
+        with self._lock:
+            self._names = (generation, names)
+        return names
 
     def _goto(self, path: str, line: int, column: int) -> tuple[str, str] | None:
         names = self._script(path).goto(line, column, follow_imports=True)
@@ -238,8 +401,10 @@ class Workspace:
     def _scheduled(self) -> dict[str, set[str]]:
         names: dict[str, set[str]] = {}
         for candidate in self.files():
+            if not _SCHEDULED.search(self.text_of(str(candidate))):
+                continue  # most files: no parse needed
             parsed = self.source(str(candidate))
-            if parsed.tree is None or not _SCHEDULED.search(parsed.text):
+            if parsed.tree is None:
                 continue
             for node in ast.walk(parsed.tree):
                 if not isinstance(node, ast.Call):
@@ -263,6 +428,66 @@ def _inside(path: Path, root: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+_USES: dict[int, tuple[ast.AST, dict[str, list[ast.Name]], dict[int, ast.AST], dict[str, int]]] = {}
+
+
+def _calls_in_tree(tree: ast.Module, function: ast.AST, path: str, text: str) -> list[CallSite] | None:
+    """The calls of the module-level ``function`` in ``tree``, in source order, when
+    every use of its name is such a call and nothing else in the module binds the
+    name (then each use means this function, as jedi would find); None otherwise
+    (a value use, a parameter or local of the same name...: let jedi decide)."""
+    if not any(stmt is function for stmt in tree.body):
+        return None
+    cached = _USES.get(id(tree))
+    if cached is None or cached[0] is not tree:
+        loads: dict[str, list[ast.Name]] = {}
+        called: dict[int, ast.AST] = {}
+        bindings: dict[str, int] = {}
+
+        def bind(name: str | None) -> None:
+            if name:
+                bindings[name] = bindings.get(name, 0) + 1
+
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load):
+                    loads.setdefault(node.id, []).append(node)
+                else:
+                    bind(node.id)
+            elif isinstance(node, ast.Call):
+                if isinstance(node.func, ast.Name):
+                    called[id(node.func)] = node
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bind(node.name)
+            elif isinstance(node, ast.arg):
+                bind(node.arg)
+            elif isinstance(node, ast.alias):
+                bind(node.asname or node.name.split(".")[0])
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                for name in node.names:
+                    bind(name)
+            elif isinstance(node, ast.ExceptHandler):
+                bind(node.name)
+            elif isinstance(node, (ast.MatchAs, ast.MatchStar)):
+                bind(node.name)
+            elif isinstance(node, ast.MatchMapping):
+                bind(node.rest)
+        if len(_USES) > 16:
+            _USES.clear()
+        cached = _USES[id(tree)] = (tree, loads, called, bindings)
+    _, loads, called, bindings = cached
+    name = function.name  # type: ignore[attr-defined]
+    if bindings.get(name, 0) != 1:  # only the def itself binds the name
+        return None
+    sites: list[CallSite] = []
+    for node in sorted(loads.get(name, ()), key=lambda n: (n.lineno, n.col_offset)):
+        call = called.get(id(node))
+        if call is None:
+            return None  # used as a value: jedi decides (it answers None too)
+        sites.append(CallSite(path, tree, call, text))  # type: ignore[arg-type]
+    return sites
 
 
 def _call_at(tree: ast.Module, line: int, column: int) -> ast.Call | None:

@@ -168,7 +168,7 @@ def _callers(ctx: RuleContext, info: FunctionInfo) -> tuple[list, str]:
     path = ctx.document.path
     if ctx.workspace is not None and path:
         try:
-            sites = ctx.workspace.callers(path, info.node)
+            sites = ctx.workspace.callers(path, info.node, tree=ctx.tree)
         except Exception:  # jedi trouble: unknown, never "no callers"
             sites = None
         if sites is None:

@@ -1,0 +1,116 @@
+"""The workspace answers some cross-file questions without jedi (same-file
+callers from our own syntax tree when no other file mentions the function;
+calls of modules that cannot be in the workspace); the findings must be exactly
+those of asking jedi every time."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from lime_task_lint.checker import check
+from lime_task_lint.document import SourceDocument
+from lime_task_lint.settings import Settings
+from lime_task_lint.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+sys.path.insert(0, str(ROOT / "bench"))
+
+from generate import generate  # noqa: E402
+
+
+class JediAlways(Workspace):
+    """The workspace without its shortcuts: every question goes to jedi."""
+
+    def _mentioned_elsewhere(self, path, name):
+        return True
+
+    def _outside_workspace(self, path, name):
+        return False
+
+
+class Counting(Workspace):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.jedi_questions = 0
+
+    def _script(self, path):
+        self.jedi_questions += 1
+        return super()._script(path)
+
+
+def _findings(workspace, path: Path):
+    result = check(SourceDocument(path.read_text(), str(path)), Settings(), workspace=workspace)
+    return [(v.code, v.start, v.end, v.message, v.data,
+             v.fix and (v.fix.applicability, v.fix.edits)) for v in result.violations]
+
+
+def _compare(root: Path) -> Counting:
+    files = sorted(p for p in root.rglob("*.py"))
+    fast, slow = Counting(root, time_budget=120), JediAlways(root, time_budget=120)
+    try:
+        for path in files:
+            assert _findings(fast, path) == _findings(slow, path), path
+    finally:
+        fast.close()
+        slow.close()
+    return fast
+
+
+def test_examples_same_findings_as_jedi_everywhere(tmp_path):
+    root = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, root)
+    _compare(root)
+
+
+def test_generated_module_same_findings_and_no_jedi(tmp_path):
+    (tmp_path / "tasks.py").write_text(generate(1000))
+    fast = _compare(tmp_path)
+    # Nothing in the generated module needs another file: jedi never parses it.
+    assert fast.jedi_questions == 0
+
+
+def test_same_file_callers_come_from_the_tree(tmp_path):
+    text = ("def _helper(xs):\n    return [x for x in xs]\n\n\n"
+            "def task(app):\n    for row in _helper(app.rows):\n        print(row)\n    _helper([])\n")
+    path = tmp_path / "tasks.py"
+    path.write_text(text)
+    document = SourceDocument(text, str(path))
+    function = document.tree.body[0]
+    workspace = Counting(tmp_path, time_budget=60)
+    try:
+        sites = workspace.callers(str(path), function, tree=document.tree)
+        assert [(s.call.lineno, s.call.col_offset) for s in sites] == [(6, 15), (8, 4)]
+        assert all(s.tree is document.tree for s in sites)
+        assert workspace.jedi_questions == 0
+        # Another file mentions the name: jedi is asked (and finds the same calls here).
+        (tmp_path / "other.py").write_text("from tasks import _helper\n")
+        workspace.changed()
+        sites = workspace.callers(str(path), function, tree=document.tree)
+        assert workspace.jedi_questions == 1
+        assert [(s.call.lineno, s.call.col_offset) for s in sites] == [(6, 15), (8, 4)]
+    finally:
+        workspace.close()
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("import requests\n\ndef f():\n    requests.post('x')\n", True),
+    ("import requests\n\ndef f(requests):\n    requests.post('x')\n", False),  # a parameter shadows it
+    ("from . import requests\n\ndef f():\n    requests.post('x')\n", False),  # relative: a workspace module
+    ("import helpers\n\ndef f():\n    helpers.post('x')\n", False),  # helpers.py is in the workspace
+    ("from requests import (\n    post,\n)\n\ndef f():\n    post('x')\n", False),  # not a one-line import
+])
+def test_outside_workspace_is_conservative(tmp_path, source, expected):
+    (tmp_path / "helpers.py").write_text("def post(x):\n    return x\n")
+    path = tmp_path / "tasks.py"
+    path.write_text(source)
+    workspace = Workspace(tmp_path)
+    try:
+        name = "post" if "(\n" in source else ("helpers" if "helpers" in source else "requests")
+        assert workspace._outside_workspace(str(path), name) is expected
+    finally:
+        workspace.close()
