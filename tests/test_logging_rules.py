@@ -185,3 +185,95 @@ def test_fixed_task_logs_exceptions_with_key_and_inputs(caplog, capsys):
     [failure] = [r for r in caplog.records if r.exc_info]
     assert failure.getMessage() == f"archive_deals failed for deal {bad.id}"
     assert "bad deal" in str(failure.exc_info[1])
+
+
+# -- odd shapes: the logging model and the rules built on it must never crash ----------
+ODD_SNIPPETS = [
+    "f = lambda x: x.a",
+    "g(lambda: 1)",
+    "h = lambda token: logger.info(token)",
+    "k = lambda *a, **kw: (lambda: (lambda: kw)())()",
+    "m = lambda x=(t := password): t",
+    "if (n := len(rows)) > 1:\n    logger.info(f'{n} rows {password}')",
+    "match row:\n    case {'token': tok}:\n        logger.info(tok)\n    case [first, *rest]:\n"
+    "        print(rest)\n    case Point(x=0) | None:\n        pass\n    case _:\n        logger.info('%s' % row)",
+    "values = [logger.info(v) for v in rows if (w := v)]",
+    "pairs = {k: v for k, v in rows}\nflat = {x for x in (y for y in rows)}",
+    "first, *rest = rows\nlogger.info('%s', *rest)",
+    "logger.info(*rows, **{'exc_info': True})",
+    "headers = {**base, 'Authorization': token}\nlogger.info(headers)",
+    "global counter\ncounter = 1",
+    "async def inner():\n    async for r in rows:\n        await logger.info(r)\n    async with lock as (a, b):\n        pass",
+    "def outer():\n    state = 0\n    def inner():\n        nonlocal state\n        state += 1\n        logger.info(f'{state}')\n    return inner",
+    "class C:\n    log = logging.getLogger(__name__)\n    def m(self):\n        self.log.info(f'{self.token}')\n"
+    "        cls = lambda: self.log\n        cls().warning('x %s' % self)",
+    "try:\n    pass\nexcept* ValueError as group:\n    logger.error('failed')",
+    "try:\n    import missing\nexcept (ImportError, lambda: 1) as e:\n    logger.info('no')",
+    "try:\n    pass\nexcept:\n    logger.error(f'{password}')\nelse:\n    pass\nfinally:\n    print(token)",
+    "with open(p) as f, lock:\n    logger.info(f.read())",
+    "del rows[0]\nrows[0]: int = 1\nrows.x += password\n(a, b), c = rows",
+    "logger.log(level, f'{x}')\nlogger.log()\nlogger.info()\nlogger.info(msg=f'{x}')",
+    "print(*rows, sep=password)\ntraceback.print_exc()",
+    "x = f'{f\"{password!r:>{width}}\"}'\nlogger.info(x)",
+    "while (line := read()):\n    for i in range(3):\n        break\n    else:\n        continue",
+    "type Alias = list[int]" if sys.version_info >= (3, 12) else "Alias = list[int]",
+    "def gen[T](x: T) -> T:\n    yield x" if sys.version_info >= (3, 12) else "def gen(x):\n    yield x",
+    "@(lambda f: f)\ndef decorated(app, password=lambda: token):\n    logger.info('%s' % password)",
+    "lambda: (yield)",
+    "logging.info('%d' % len(rows))\nlogging.getLogger().info(f'{token}')",
+    "print",
+    "logger = None\nlogger.info(f'{x}')",
+]
+ODD_PLACES = [
+    "{snippet}\n",
+    "@task\ndef job(app, rows):\n{indented}\n",
+    "def job(app, rows):\n    for row in rows:\n        try:\n{indented3}\n        except Exception as e:\n"
+    "            logger.warning(f'{{row}}')\n",
+    "class K:\n    def job(self, rows):\n        with x:\n{indented3}\n",
+    "f = lambda: [\n    lambda: 0 for _ in ()\n]\n{snippet}\n",
+]
+HEAD = "import logging\nimport traceback\nfrom lime_task import task\nlogger = logging.getLogger(__name__)\n"
+
+
+def _odd_sources():
+    for snippet in ODD_SNIPPETS:
+        for place in ODD_PLACES:
+            indented = "\n".join("    " + line for line in snippet.splitlines())
+            indented3 = "\n".join("            " + line for line in snippet.splitlines())
+            source = HEAD + place.format(snippet=snippet, indented=indented, indented3=indented3)
+            try:
+                ast.parse(source)
+            except SyntaxError:  # e.g. `nonlocal` or `yield` where Python forbids it
+                continue
+            yield source
+
+
+def test_logging_rules_survive_odd_shapes():
+    """Lambdas (whose body is an expression, not a list: this crashed LIME302 and
+    LIME306), walrus, match, starred, except*, global/nonlocal, nested lambdas and
+    comprehensions, in every kind of place: no rule of the family may fail."""
+    from lime_task_lint.analysis import analyse
+    from lime_task_lint.logging_model import handler_verdicts, taint
+
+    sources = list(_odd_sources())
+    assert len(sources) > 100
+    for source in sources:
+        analysis = analyse("file:///odd.py", source, Settings())
+        failed = [n for n in analysis.result.notes if " failed" in n and n[:7] in CODES]
+        assert not failed, f"{failed}\n{source}"
+        model = build_logging_model(ast.parse(source))
+        for scope in model.scopes.values():
+            taint(scope.node.body)
+        for call in model.calls:
+            call.message, call.format_args, call.has_exc_info  # noqa: B018 - properties must not raise
+
+
+def test_taint_reads_a_lambda_body_and_keeps_module_taint():
+    from lime_task_lint.logging_model import taint
+
+    tree = ast.parse("headers = {'Authorization': token}\nf = lambda: (h := headers)\n")
+    module = taint(tree.body)
+    assert module == {"headers": "Authorization"}
+    lam = tree.body[1].value
+    assert taint(lam.body, module) == {"headers": "Authorization", "h": "headers"}
+    assert taint(None) == {}

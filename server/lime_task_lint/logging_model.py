@@ -654,9 +654,19 @@ def secret_parts(expr: ast.AST, tainted: dict[str, str]) -> list[SecretPart]:
     return found
 
 
-def _ordered_bindings(body: list[ast.stmt]) -> list[ast.AST]:
+def _body_nodes(body) -> list[ast.AST]:
+    """``body`` as a list of nodes: a function's statements, a lambda's single
+    expression (``lambda x: x.a`` has ``body = Attribute``) or nothing."""
+    if body is None:
+        return []
+    if isinstance(body, ast.AST):
+        return [body]
+    return [node for node in body if isinstance(node, ast.AST)]
+
+
+def _ordered_bindings(body: list[ast.stmt] | ast.AST) -> list[ast.AST]:
     nodes = []
-    stack = list(body)
+    stack = _body_nodes(body)
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
@@ -672,11 +682,13 @@ def _first_name(parts: list[SecretPart]) -> str:
     return parts[0].name.split("`")[0]
 
 
-def taint(body: list[ast.stmt], inherited: dict[str, str] | None = None) -> dict[str, str]:
+def taint(body: list[ast.stmt] | ast.AST, inherited: dict[str, str] | None = None) -> dict[str, str]:
     """Names whose value was built from a credential in ``body``: name -> the credential.
 
     ``headers = {"Authorization": token}`` taints ``headers``; so do
     ``headers["Authorization"] = token`` and ``headers.update(token=...)``.
+
+    ``body`` is a function's statements or a lambda's expression.
     """
     tainted = dict(inherited or {})
     bindings = _ordered_bindings(body)

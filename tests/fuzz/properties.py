@@ -51,10 +51,7 @@ NORMAL_CHARS = 400_000
 #: here (code -> a substring of the failure) so the suite stays useful; each is a
 #: strict xfail in test_regressions.py, which fails as soon as the rule is fixed,
 #: and then its entry here must go.
-KNOWN_RULE_FAILURES = {
-    "LIME302": "object is not iterable",  # logging_model.taint on any lambda
-    "LIME306": "object is not iterable",  # the same, when the module logs eagerly
-}
+KNOWN_RULE_FAILURES: dict[str, str] = {}
 
 SETTINGS = Settings()
 URI = "file:///fuzz/tasks.py"
