@@ -325,3 +325,42 @@ def test_batched_variant_runs_on_312():
     run(after, "import_contracts", app_after, rows)
     assert app_before.snapshot() == app_after.snapshot()
     assert app_before.recorder.commits >= 40 * app_after.recorder.commits
+
+
+# -- LIME201 on a loop that adds nothing: the fix must not re-flag its batch loop -----------
+TOUCH_ONLY = '''
+from lime_task import task
+
+
+@task
+def touch(app, rows):
+    seen = 0
+    for row in rows:
+        if not row["active"]:
+            continue
+        uow = app.unit_of_work()
+        seen += 1
+        # the add was commented out
+        uow.commit()
+    return seen
+'''
+
+
+@pytest.mark.parametrize("target", [(3, 10), (3, 12)])
+def test_batching_a_loop_that_adds_nothing_keeps_behaviour_and_is_not_flagged_again(target):
+    if target >= (3, 12) and sys.version_info < (3, 12):
+        pytest.skip("itertools.batched needs Python 3.12")
+    from lime_task_lint.checker import check
+    from lime_task_lint.document import SourceDocument
+
+    settings = Settings(batch_size=BATCH, target_version=target)
+    after = fixed(TOUCH_ONLY, {"LIME201", "LIME204"}, settings)
+    left = check(SourceDocument(after), settings, codes={"LIME201", "LIME204"}).violations
+    assert not left, [v.message for v in left]
+    rows = feed(2_000)
+    app_before, app_after = contract_app(10), contract_app(10)
+    assert run(TOUCH_ONLY, "touch", app_before, rows) == run(after, "touch", app_after, rows) \
+        == sum(1 for r in rows if r["active"])
+    assert app_before.snapshot() == app_after.snapshot()
+    assert app_before.recorder.commits == sum(1 for r in rows if r["active"])
+    assert app_after.recorder.commits == math.ceil(2_000 / BATCH)

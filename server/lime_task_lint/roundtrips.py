@@ -956,11 +956,26 @@ def _filter_equals(read: LimeRead) -> tuple[ast.Call, str, ast.expr] | None:
 
 def commits_per_batch(loop: Loop, uow: str | None) -> bool:
     """True when ``loop`` is a batch loop: every ``uow.add`` of that unit of work
-    inside it runs in a nested loop, so each pass commits a batch of objects."""
+    inside it runs in a nested loop, so each pass commits a batch of objects;
+    or, when it adds nothing, when it iterates batches (``itertools.batched``,
+    ``while batch := list(itertools.islice(...))``: what the batching fix
+    writes), so it commits once per batch whatever its body does."""
     info = loop.function
     adds = [c for c in info.uow_calls if c.kind == "add" and c.loop is not None and loop in c.loop.chain()
             and (uow is None or c.name == uow)]
-    return bool(adds) and all(c.loop is not loop for c in adds)
+    if adds:
+        return all(c.loop is not loop for c in adds)
+    return iterates_batches(loop)
+
+
+def iterates_batches(loop: Loop) -> bool:
+    """``for batch in itertools.batched(items, n)`` or ``while batch := list(itertools.islice(it, n))``."""
+    node = loop.node
+    if isinstance(node, ast.While):
+        return isinstance(node.test, ast.NamedExpr) and _islice_batch(node.test) is not None
+    iterable = loop.iterable
+    return isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(iterable, ast.Call) \
+        and _call_name(iterable) == "batched" and len(iterable.args) == 2 and not iterable.keywords
 
 
 def loop_writes(model: LimeModel, loop: Loop, limetype: str | None) -> bool:
