@@ -962,6 +962,29 @@ def _is_broad(handler: ast.ExceptHandler) -> bool:
     return any((dotted(e) or "").split(".")[-1] in BROAD_EXCEPTIONS for e in elements)
 
 
+IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
+
+
+def guards_optional_import(handler: ast.ExceptHandler, parent: ast.AST | None) -> bool:
+    """True for ``except ImportError:`` (or ``ModuleNotFoundError``, nothing
+    broader) of a ``try`` whose body imports (``import``, ``from ... import``,
+    ``importlib.import_module(...)``, ``__import__(...)``): the error is the
+    expected answer to "is the optional module there?", its traceback says
+    nothing more."""
+    kinds = handler.type
+    if kinds is None or not isinstance(parent, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        return False
+    elements = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+    if not elements or any((dotted(e) or "").split(".")[-1] not in IMPORT_ERRORS for e in elements):
+        return False
+    for node in _own_walk(list(parent.body)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            return True
+        if isinstance(node, ast.Call) and call_name(node) in ("import_module", "__import__"):
+            return True
+    return False
+
+
 def _own_walk(nodes: list[ast.AST]) -> Iterator[ast.AST]:
     stack = list(nodes)
     while stack:
@@ -988,6 +1011,8 @@ def handler_verdicts(ctx) -> list[HandlerVerdict]:
         log_calls = [c for c in calls if c.is_log]
         if any(c.has_exc_info for c in log_calls):
             continue
+        if guards_optional_import(handler, model.parents.get(id(handler))):
+            continue  # an expected ImportError: the message is the whole story (prints are LIME304's)
         nodes = list(_own_walk(list(handler.body)))
         if any(isinstance(n, ast.Raise) for n in nodes):
             continue  # the exception goes on: whoever catches it logs it

@@ -4,7 +4,9 @@
 Flags, in an `except` block that neither re-raises nor keeps the exception:
 a log call without `exc_info` (the first one at info level or above),
 `print(e)` and `traceback.print_exc()`, and a bare `pass` / `continue` under
-`except:` / `except Exception:` that swallows the error silently.
+`except:` / `except Exception:` that swallows the error silently. An
+`except ImportError:` (or `ModuleNotFoundError`) around an optional import is
+left alone: the error is the expected answer, its traceback adds nothing.
 
 ## Why is this bad?
 A task runs unattended; its log is all there is when an import fails at row
