@@ -364,3 +364,64 @@ def test_batching_a_loop_that_adds_nothing_keeps_behaviour_and_is_not_flagged_ag
     assert app_before.snapshot() == app_after.snapshot()
     assert app_before.recorder.commits == sum(1 for r in rows if r["active"])
     assert app_after.recorder.commits == math.ceil(2_000 / BATCH)
+
+
+# -- LIME203 .get(id) whose object is read for one value only: a dict of that value -------
+NAME_CONTRACTS = '''
+from lime_task import task
+
+
+@task
+def name_contracts(app, rows):
+    uow = app.unit_of_work()
+    for row in rows:
+        company = app.limetypes.company.get(row["company_id"])
+        if not company.properties.name.value.strip():
+            continue
+        uow.add(app.limetypes.contract(erp_id=row["id"], name=company.properties.name.value.strip()))
+    uow.commit()
+    return len(rows)
+'''
+
+COMPANY_NAMES = '''
+from lime_task import task
+
+
+@task
+def company_names(app, company_ids: list[int]):
+    names = []
+    for company_id in company_ids:
+        company = app.limetypes.company.get(company_id)
+        names.append(company.properties.name.value.strip())
+    return names
+'''
+
+
+def test_get_by_id_reading_one_value_prefetches_a_dict_of_that_value():
+    after = fixed(NAME_CONTRACTS, {"LIME203"})
+    assert "{obj.id: obj.properties.name.value for obj in app.limetypes.company.get_all()}" in after
+    assert "company." not in after.split("for row in rows:")[1]  # no object left in the loop
+    app_before, ids = company_app(2_000)
+    app_after, _ = company_app(2_000)
+    blank = {tuple(seed(app, "company", [{"name": "   "}])) for app in (app_before, app_after)}
+    [(blank_id,)] = blank  # a blank name: its row is skipped
+    rows = [{"id": f"ERP-{i:05d}", "company_id": ids[(i * 7) % len(ids)]} for i in range(3_000)]
+    rows.append({"id": "ERP-blank", "company_id": blank_id})
+    assert run(NAME_CONTRACTS, "name_contracts", app_before, rows) == run(after, "name_contracts", app_after, rows)
+    assert app_before.snapshot() == app_after.snapshot()
+    assert len(app_after.snapshot()["contract"]) == 3_000
+    assert app_before.recorder.reads == len(rows)
+    assert app_after.recorder.reads == 1
+
+
+def test_get_by_id_value_dict_with_keys_known_before_the_loop_reads_only_them():
+    after = fixed(COMPANY_NAMES, {"LIME203"})
+    assert 'InOperator("id", list(company_ids))' in after and "obj.properties.name.value" in after
+    app_before, ids = company_app()
+    app_after, _ = company_app()
+    wanted = ids[::5]
+    assert run(COMPANY_NAMES, "company_names", app_before, wanted) == \
+        run(after, "company_names", app_after, wanted) == [f"Company {i}" for i in range(0, ROWS, 5)]
+    assert app_before.snapshot() == app_after.snapshot()
+    assert app_before.recorder.count("get") == len(wanted)
+    assert app_after.recorder.reads == 1

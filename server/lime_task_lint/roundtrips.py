@@ -1065,8 +1065,30 @@ def _hoisting_fix(ctx, read: LimeRead) -> Fix:
         if any(isinstance(h, ast.ExceptHandler) for h in _ancestors(read.node, node, parents)) or \
                 any(isinstance(a, ast.Try) and a.handlers for a in _ancestors(read.node, node, parents)):
             raise _NoFix("the read is inside a `try`: a missing id would raise another error after the fix")
-        name = fresh_name(info, f"{read.limetype or 'object'}_by_id")
         source = _prefetch_source(ctx, loop, key, limetype_text, "id", read.node, parents)
+        how = "only the ids the loop needs" if source[2] else f"every `{read.limetype or 'object'}`"
+        one = _one_value_used(read, stmt, info, loop, parents)
+        if one is not None:
+            target, chain, uses = one
+            label = chain[1] if chain[0] == "properties" else chain[0]
+            name = fresh_name(info, f"{read.limetype or 'object'}_{label}_by_id")
+            local = fresh_name(info, f"{target.id}_{label}", {name})
+            value = "obj." + ".".join(chain)
+            prefetch = f"{indent}{name} = {{obj.id: {value} for obj in {source[0]}}}"
+            edits = [Edit(lines.start(node.lineno), lines.start(node.lineno),
+                          with_newline(prefetch + "\n", lines.newline))]
+            start, end = ctx.range(target)
+            edits.append(Edit(start, end, local))
+            start, end = ctx.range(read.node)
+            edits.append(Edit(start, end, f"{name}[{ctx.text(key)}]"))
+            for use in uses:
+                start, end = ctx.range(use)
+                edits.append(Edit(start, end, local))
+            if source[1] is not None:
+                edits.append(source[1])
+            return Fix(f"Pre-fetch {how} into a dict of `{'.'.join(chain)}` before the loop", tuple(edits),
+                       Applicability.UNSAFE)
+        name = fresh_name(info, f"{read.limetype or 'object'}_by_id")
         prefetch = f"{indent}{name} = {{obj.id: obj for obj in {source[0]}}}"
         edits = [Edit(lines.start(node.lineno), lines.start(node.lineno),
                       with_newline(prefetch + "\n", lines.newline))]
@@ -1074,7 +1096,6 @@ def _hoisting_fix(ctx, read: LimeRead) -> Fix:
         edits.append(Edit(start, end, f"{name}[{ctx.text(key)}]"))
         if source[1] is not None:
             edits.append(source[1])
-        how = "only the ids the loop needs" if source[2] else f"every `{read.limetype or 'object'}`"
         return Fix(f"Pre-fetch {how} into a dict before the loop", tuple(edits), Applicability.UNSAFE)
     # get_all(filter=Equals(field, key)) used only as an existence test.
     found = _filter_equals(read)
@@ -1111,6 +1132,72 @@ def _hoisting_fix(ctx, read: LimeRead) -> Fix:
         edits.append(source[1])
     how = "the keys the loop needs" if source[2] else f"every `{read.limetype or 'object'}` key"
     return Fix(f"Pre-fetch {how} into a set before the loop", tuple(edits), Applicability.UNSAFE)
+
+
+def _one_value_used(read: LimeRead, stmt: ast.stmt, info: FunctionInfo, loop: Loop,
+                    parents) -> tuple[ast.Name, tuple[str, ...], list[ast.Attribute]] | None:
+    """For ``obj = LT.get(key)`` whose object is only ever read for one value,
+    ``obj.properties.<field>.value`` or ``obj.<attribute>`` (the same one every
+    time, in the loop, never written, never called, never passed on):
+    (the target, the attribute chain, the uses).  None otherwise: the object
+    escapes or more than one value is read, so the dict must hold objects."""
+    if not (isinstance(stmt, ast.Assign) and stmt.value is read.node and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)):
+        return None
+    target = stmt.targets[0]
+    names = [n for n in ast.walk(info.node) if isinstance(n, ast.Name) and n.id == target.id and n is not target]
+    if not names:
+        return None
+    for node in ast.walk(info.node):  # bound elsewhere (for/with/import/def/global...): not only this read
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and target.id in node.names:
+            return None
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not info.node \
+                and node.name == target.id:
+            return None
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name).split(".")[0] == target.id for a in node.names):
+            return None
+        if isinstance(node, ast.arguments) and any(
+                a is not None and a.arg == target.id
+                for a in [*node.posonlyargs, *node.args, *node.kwonlyargs, node.vararg, node.kwarg]):
+            return None
+        if isinstance(node, ast.ExceptHandler) and node.name == target.id:
+            return None
+    chain: tuple[str, ...] | None = None
+    uses: list[ast.Attribute] = []
+    for name in names:
+        if not isinstance(name.ctx, ast.Load) or not _inside(name, loop.node):
+            return None
+        scope = parents.get(id(name))
+        while scope is not None and scope is not loop.node:
+            if isinstance(scope, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return None  # a closure sees the variable later, not the value now
+            scope = parents.get(id(scope))
+        first = parents.get(id(name))
+        if not (isinstance(first, ast.Attribute) and first.value is name):
+            return None  # the object itself is used: passed, returned, compared, stored...
+        if first.attr == "properties":
+            second = parents.get(id(first))
+            third = parents.get(id(second))
+            if not (isinstance(second, ast.Attribute) and second.value is first and isinstance(third, ast.Attribute)
+                    and third.value is second and third.attr == "value"):
+                return None
+            top, this = third, ("properties", second.attr, "value")
+        else:
+            top, this = first, (first.attr,)
+        if not isinstance(top.ctx, ast.Load):
+            return None  # written or deleted
+        above = parents.get(id(top))
+        if isinstance(above, ast.Call) and above.func is top:
+            return None  # a method of the object
+        if chain is None:
+            chain = this
+        elif chain != this:
+            return None  # more than one value: keep the objects
+        uses.append(top)
+    if chain is None or not all(part.isidentifier() for part in chain):
+        return None
+    return target, chain, uses
 
 
 def _assigned_in(body: list[ast.stmt], after: int) -> set[str]:

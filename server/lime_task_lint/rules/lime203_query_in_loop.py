@@ -31,7 +31,10 @@ for row in rows:
 ```
 When the keys are known before the loop (the loop runs over a list), the
 pre-fetch reads only them with `lime_filter.InOperator(field, keys)`.
-`limetype.get(id)` in a loop becomes one dict `{obj.id: obj for obj in ...}`.
+`limetype.get(id)` in a loop becomes one dict `{obj.id: obj for obj in ...}`;
+when the loop only reads one value of the object (`obj.properties.name.value`
+or `obj.<attribute>`, never writing, calling or passing the object on), the
+dict holds that value instead: `{obj.id: obj.properties.name.value for obj in ...}`.
 
 ## Fix safety
 Moving a read that does not depend on the loop above it is safe when nothing
