@@ -21,7 +21,8 @@ TASK = ("from lime_task import task\r\n\r\n@task\r\ndef job(app):\r\n"
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    (tmp_path / "pyproject.toml").write_text("[tool.lime-task-lint]\n", encoding="utf-8")
+    # The docstring rules (LIME4xx) would flag the tiny task too; these tests are about the CLI.
+    (tmp_path / "pyproject.toml").write_text('[tool.lime-task-lint]\nignore = ["LIME4"]\n', encoding="utf-8")
     tasks = tmp_path / "tasks.py"
     tasks.write_bytes(TASK.encode("utf-8"))
     (tmp_path / "clean.py").write_text("x = 1\n", encoding="utf-8")
@@ -125,3 +126,42 @@ def test_rule_docs_and_index(capsys):
 def test_console_script_and_module_entry_points():
     result = subprocess.run([sys.executable, "-m", "lime_task_lint", "rules"], capture_output=True, text=True)
     assert result.returncode == 0 and "LIME104" in result.stdout
+
+
+def test_check_reports_what_the_editor_shows(tmp_path, monkeypatch, capsys):
+    """CI and the editor agree: `check` (whole-file analysis, with the project's
+    workspace) gives the findings the server's chunked analysis gives with its
+    workspace, on every example file."""
+    import shutil
+
+    from lime_task_lint.incremental import IncrementalAnalyser
+    from lime_task_lint.settings import resolve_settings
+    from lime_task_lint.workspace import Workspace
+
+    root = tmp_path / "examples"
+    shutil.copytree(Path(__file__).parent.parent / "examples", root)
+    monkeypatch.chdir(root)
+    code, out, _ = run(capsys, "check", ".", "--format", "json", "--exit-zero")
+    assert code == 0
+    cli = sorted((Path(r["filename"]).resolve().as_posix(), r["code"], r["location"]["row"],
+                  r["location"]["column"], r["message"], (r["fix"] or {}).get("applicability"))
+                 for r in json.loads(out))
+    # reports.py's LIME102 fix is safe only because the workspace shows its one caller iterating once.
+    assert any(c == "LIME102" and f == "safe" and p.endswith("reports.py") for p, c, *_, f in cli)
+    assert {c for _, c, *_ in cli} >= {"LIME101", "LIME102", "LIME104", "LIME201", "LIME301"}
+    workspace = Workspace(root, time_budget=60)
+    editor = []
+    try:
+        for path in sorted(root.rglob("*.py")):
+            settings, _, _ = resolve_settings(path)
+            text = path.read_text(encoding="utf-8")
+            analysis = IncrementalAnalyser(chunk_lines=40).analyse(path.as_uri(), text, settings, path=str(path),
+                                                                   root=root, workspace=workspace)
+            for v in analysis.violations:
+                line, column = analysis.document.index.line_of(v.start), None
+                column = v.start - analysis.document.index.line_starts[line]
+                editor.append((path.resolve().as_posix(), v.code, line + 1, column + 1, v.message,
+                               v.fix.applicability.value if v.fix else None))
+    finally:
+        workspace.close()
+    assert cli == sorted(editor)

@@ -114,3 +114,33 @@ def test_outside_workspace_is_conservative(tmp_path, source, expected):
         assert workspace._outside_workspace(str(path), name) is expected
     finally:
         workspace.close()
+
+
+def test_same_names_in_unrelated_files_do_not_need_jedi(tmp_path):
+    """Copies of the same functions in files that do not import each other (the
+    benchmark's generated files side by side): no other file can reach the module."""
+    text = generate(1000)
+    (tmp_path / "tasks_a.py").write_text(text)
+    (tmp_path / "tasks_b.py").write_text(text)
+    fast = _compare(tmp_path)
+    assert fast.jedi_questions == 0
+
+
+def test_reexported_helper_is_asked_to_jedi(tmp_path):
+    """`from .a import *` in one file and the name in another: jedi must look."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    a = ("def _rows(app):\n    out = []\n    for o in app.limetypes.company.get_all():\n"
+         "        out.append(o)\n    return out\n")
+    (package / "a.py").write_text(a)
+    (package / "c.py").write_text("from .a import *\nfrom .a import _rows\n")
+    (package / "b.py").write_text("from .c import _rows\n\ndef g(app):\n    return len(_rows(app))\n")
+    workspace = Counting(tmp_path, time_budget=60)
+    try:
+        document = SourceDocument(a, str(package / "a.py"))
+        workspace.callers(str(package / "a.py"), document.tree.body[0], tree=document.tree)
+        assert workspace.jedi_questions == 1
+    finally:
+        workspace.close()
+    _compare(tmp_path)

@@ -34,6 +34,7 @@ from-scratch analyses.
 from __future__ import annotations
 
 import ast
+import bisect
 import hashlib
 import logging
 import re
@@ -713,11 +714,27 @@ def _shift(violation: Violation, delta: int) -> Violation:
 
 
 def _touches(violation: Violation, ranges: list[tuple[int, int]]) -> bool:
+    """True when an offset of the finding or its fix lies in one of ``ranges``
+    (half-open (begin, end) pairs in increasing order, not overlapping)."""
+    begins = _begins_of(ranges)
     for offset in _offsets(violation):
-        for begin, end in ranges:
-            if begin <= offset < end:
-                return True
+        position = bisect.bisect_right(begins, offset) - 1
+        if position >= 0 and offset < ranges[position][1]:
+            return True
     return False
+
+
+_BEGINS: tuple = (None, [])
+
+
+def _begins_of(ranges: list[tuple[int, int]]) -> list[int]:
+    """The begin offsets of ``ranges``, computed once per list (one list serves
+    every finding of an analysis: the scan stays O(findings x log ranges))."""
+    global _BEGINS
+    cached = _BEGINS  # one tuple: safe when two threads analyse at once
+    if cached[0] is not ranges:
+        cached = _BEGINS = (ranges, [begin for begin, _ in ranges])
+    return cached[1]
 
 
 def _blank_lines(text: str, index: LineIndex, blanked: list[tuple[int, int]]) -> str:

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 _SCHEDULED = re.compile(r"ScheduledTask\s*\(")
 #: Folders jedi's reference search never enters (jedi.inference.references._IGNORE_FOLDERS).
+_WORD = re.compile(r"\w+")
 _JEDI_SKIPPED = {".tox", ".venv", ".mypy_cache", "venv", "__pycache__"}
 
 
@@ -70,6 +71,8 @@ class Workspace:
         self._searched: tuple[int, list[str]] | None = None
         self._names: tuple[int, set[str]] | None = None
         self._outside: dict[tuple, bool] = {}
+        #: path -> (hash, length, words) of its text
+        self._words: dict[tuple[str, int], tuple[int, int, frozenset[str]]] = {}
 
     # -- files -------------------------------------------------------------------
     def files(self) -> list[Path]:
@@ -191,9 +194,9 @@ class Workspace:
         referenced other than by a call, e.g. passed as a value).
 
         ``tree``: the syntax tree of ``path`` the caller analyses.  When no other
-        workspace file mentions the function's name, its callers can only be in
-        ``tree``: they are read from it, and jedi never parses the file (on a
-        50,000-line file jedi's parse alone took about 240 MB)."""
+        workspace file can refer to the function (see ``_mentioned_elsewhere``),
+        its callers can only be in ``tree``: they are read from it, and jedi never
+        parses the file (on a 50,000-line file jedi's parse alone took about 240 MB)."""
         path = str(Path(path).resolve())
         line = function.lineno
         if tree is not None:
@@ -233,24 +236,43 @@ class Workspace:
         return found
 
     def _mentioned_elsewhere(self, path: str, name: str) -> bool:
-        """True when some workspace file other than ``path`` (on disk or in the
-        editor) contains the word ``name``."""
-        word = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+        """False when no other workspace file can refer to ``name`` of ``path``:
+        either no other file (on disk or in the editor) contains the word
+        ``name``, or none contains the module's own name (``tasks`` for
+        ``tasks.py``, the package for ``__init__.py``), without which no import
+        can reach the module, even through a re-export."""
+        stem = Path(path).stem
+        module = Path(path).parent.name if stem in ("__init__", "__main__") else stem
+        found_name = False
+        found_module = not module.isidentifier()  # importlib with an odd name: assume it is reached
         candidates = set(self._python_files()) | set(self.overlay)
         for candidate in candidates:
             if candidate == path:
                 continue
-            if word.search(self.text_of(candidate)):
-                return True
-            if candidate not in self.overlay:
-                continue
-            try:  # the saved text too: jedi reads other files from disk
-                on_disk = Path(candidate).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-            if word.search(on_disk):
+            for words in self._words_of(candidate):
+                found_name = found_name or name in words
+                found_module = found_module or module in words
+            if found_name and found_module:
                 return True
         return False
+
+    def _words_of(self, path: str) -> list[frozenset[str]]:
+        """The identifier-like words of ``path``'s text (and of its saved text when
+        the editor has it open: jedi reads other files from disk), cached per version."""
+        texts = [self.text_of(path)]
+        if path in self.overlay:
+            try:
+                texts.append(Path(path).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                pass
+        out = []
+        for which, text in enumerate(texts):
+            key = hash(text)
+            cached = self._words.get((path, which))
+            if cached is None or cached[0] != key or cached[1] != len(text):
+                cached = self._words[(path, which)] = (key, len(text), frozenset(_WORD.findall(text)))
+            out.append(cached[2])
+        return out
 
     def _find_callers(self, path: str, line: int, column: int) -> list[CallSite] | None:
         references = self._script(path).get_references(line, column, include_builtins=False)
