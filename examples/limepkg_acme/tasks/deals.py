@@ -55,4 +55,5 @@ def archive_deals(app: LimeApplication, year: int) -> str:
         except Exception as e:
             print(e)
             traceback.print_exc()
+    print("archived", archived, "deals of", year)
     return f"{archived} deals archived"
