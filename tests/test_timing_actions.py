@@ -116,3 +116,104 @@ def test_crlf_and_tabs_are_kept():
     assert parses(timed)
     assert "\n" not in timed.replace("\r\n", "")
     assert "\tstep_started = time.perf_counter()\r\n" in timed
+
+
+# -- never an edit that does not parse --------------------------------------------------------
+TRICKY = '''import logging
+from lime_task import task
+
+logger = logging.getLogger(__name__)
+
+
+@task
+def job(app, rows, mode):
+    """Doc
+    string."""
+    if mode == 1:
+        a = load(app)
+    elif mode == 2:
+        a = load2(app)
+    else:
+        a = []
+    try:
+        b = work(a)
+    except ValueError:
+        b = None
+    else:
+        c = more(b)
+    finally:
+        done()
+    for row in rows:
+        if row: continue
+        x = f(row); y = g(row)
+    while rows:
+        rows.pop()
+    else:
+        fin()
+    match mode:
+        case 1:
+            go()
+        case _:
+            stop()
+    text = """multi
+line"""
+    with open(a) as fh, \\
+            open(b) as gh:
+        z = fh.read()
+    value = (1 +
+  2)
+    if mode: return 1
+    return a
+'''
+
+
+def test_selecting_an_elif_or_else_clause_offers_nothing():
+    """An `elif` is an If node in the ast (the `orelse` of the `if` above): timing
+    it as a statement put `timer = ...` between the `if` body and its `elif`."""
+    for clause in ("    elif mode == 2:\n", "    elif mode == 2:\n        a = load2(app)\n    else:\n"):
+        start = TRICKY.index(clause)
+        assert action(TRICKY, "Measure this block", start, start + len(clause) - 1) is None
+    # The statement inside the elif, and the whole if/elif/else, still can be measured.
+    inner = TRICKY.index("        a = load2(app)")
+    timed = apply_edits(TRICKY, action(TRICKY, "Measure this block", inner, inner + 12).edits)
+    assert parses(timed) and "        load2_started = time.perf_counter()\n        a = load2(app)\n" in timed
+    whole = TRICKY.index("    if mode == 1:")
+    timed = apply_edits(TRICKY, action(TRICKY, "Measure this block", whole, TRICKY.index("        a = []")).edits)
+    assert parses(timed) and "    load_started = time.perf_counter()\n    if mode == 1:\n" in timed
+
+
+def test_every_offered_timing_edit_parses():
+    """Every selection between line starts (plus offsets inside strings, clauses and
+    continuation lines) of a task full of clauses, one-line bodies, `;`, match,
+    multi-line strings and continuation lines: whatever is offered parses."""
+    analysis = analyse("file:///t.py", TRICKY, Settings(), path=None)
+    starts = [0] + [i + 1 for i, c in enumerate(TRICKY) if c == "\n"]
+    inside = [TRICKY.index(s) + 2 for s in ('"""multi', "line\"\"\"", "else:", "case _", "open(b)", "  2)", "y = g")]
+    offsets = sorted(set(starts + inside))
+    offered = 0
+    for i, start in enumerate(offsets):
+        for end in offsets[i + 1:]:
+            for provided in provided_actions(analysis, start, end):
+                if provided.title in ("Measure this block", "Time each step of this task"):
+                    offered += 1
+                    assert parses(apply_edits(TRICKY, provided.edits)), (provided.title, TRICKY[start:end])
+    assert offered > 300
+
+
+def test_an_edit_that_would_not_parse_is_dropped(monkeypatch):
+    """The last line of defence: whatever the builder produces, an edit that does
+    not parse is never offered."""
+    from lime_task_lint.edits import Edit
+    from lime_task_lint.features import timing
+
+    start = TASK.index("    matching = 0")
+    assert action(TASK, "Measure this block", start, start + 10) is not None
+    assert action(TASK, "Time each step of this task", TASK.index("def count_active")) is not None
+
+    def broken(analysis, statements, *args, **kwargs):
+        offset = analysis.document.node_range(statements[0])[0]
+        return [Edit(offset, offset, "timer = (\n")]
+
+    monkeypatch.setattr(timing, "timer_edits", broken)
+    assert action(TASK, "Measure this block", start, start + 10) is None
+    assert action(TASK, "Time each step of this task", TASK.index("def count_active")) is None

@@ -15,7 +15,8 @@ the task's total before its final ``return``.
 
 ``import time`` and the module logger are added once.  Neither action is
 offered on code that is already timed, so running one twice does not nest
-timers.
+timers, nor when the edited code would not parse (checked on the top-level
+statements the edits touch).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import ast
 import re
 
 from ..analysis import Analysis
-from ..edits import Edit, import_edit, indent_unit, indentation_of, with_newline
+from ..checker import fix_parses_locally
+from ..edits import Applicability, Edit, Fix, fix_is_acceptable, import_edit, indent_unit, indentation_of, with_newline
 from ..extensions import ProvidedAction, action_provider
 from ..logging_model import call_name, dotted, ensure_logger, logging_model, merge_insertions
 
@@ -150,7 +152,16 @@ def selected_statements(analysis: Analysis, start: int, end: int) -> tuple[list[
                 continue
         if any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for s in touched):
             return None
+        if any(_is_elif(document, s) for s in touched):
+            return None  # an `elif` is a clause of the `if` above, not a statement of its own
         return body, touched, function
+
+
+def _is_elif(document, stmt: ast.stmt) -> bool:
+    if not isinstance(stmt, ast.If):
+        return False
+    start = document.node_range(stmt)[0]
+    return document.text.startswith("elif", start)
 
 
 # -- building the edits ----------------------------------------------------------------
@@ -225,6 +236,20 @@ def _support_edits(analysis: Analysis) -> tuple[str, list[Edit]]:
     return logger, merge_insertions(edits)
 
 
+def edits_parse(analysis: Analysis, edits: list[Edit]) -> bool:
+    """True when the edited document parses (or, for a document being edited that
+    does not parse, gets no new broken statement): checked on the top-level
+    statements the edits touch, the whole text only when that cannot prove it."""
+    document = analysis.document
+    edits = tuple(edits)
+    try:
+        if fix_parses_locally(document, edits):
+            return True
+    except Exception:  # an odd document: fall back to the whole-text check
+        pass
+    return fix_is_acceptable(document.text, Fix("timing", edits, Applicability.SAFE))
+
+
 def _ends_without_newline(analysis: Analysis, after: int) -> bool:
     text = analysis.document.text
     return after == len(text) and not text.endswith(("\n", "\r"))
@@ -282,7 +307,10 @@ def measure_block(analysis: Analysis, start: int, end: int) -> list[ProvidedActi
     edits = timer_edits(analysis, statements, label, timer, logger)
     if edits is None:
         return []
-    return [ProvidedAction("Measure this block", KIND, merge_insertions(support + edits))]
+    edits = merge_insertions(support + edits)
+    if not edits_parse(analysis, edits):
+        return []
+    return [ProvidedAction("Measure this block", KIND, edits)]
 
 
 # -- time each step ----------------------------------------------------------------------
@@ -382,4 +410,7 @@ def time_each_step(analysis: Analysis, start: int, end: int) -> list[ProvidedAct
             return []
         lead = "\n" if _ends_without_newline(analysis, after[1]) else ""
         edits.append(Edit(after[1], after[1], with_newline(lead + summary, nl)))
-    return [ProvidedAction("Time each step of this task", KIND, merge_insertions(edits))]
+    edits = merge_insertions(edits)
+    if not edits_parse(analysis, edits):
+        return []
+    return [ProvidedAction("Time each step of this task", KIND, edits)]
