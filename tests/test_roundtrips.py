@@ -237,3 +237,47 @@ def test_workspace_helper_in_another_module(tmp_path):
         assert not check(document, Settings(), codes={"LIME201", "LIME203"}).violations
     finally:
         workspace.close()
+
+
+def test_indent_unit_is_computed_once_per_document_not_per_fix(monkeypatch):
+    """Lines (built for every batching / hoisting fix) read the indent unit of the
+    whole text: once per fix made many fixes on a big file quadratic."""
+    from lime_task_lint import roundtrips
+    from lime_task_lint.edits import indent_unit
+
+    calls = []
+
+    def counting(text):
+        calls.append(len(text))
+        return indent_unit(text)
+
+    monkeypatch.setattr(roundtrips, "indent_unit", counting)
+    monkeypatch.setattr(roundtrips, "_UNITS", {})
+    task = textwrap.dedent('''
+        @task
+        def import_{n}(app, rows, company_ids: list[int]):
+            for row in rows:
+                uow = app.unit_of_work()
+                uow.add(app.limetypes.contract(erp_id=row["id"]))
+                uow.commit()
+            for company_id in company_ids:
+                company = app.limetypes.company.get(company_id)
+                print(company.properties.name.value)
+    ''')
+    text = "from lime_task import task\n" + "\n".join(task.format(n=n) for n in range(40))
+    document = SourceDocument(text)
+    first = check(document, Settings(), codes={"LIME201", "LIME203", "LIME204"})
+    fixes = [v.fix for v in first.violations if v.fix is not None]
+    assert len(fixes) >= 120  # LIME201 + LIME204 + LIME203 in each of the 40 tasks
+    assert calls == [len(text)]
+    # Another analysis of the same document object, or of the same text, reuses it.
+    again = check(document, Settings(), codes={"LIME201"})
+    check(SourceDocument(text), Settings(), codes={"LIME203"})
+    assert calls == [len(text)]
+    # The cached unit gives the same fixes as a fresh computation.
+    assert [v.fix.edits for v in again.violations] == \
+        [v.fix.edits for v in first.violations if v.code == "LIME201"]
+    tabs = SourceDocument(text.replace("    ", "\t"))
+    [fix] = [v.fix for v in check(tabs, Settings(), codes={"LIME201"}).violations][:1]
+    assert "\n\t\tuow = app.unit_of_work()" in fix.edits[0].new_text
+    assert len(calls) == 2

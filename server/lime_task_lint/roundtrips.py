@@ -445,6 +445,30 @@ def _explain(reads_item: int, commits_item: int, reads_once: int, commits_once: 
 
 
 # -- shared source helpers ------------------------------------------------------------
+_UNITS: dict[str, str] = {}  # text -> indent unit, for the last few texts
+_UNITS_KEPT = 4
+
+
+def document_indent_unit(document) -> str:
+    """``edits.indent_unit`` of the document's text, computed once per document
+    (cached on it, shared by every rule context, view and fix built on it) and
+    once per text (the same text in a new document object, e.g. re-analysed
+    unchanged, reuses it): it reads every line, so computing it per fix made
+    many fixes on a big file quadratic."""
+    cached = document.__dict__.get("_indent_unit")
+    if cached is not None:
+        return cached
+    text = document.text
+    unit = _UNITS.get(text)
+    if unit is None:
+        unit = indent_unit(text)
+        while len(_UNITS) >= _UNITS_KEPT:
+            _UNITS.pop(next(iter(_UNITS)))
+        _UNITS[text] = unit
+    document.__dict__["_indent_unit"] = unit
+    return unit
+
+
 class Lines:
     """Line-level access to a document for the rewrites (1-based line numbers)."""
 
@@ -452,10 +476,7 @@ class Lines:
         self.ctx = ctx
         self.text = ctx.document.text
         self.index = ctx.document.index
-        unit = ctx.__dict__.get("_indent_unit")
-        if unit is None:
-            unit = ctx.__dict__["_indent_unit"] = indent_unit(self.text)
-        self.unit = unit
+        self.unit = document_indent_unit(ctx.document)
         self.newline = ctx.document.newline
 
     def line(self, number: int) -> str:

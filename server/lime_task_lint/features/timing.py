@@ -26,9 +26,10 @@ import re
 
 from ..analysis import Analysis
 from ..checker import fix_parses_locally
-from ..edits import Applicability, Edit, Fix, fix_is_acceptable, import_edit, indent_unit, indentation_of, with_newline
+from ..edits import Applicability, Edit, Fix, fix_is_acceptable, import_edit, indentation_of, with_newline
 from ..extensions import ProvidedAction, action_provider
 from ..logging_model import call_name, dotted, ensure_logger, logging_model, merge_insertions
+from ..roundtrips import document_indent_unit
 
 KIND = "refactor.rewrite"
 _BODY_FIELDS = ("body", "orelse", "finalbody")
@@ -274,7 +275,7 @@ def timer_edits(analysis: Analysis, statements: list[ast.stmt], label: str, time
                 Edit(after, after, with_newline(f"{lead}{indent}{log_line}\n", nl))]
     if _has_multiline_string(statements):
         return None
-    unit = indent_unit(document.text)
+    unit = document_indent_unit(document)
     block = document.text[line_start:after]
     lines = block.splitlines(keepends=True)
     indented = "".join(unit + line if line.strip() else line for line in lines)
