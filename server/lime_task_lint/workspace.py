@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from .checker import tree_cache
 from .files import discover
 
 log = logging.getLogger(__name__)
@@ -453,6 +454,14 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 _USES: dict[int, tuple[ast.AST, dict[str, list[ast.Name]], dict[int, ast.AST], dict[str, int]]] = {}
+
+
+@tree_cache
+def release_tree(tree: ast.AST) -> None:
+    """Drop what ``_calls_in_tree`` keeps for ``tree`` (its analysis is done)."""
+    cached = _USES.get(id(tree))
+    if cached is not None and cached[0] is tree:
+        del _USES[id(tree)]
 
 
 def _calls_in_tree(tree: ast.Module, function: ast.AST, path: str, text: str) -> list[CallSite] | None:

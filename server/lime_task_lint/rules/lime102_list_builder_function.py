@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from ..checker import tree_cache
 from ..collections_model import accumulator_estimate, iterable_source
 from ..consumption import expression_use, laziness_hazard, name_consumption, parent_map
 from ..docstrings import RaiseAnalysis, docstring_node, update_docstring
@@ -235,6 +236,17 @@ def _name_loads(tree: ast.AST) -> dict[str, list[ast.Name]]:
         _LOADS.clear()
     _LOADS[id(tree)] = (tree, loads)
     return loads
+
+
+@tree_cache
+def _release(tree: ast.AST) -> None:
+    """Drop the caches' entries for ``tree`` (its analysis is done)."""
+    for cache in (_PARENTS, _LOADS):
+        cached = cache.get(id(tree))
+        if cached is not None and cached[0] is tree:
+            del cache[id(tree)]
+    for key in [k for k, v in list(_PER_TREE.items()) if v[0] is tree]:
+        _PER_TREE.pop(key, None)
 
 
 def caller_verdict(site) -> tuple[str, str]:
