@@ -144,3 +144,26 @@ def test_reexported_helper_is_asked_to_jedi(tmp_path):
     finally:
         workspace.close()
     _compare(tmp_path)
+
+
+def test_parso_keeps_no_tree_of_a_long_file(tmp_path, monkeypatch):
+    """jedi's parser cache is trimmed after each question: the tree of a long file
+    is not kept (it is what made the server large)."""
+    import parso.cache
+
+    import lime_task_lint.workspace as workspace_module
+
+    monkeypatch.setattr(workspace_module, "PARSO_CACHE_MAX_LINES", 50)
+    long_text = "".join(f"def f{n}(x):\n    return x\n\n\n" for n in range(30)) + "print(f1(2))\n"
+    path = tmp_path / "long.py"
+    path.write_text(long_text)
+    (tmp_path / "other.py").write_text("from long import f1\nf1(3)\n")
+    workspace = Counting(tmp_path, time_budget=60)
+    try:
+        document = SourceDocument(long_text, str(path))
+        sites = workspace.callers(str(path), document.tree.body[1], tree=document.tree)
+        assert sites is not None and workspace.jedi_questions == 1  # other.py names f1 and long
+        cached = [p for grammar in parso.cache.parser_cache.values() for p in grammar]
+        assert not any(str(p).endswith("long.py") for p in cached)
+    finally:
+        workspace.close()

@@ -17,6 +17,7 @@ import ast
 import logging
 import os
 import re
+import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -181,6 +182,8 @@ class Workspace:
         except Exception:
             log.exception("jedi failed on %s", key)
             value = None
+        finally:
+            _trim_parso_cache()
         with self._lock:
             if key[0] == self._generation:
                 self._answers[key] = value
@@ -443,6 +446,31 @@ class Workspace:
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+#: parso keeps the tree of every file jedi parsed (for diff-parsing the next
+#: version); trees of files longer than this are dropped after each question.
+PARSO_CACHE_MAX_LINES = 5000
+
+
+def _trim_parso_cache(max_lines: int | None = None) -> int:
+    """Drop parso's cached trees of long files (a 50,000-line file's tree is about
+    200 MB); jedi parses such a file again if a later question needs it.  Returns
+    how many were dropped."""
+    max_lines = PARSO_CACHE_MAX_LINES if max_lines is None else max_lines
+    cache_module = sys.modules.get("parso.cache")
+    caches = getattr(cache_module, "parser_cache", None)
+    if not isinstance(caches, dict):
+        return 0
+    dropped = 0
+    for per_grammar in list(caches.values()):
+        if not isinstance(per_grammar, dict):
+            continue
+        for path, item in list(per_grammar.items()):
+            if len(getattr(item, "lines", ()) or ()) > max_lines:
+                per_grammar.pop(path, None)
+                dropped += 1
+    return dropped
 
 
 def _inside(path: Path, root: Path) -> bool:
