@@ -207,3 +207,40 @@ def test_recursive_helpers_terminate():
             return a(app, n)
     """)
     assert model.functions["a"].summary.reads >= 1 and model.functions["b"].summary.reads >= 1
+
+
+def test_fast_walk_and_child_nodes_equal_ast_module():
+    """model.walk / model.child_nodes replace ast.walk / ast.iter_child_nodes in the
+    hot paths for speed: same nodes, same order, on every example, fixture and odd shape."""
+    import ast as _ast
+    from pathlib import Path as _Path
+
+    from lime_task_lint.model import child_nodes, walk
+
+    root = _Path(__file__).resolve().parent.parent
+    texts = [p.read_text(encoding="utf-8") for p in sorted((root / "examples").rglob("*.py"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((root / "tests" / "fixtures").rglob("*.py"))]
+    texts.append("match x:\n    case {'a': 1, **rest}: pass\n    case [1, *others] if others: pass\n"
+                 "async def f():\n    async with a as b, c:\n        yield [i async for i in g() if i]\n"
+                 "lambda *a, k=1, **kw: (a, k, kw)\nx: int = 1\ndel x\nglobal y\nf'{x!r:>{w}}'\n")
+    for text in texts:
+        tree = _ast.parse(text)
+        assert [id(n) for n in walk(tree)] == [id(n) for n in _ast.walk(tree)]
+        for node in _ast.walk(tree):
+            assert child_nodes(node) == list(_ast.iter_child_nodes(node))
+
+
+def test_depth_check_agrees_with_a_plain_walk():
+    import ast as _ast
+
+    from lime_task_lint.document import _depth_exceeds
+
+    def depth(node):
+        return 1 + max((depth(c) for c in _ast.iter_child_nodes(node)), default=0)
+
+    for text in ["x = 1\n", "def f():\n    return [[[[a]]]]\n", "y = " + "-" * 40 + "1\n",
+                 "if a:\n    for b in c:\n        while d:\n            e(f(g(h)))\n"]:
+        tree = _ast.parse(text)
+        real = depth(tree)
+        for limit in range(1, real + 2):
+            assert _depth_exceeds(tree, limit) == (real > limit), (text, limit)

@@ -3,11 +3,9 @@ the language server, the report and the tests."""
 
 from __future__ import annotations
 
-import ast
 import bisect
 import fnmatch
 import logging
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,16 +125,6 @@ def release_tree_caches(tree) -> None:
             release(tree)
         except Exception:  # a cache that cannot be cleaned costs memory, never findings
             log.debug("releasing a tree cache failed", exc_info=True)
-    _release_per_tree(sys.modules.get("lime_task_lint.docstrings.editing"), tree)
-
-
-def _release_per_tree(module, tree) -> None:
-    """``docstrings.editing._PER_TREE`` ((id(tree), key) -> (tree, value)): drop
-    this tree's entries (that module does not register a releaser yet)."""
-    cache = getattr(module, "_PER_TREE", None)
-    if isinstance(cache, dict):
-        for key in [k for k, v in list(cache.items()) if isinstance(v, tuple) and v and v[0] is tree]:
-            cache.pop(key, None)
 
 
 def _checked_fix(document: SourceDocument, fix: Fix | None) -> Fix | None:

@@ -19,7 +19,7 @@ import ast
 from dataclasses import dataclass, field
 
 from . import memory
-from .model import FunctionInfo, LimeModel, LimeRead, _role_of
+from .model import FunctionInfo, LimeModel, LimeRead, _role_of, child_nodes, walk
 
 #: Fields assumed per ``lime_query.execute_query`` row when the query does not say.
 QUERY_ROW_FIELDS = 10
@@ -91,14 +91,14 @@ def _limit_of(call: ast.Call) -> int | None:
 def single_assignment(info: FunctionInfo, name: str) -> ast.Assign | None:
     """The only ``name = value`` statement of the function, if there is exactly one binding."""
     found: list[ast.AST] = []
-    for node in ast.walk(info.node):
+    for node in walk(info.node):
         if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
             found.append(node)
         elif isinstance(node, ast.arg) and node.arg == name:
             return None
     if len(found) != 1:
         return None
-    for node in ast.walk(info.node):
+    for node in walk(info.node):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and node.targets[0] is found[0]:
             return node
     return None
@@ -110,7 +110,7 @@ def is_generator_function(func: ast.AST) -> bool:
         node = stack.pop()
         if isinstance(node, (ast.Yield, ast.YieldFrom)):
             return True
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 stack.append(child)
     return False
@@ -218,7 +218,7 @@ def element_of(elt: ast.AST | None, target: ast.AST | None, source: Source, sett
 def _names(target: ast.AST | None) -> set[str]:
     if target is None:
         return set()
-    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return {n.id for n in walk(target) if isinstance(n, ast.Name)}
 
 
 # -- collections -------------------------------------------------------------------
@@ -304,7 +304,7 @@ def accumulations(model: LimeModel, info: FunctionInfo, name: str, settings, *, 
             continue
         source = None
         for stmt in loop.node.body:
-            for node in ast.walk(stmt):
+            for node in walk(stmt):
                 hit: tuple[ast.AST, ast.expr, ast.expr | None] | None = None
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                         and isinstance(node.func.value, ast.Name) and node.func.value.id == name \

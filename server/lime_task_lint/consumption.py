@@ -27,6 +27,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Iterator, Union
 
+from .model import child_nodes, walk
+
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
 #: Builtins that iterate their (first) argument exactly once.
@@ -67,8 +69,8 @@ class Consumption:
 
 def parent_map(root: ast.AST) -> dict[int, ast.AST]:
     parents: dict[int, ast.AST] = {}
-    for node in ast.walk(root):
-        for child in ast.iter_child_nodes(node):
+    for node in walk(root):
+        for child in child_nodes(node):
             parents[id(child)] = node
     return parents
 
@@ -195,7 +197,7 @@ def _own_nodes(func: FunctionNode) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 stack.append(child)
             else:
@@ -212,7 +214,7 @@ def name_consumption(name: str, binding: ast.AST, func: FunctionNode,
     bindings = 0
     for node in _own_nodes(func):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node)):
+            if any(isinstance(n, ast.Name) and n.id == name for n in walk(node)):
                 return Consumption(False, "it is used by a nested function or lambda")
             continue
         if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
@@ -293,13 +295,13 @@ def laziness_hazard(produced: ast.AST, consumer: ast.AST, func: FunctionNode,
         return None
     lo = (start.end_lineno or start.lineno, start.end_col_offset or 0)
     hi = (end.lineno, end.col_offset)
-    for node in ast.walk(func):
+    for node in walk(func):
         if _is_commit(node):
             position = (node.lineno, node.col_offset)
             if lo < position < hi:
                 return "the items would be read after a `commit()` that now runs after them"
     if isinstance(consumer, (ast.For, ast.AsyncFor)):
         for stmt in consumer.body:
-            if any(_is_commit(n) for n in ast.walk(stmt)):
+            if any(_is_commit(n) for n in walk(stmt)):
                 return "an error while reading would now surface after earlier items were committed"
     return None

@@ -77,13 +77,24 @@ def _nothing(source: str, message: str) -> RecoveredModule:
 
 
 def _depth_exceeds(node: ast.AST, limit: int) -> bool:
-    stack = [(node, 1)]
-    children = ast.iter_child_nodes
-    while stack:
-        node, depth = stack.pop()
+    """True when some node lies more than ``limit`` levels below ``node`` (itself: 1).
+    Level by level, without generators: this runs over every node of every parse."""
+    level = [node]
+    depth = 1
+    ast_type = ast.AST
+    while level:
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children(node))
+        below: list[ast.AST] = []
+        for current in level:
+            for name in current._fields:
+                value = getattr(current, name, None)
+                if isinstance(value, list):
+                    below.extend([item for item in value if isinstance(item, ast_type)])
+                elif isinstance(value, ast_type):
+                    below.append(value)
+        level = below
+        depth += 1
     return False
 
 

@@ -47,6 +47,7 @@ from .checker import CheckResult, check
 from .document import SourceDocument, parse_module
 from .edits import BOM, Edit, Fix, LineIndex
 from .framework import RuleContext, Violation
+from .model import walk
 from .settings import Settings
 
 _FILE_NOQA = re.compile(r"#\s*lime-task-lint\s*:\s*noqa", re.IGNORECASE)
@@ -76,8 +77,8 @@ def statement_facts(stmt: ast.stmt) -> StatementFacts:
                 stack.extend(getattr(node, name, None) or [])
             for handler in getattr(node, "handlers", None) or []:
                 stack.extend(handler.body)
-    unit = bool(defines) or any(isinstance(n, _DEF) for n in ast.walk(stmt))
-    refs = frozenset(n.id for n in ast.walk(stmt) if isinstance(n, ast.Name))
+    unit = bool(defines) or any(isinstance(n, _DEF) for n in walk(stmt))
+    refs = frozenset(n.id for n in walk(stmt) if isinstance(n, ast.Name))
     return StatementFacts(unit, frozenset(defines), refs)
 
 

@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 from .checker import tree_cache
 from .files import discover
+from .model import walk
 
 log = logging.getLogger(__name__)
 
@@ -432,7 +433,7 @@ class Workspace:
             parsed = self.source(str(candidate))
             if parsed.tree is None:
                 continue
-            for node in ast.walk(parsed.tree):
+            for node in walk(parsed.tree):
                 if not isinstance(node, ast.Call):
                     continue
                 for keyword in node.keywords:
@@ -509,7 +510,7 @@ def _calls_in_tree(tree: ast.Module, function: ast.AST, path: str, text: str) ->
             if name:
                 bindings[name] = bindings.get(name, 0) + 1
 
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.Name):
                 if isinstance(node.ctx, ast.Load):
                     loads.setdefault(node.id, []).append(node)
@@ -551,7 +552,7 @@ def _calls_in_tree(tree: ast.Module, function: ast.AST, path: str, text: str) ->
 
 def _call_at(tree: ast.Module, line: int, column: int) -> ast.Call | None:
     """The call whose function name is at (line, column) (jedi: 1-based line, 0-based column)."""
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
@@ -568,7 +569,7 @@ def _call_at(tree: ast.Module, line: int, column: int) -> ast.Call | None:
 
 
 def _is_import(tree: ast.Module, line: int) -> bool:
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)) and node.lineno <= line <= (node.end_lineno or node.lineno):
             return True
     return False

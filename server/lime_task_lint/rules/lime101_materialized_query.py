@@ -62,7 +62,7 @@ from ..consumption import expression_use, laziness_hazard, name_consumption, par
 from ..edits import Applicability, Edit, Fix
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
 from ..memory import format_bytes
-from ..model import FunctionInfo
+from ..model import FunctionInfo, child_nodes
 
 
 def _own_nodes(func: ast.AST) -> Iterator[ast.AST]:
@@ -70,7 +70,7 @@ def _own_nodes(func: ast.AST) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 stack.append(child)
 

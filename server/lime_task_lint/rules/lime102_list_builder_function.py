@@ -61,7 +61,7 @@ from ..docstrings import RaiseAnalysis, docstring_node, update_docstring
 from ..edits import Applicability, Edit, Fix, apply_edits, import_edit
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
 from ..memory import format_bytes
-from ..model import FunctionInfo
+from ..model import FunctionInfo, child_nodes, walk
 
 #: A Returns section in google/numpy style or a sphinx ``:returns:`` / ``:rtype:`` field.
 _RETURNS_SECTION = re.compile(r"^\s*(Returns?:|Returns?\s*\n\s*-{3,})|:returns?:|:rtype:", re.M)
@@ -73,7 +73,7 @@ def _own_nodes(func: ast.AST) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             if not isinstance(child, SCOPES):
                 stack.append(child)
 
@@ -229,7 +229,7 @@ def _name_loads(tree: ast.AST) -> dict[str, list[ast.Name]]:
     if cached is not None and cached[0] is tree:
         return cached[1]
     loads: dict[str, list[ast.Name]] = {}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             loads.setdefault(node.id, []).append(node)
     if len(_LOADS) > 64:
@@ -398,7 +398,7 @@ class ListBuilderFunction(Rule):
             snippet_tree = ast.parse(prefix + snippet)
         except (SyntaxError, ValueError):
             return None
-        func = next((n for n in ast.walk(snippet_tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        func = next((n for n in walk(snippet_tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
                      and n.name == info.name), None)
         if func is None:
             return None

@@ -50,6 +50,7 @@ from ..collections_model import accumulator_estimate, iterable_source
 from ..edits import Applicability, Edit, Fix
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
 from ..memory import format_bytes
+from ..model import walk
 
 CONTAINER_OF = {"append": "list", "add": "set"}
 
@@ -59,7 +60,7 @@ def kept_objects(ctx_model, info, settings, workspace=None, path=None) -> Iterat
     containers = _container_names(info.node)
     if not info.is_task:
         # A helper that returns the list it fills is LIME102's (make it a generator).
-        containers -= {n.value.id for n in ast.walk(info.node)
+        containers -= {n.value.id for n in walk(info.node)
                        if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
     for loop in info.loops:
         node = loop.node
@@ -67,10 +68,10 @@ def kept_objects(ctx_model, info, settings, workspace=None, path=None) -> Iterat
             continue
         source = None
         variable = node.target.id
-        bound_inside = {n.id for stmt in node.body for n in ast.walk(stmt)
+        bound_inside = {n.id for stmt in node.body for n in walk(stmt)
                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         for stmt in node.body:
-            for sub in ast.walk(stmt):
+            for sub in walk(stmt):
                 hit = _accumulation(sub, variable)
                 if hit is None:
                     continue
@@ -90,7 +91,7 @@ def kept_objects(ctx_model, info, settings, workspace=None, path=None) -> Iterat
 def _container_names(func: ast.AST) -> set[str]:
     """Names the function binds to a list, set or dict (literal, comprehension or constructor)."""
     names: set[str] = set()
-    for node in ast.walk(func):
+    for node in walk(func):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             value = node.value
             if isinstance(value, (ast.List, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp)) or (

@@ -41,6 +41,7 @@ from typing import Iterator
 
 from ..edits import Applicability, Edit, Fix
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
+from ..model import walk
 
 
 @register
@@ -54,7 +55,7 @@ class LenOfQuery(Rule):
         reads = {id(r.node): r for r in ctx.model.reads() if r.kind == "get_all"}
         if not reads:
             return
-        for node in ast.walk(ctx.tree):
+        for node in walk(ctx.tree):
             if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or len(node.args) != 1:
                 continue
             read_node = self._counted_read(node)
