@@ -277,3 +277,14 @@ def test_taint_reads_a_lambda_body_and_keeps_module_taint():
     lam = tree.body[1].value
     assert taint(lam.body, module) == {"headers": "Authorization", "h": "headers"}
     assert taint(None) == {}
+
+
+def test_print_in_an_optional_import_guard_is_lime304_not_lime301():
+    """An expected ImportError needs no traceback (not LIME301); a print there
+    still goes to stdout instead of the task log, which LIME304 reports."""
+    text = ("import logging\nfrom lime_task import task\n\nlogger = logging.getLogger(__name__)\n\n\n"
+            "@task\ndef job(app):\n    try:\n        import yaml  # noqa: F401\n    except ModuleNotFoundError:\n"
+            "        print('yaml is missing')\n    try:\n        run(app)\n    except ImportError:\n"
+            "        print('run failed')\n")
+    found = sorted((v.code, text[v.start:v.end]) for v in findings(text, {"LIME301", "LIME304"}))
+    assert found == [("LIME301", "print('run failed')"), ("LIME304", "print('yaml is missing')")]
