@@ -546,7 +546,10 @@ class _FunctionFigures:
                 what += f" × {n:,}"
             contributors.append(Contributor(site.node.lineno, what, reads=r, commits=c,
                                             ms=r * settings.read_latency_ms + c * settings.commit_latency_ms))
-        explanation = round_trips(self.model, info, settings, self.workspace, self.path).explanation
+        counted = round_trips(self.model, info, settings, self.workspace, self.path)
+        # Its wording is shown only when it counts what the budget counts (it does not
+        # know batching helpers; see _size).
+        explanation = counted.explanation if counted.total_at_count == reads + commits else ""
         return reads, commits, contributors, explanation
 
 
@@ -642,9 +645,21 @@ def file_budgets(text: str, settings, *, path: str | None = None, root: Path | N
         if fixed is not None:
             result.fixes_applied = dict(fixed.applied)
             fixed_document = SourceDocument(fixed.text, path)
-            fixed_model = RuleContext(fixed_document, settings, workspace).model
-            after = {b.name: b for b in task_budgets(fixed_model, settings, document=fixed_document,
-                                                     workspace=workspace, path=path, curve=curve)}
+            # Cross-file answers must see the fixed text (positions of its nodes):
+            # announce it to the workspace like the fixer does, then restore.
+            announce = path is not None and fixed.text != text and callable(getattr(workspace, "changed", None))
+            if announce:
+                key = str(Path(path).resolve())
+                overlay = getattr(workspace, "overlay", {})
+                restore = overlay.get(key) if isinstance(overlay, dict) else None
+                workspace.changed(path, fixed.text)
+            try:
+                fixed_model = RuleContext(fixed_document, settings, workspace).model
+                after = {b.name: b for b in task_budgets(fixed_model, settings, document=fixed_document,
+                                                         workspace=workspace, path=path, curve=curve)}
+            finally:
+                if announce:
+                    workspace.changed(path, restore)
             for budget in budgets:
                 budget.after = after.get(budget.name)
                 budget.fixes_applied = dict(fixed.applied)
