@@ -373,3 +373,24 @@ def test_chunked_analysis_is_used_and_splits_pieces_at_statement_starts():
     analyser = IncrementalAnalyser(chunk_lines=10)
     analyser.analyse("u", path.read_text(encoding="utf-8"), SETTINGS)
     assert analyser.stats.last_mode == "chunked"
+
+
+@pytest.mark.parametrize("path", EXAMPLES + FIXTURES, ids=lambda p: p.name)
+def test_blanker_and_shared_index_equal_the_plain_ones(path: Path):
+    """Batches cut their reduced text from one blanked copy and share the line
+    starts: the same text and the same index as blanking and indexing anew."""
+    from lime_task_lint.edits import LineIndex
+    from lime_task_lint.incremental import _blank_lines, _Blanker, _reduced_document
+
+    text = path.read_text(encoding="utf-8")
+    for variant in (text, "\ufeff" + text, text.replace("\n", "\r\n"), text + "# é ü 😀\nx = 'ß'\n"):
+        index = LineIndex(variant)
+        blanker = _Blanker(variant, index)
+        count = index.line_count
+        for blanked in ([], [(0, 0)], [(0, count - 1)], [(1, min(3, count - 1))],
+                        [(i, i) for i in range(0, count, 3)], [(count - 1, count - 1)]):
+            reduced = blanker.blank(blanked)
+            assert reduced == _blank_lines(variant, index, blanked)
+            shared = _reduced_document(reduced, index, None, None).index
+            fresh = LineIndex(reduced)
+            assert vars(shared) == vars(fresh)

@@ -283,6 +283,7 @@ class IncrementalAnalyser:
         findings: dict[str, list[Violation]] = {key: [] for key in members}
         module_level: list[Violation] = []
         provisional: set[str] = set()
+        blanker = _Blanker(text, index)
         notes: list[str] = []
         budget = _Budget(getattr(workspace, "time_budget", 0.4))
         for number, batch in enumerate(batches):
@@ -291,7 +292,7 @@ class IncrementalAnalyser:
             kept = [s for i, s in enumerate(statements) if not (i in unit_keys and unit_keys[i] not in batch)]
             if _indent_unit_of(kept) != _indent_unit_of(statements):
                 return None, "indentation unit differs in a batch"
-            reduced = SourceDocument(_blank_lines(text, index, blanked), path, version)
+            reduced = _reduced_document(blanker.blank(blanked), index, path, version)
             recorder = _RecordingWorkspace(workspace, budget) if workspace is not None else None
             result = check(reduced, settings, root=root, workspace=recorder)
             if reduced.recovered.error is not None:
@@ -396,7 +397,7 @@ class IncrementalAnalyser:
                 if not (stmt.facts.unit and unit_keys[index] in reuse)]
         if _indent_unit_of(kept) != unit_indent:
             return None, "indentation unit differs in the reduced document"
-        reduced = SourceDocument(reduced_text, path, version)
+        reduced = _reduced_document(reduced_text, new_index, path, version)
         recorder = _RecordingWorkspace(workspace) if workspace is not None else None
         result = check(reduced, settings, root=root, workspace=recorder)
         if reduced.recovered.error is not None:
@@ -736,6 +737,45 @@ def _begins_of(ranges: list[tuple[int, int]]) -> list[int]:
     if cached[0] is not ranges:
         cached = _BEGINS = (ranges, [begin for begin, _ in ranges])
     return cached[1]
+
+
+class _Blanker:
+    """``_blank_lines`` for many batches of one text: the blanked text is made once,
+    and each batch's reduced text is cut from it and the real text (no regular
+    expression over the whole file per batch)."""
+
+    def __init__(self, text: str, index: LineIndex) -> None:
+        self.text, self.index = text, index
+        self._all: str | None = None
+
+    def blank(self, blanked: list[tuple[int, int]]) -> str:
+        if not blanked:
+            return self.text
+        if self._all is None:
+            self._all = _blank_lines(self.text, self.index, [(0, self.index.line_count - 1)])
+        text, everything, starts = self.text, self._all, self.index.line_starts
+        out: list[str] = []
+        position = 0
+        for first, last in blanked:
+            begin = starts[first]
+            end = starts[last + 1] if last + 1 < len(starts) else len(text)
+            out.append(text[position:begin])
+            out.append(everything[begin:end])
+            position = end
+        out.append(text[position:])
+        return "".join(out)
+
+
+def _reduced_document(text: str, index: LineIndex, path, version) -> SourceDocument:
+    """A document of a reduced text (same line breaks as the text ``index`` was
+    made for), sharing that index's line starts instead of scanning the text again."""
+    document = SourceDocument(text, path, version)
+    if set(vars(index)) == {"text", "line_starts", "_bom", "_ascii"} and len(text) == len(index.text):
+        shared = LineIndex.__new__(LineIndex)
+        shared.text, shared.line_starts = text, index.line_starts
+        shared._bom, shared._ascii = index._bom, text.isascii()
+        document.__dict__["index"] = shared
+    return document
 
 
 def _blank_lines(text: str, index: LineIndex, blanked: list[tuple[int, int]]) -> str:
