@@ -905,3 +905,31 @@ def test_unknown_handler_types_are_ignored() -> None:
                 raise
         """
     ) == ["KeyError"]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_non_ascii_names_are_entries_in_every_style(style: str) -> None:
+    """Python names are Unicode: `会社_ids` and `año` are documented entries, so an
+    update recognises them instead of adding them again on every run (found by
+    the fuzz suite: fix-all never converged)."""
+    source = src(
+        '''
+        class 会社Error(Exception):
+            pass
+
+
+        def f(会社_ids: list[int], año=1):
+            if not 会社_ids:
+                raise 会社Error(año)
+            return 会社_ids
+        '''
+    )
+    generated, _ = _insert_generated(source, style=style)
+    assert "会社_ids" in generated and "会社Error" in generated
+    assert update(generated) is None
+    func, module = _func(generated)
+    assert stale_reasons(func, module) == []
+    # An entry the author wrote for a non-ASCII name is kept and completed, not duplicated.
+    once = docstring_after_update(generated.replace("año", "anno").replace("anno=1", "año=1"))
+    assert once.count("会社_ids") == generated.count("会社_ids")
+    assert docstring_after_update(once) == once

@@ -86,8 +86,10 @@ _FIELD_RE = re.compile(r":([^:\s][^:]*):")
 _SPHINX_RE = re.compile(
     r"\s*:(" + "|".join(sorted(SPHINX_KINDS, key=len, reverse=True)) + r")(\s[^:]*)?:"
 )
-_NAME_RE = re.compile(r"(\\?\*){0,2}[A-Za-z_]\w*")
-_DOTTED_RE = re.compile(r"[A-Za-z_][\w.]*")
+# Python identifiers are Unicode (``会社_ids``, ``año``): a letter or ``_`` (any
+# word character but a digit), then word characters.
+_NAME_RE = re.compile(r"(\\?\*){0,2}[^\W\d]\w*")
+_DOTTED_RE = re.compile(r"[^\W\d][\w.]*")
 
 
 # --------------------------------------------------------------------------

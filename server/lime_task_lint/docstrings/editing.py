@@ -27,6 +27,7 @@ import tokenize
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Callable, TypeVar, Union
 
+from ..checker import tree_cache
 from ..edits import Edit, indent_unit
 from . import RaiseAnalysis, docstring_node, generate_docstring, update_docstring
 
@@ -53,6 +54,15 @@ def per_tree(tree: ast.AST, key: str, compute: Callable[[], T]) -> T:
         _PER_TREE.clear()
     _PER_TREE[(id(tree), key)] = (tree, value)
     return value
+
+
+@tree_cache
+def _release(tree: ast.AST) -> None:
+    """Drop ``tree``'s entries once its analysis is done (a cached value keeps its
+    tree alive; the chunked analysis of a large file relies on batches' trees
+    being freed)."""
+    for key in [k for k, v in list(_PER_TREE.items()) if v[0] is tree]:
+        _PER_TREE.pop(key, None)
 
 
 def raise_analysis(tree: ast.Module) -> RaiseAnalysis:

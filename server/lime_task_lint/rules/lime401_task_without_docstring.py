@@ -40,12 +40,15 @@ def close_deals(app, year: int) -> str:
 ```
 
 ## Fix safety
-Safe: the fix inserts a generated docstring (style from `docstring-style`:
-google, numpy or sphinx) with a `TODO:` summary to fill in, Args typed from
-annotations or defaults, Returns (for a task: its summary) or Yields, and
-Raises listing each exception once, including those raised by helpers of the
-same module that the function calls without catching them. A docstring is an
-expression statement: behaviour does not change.
+Unsafe, so that fix-all never applies it: the fix inserts a generated
+docstring (style from `docstring-style`: google, numpy or sphinx) whose
+summary and descriptions are `TODO:` placeholders for the author to write.
+Applied in bulk it would silence every finding without documenting anything.
+It does not change what the code does, except for `__doc__`. The template has
+Args typed from annotations or defaults, Returns (for a task: its summary) or
+Yields, and Raises listing each exception once, including those raised by
+helpers of the same module that the function calls without catching them. The
+"Generate docstring" code action inserts the same text.
 '''
 
 from __future__ import annotations
@@ -67,14 +70,18 @@ class TaskWithoutDocstring(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Violation]:
         path = ctx.document.path
+        # In a file that does not parse, every fix is checked against a recovering
+        # parse of the whole file (tens of ms each): the template waits until the
+        # file parses again (the "Generate docstring" action is still there).
+        offer_fix = ctx.document.parses
         for info in ctx.model.functions.values():
             node = info.node
             if not node.body or docstring_node(node) is not None or not needs_docstring(info, path):
                 continue
             what = "task" if info.is_task else "public function of a tasks module"
             edit = generate_edit(ctx.document, ctx.tree, node, style=ctx.settings.docstring_style,
-                                 is_task=info.is_task, is_method=info.is_method)
-            fix = Fix("Generate a docstring", (edit,), Applicability.SAFE) if edit is not None else None
+                                 is_task=info.is_task, is_method=info.is_method) if offer_fix else None
+            fix = Fix("Generate a docstring", (edit,), Applicability.UNSAFE) if edit is not None else None
             yield self.violation(
                 ctx, name_range(ctx.document, node),
                 f"{what} `{info.name}` has no docstring: say what it does, its arguments and its result",

@@ -90,7 +90,8 @@ class StaleDocstring(Rule):
             if not reasons:
                 continue
             edit = update_edit(document, ctx.tree, node, style=ctx.settings.docstring_style,
-                               is_task=info.is_task, is_method=info.is_method, prune_raises=False)
+                               is_task=info.is_task, is_method=info.is_method, prune_raises=False) \
+                if document.parses else None  # see LIME401: fixes in a broken file cost a re-parse each
             fix = Fix("Update the docstring", (edit,), Applicability.SAFE) if edit is not None else None
             start, end = ctx.range(literal)
             index = document.index
