@@ -7,7 +7,7 @@ from lime_task_lint.noqa import add_noqa_edit, parse_suppressions
 from lime_task_lint.settings import Settings
 
 FLAGGED = "n = len(list(app.limetypes.company.get_all()))"
-HEAD = "from lime_task import task\n\n@task\ndef job(app):\n"
+HEAD = "from lime_task import task\n\n@task\ndef job(app: LimeApplication) -> None:\n    \"\"\"Count.\"\"\"\n"
 
 
 def codes(body: str) -> list[str]:

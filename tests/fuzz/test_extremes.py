@@ -20,7 +20,7 @@ TASK = '''from lime_task import task
 
 
 @task
-def count_companies(app):
+def count_companies(app: LimeApplication) -> int:
     """Count companies."""
     return len(list(app.limetypes.company.get_all()))
 '''

@@ -11,7 +11,7 @@ TASK = '''from lime_task import task
 
 # 日本語のコメント 😀 before the flagged code
 @task
-def count_companies(app):
+def count_companies(app: LimeApplication) -> int:
     """Count companies."""
     label = "会社 😀"; return len(list(app.limetypes.company.get_all()))
 '''

@@ -12,7 +12,8 @@ from .helpers import apply_text_edits, next_diagnostics, open_document
 TWO = '''from lime_task import task
 
 @task
-def job(app):
+def job(app: LimeApplication) -> int:
+    """Count companies and persons."""
     a = len(list(app.limetypes.company.get_all()))
     b = len([p for p in app.limetypes.person.get_all()])
     return a + b
