@@ -112,12 +112,25 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def cli_environment(work: Path) -> dict[str, str]:
+    """The environment of the timed commands: Python may write and read bytecode
+    caches (an installed package has them; a ``PYTHONDONTWRITEBYTECODE`` in the
+    calling shell would make every run compile every module again), kept in the
+    benchmark's folder."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(work / ".pycache")
+    return env
+
+
 def timed_command(command: list[str], repeats: int, cwd: Path) -> float:
     """Median wall time (seconds) of ``command``."""
     times = []
+    env = cli_environment(cwd)
     for _ in range(repeats):
         started = time.perf_counter()
-        subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                       env=env)
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -125,6 +138,10 @@ def timed_command(command: list[str], repeats: int, cwd: Path) -> float:
 # -- measurements ------------------------------------------------------------------
 def cli_times(files: dict[int, Path], repeats: int, pylint_sizes: set[int], work: Path) -> dict[int, dict]:
     out: dict[int, dict] = {}
+    smallest = files[min(files)]
+    for warm_up in ([str(BIN / "lime-task-lint"), "check", "--exit-zero", str(smallest)],
+                    [str(BIN / "pylint"), "--load-plugins=perflint", "--disable=all", "--exit-zero", str(smallest)]):
+        timed_command(warm_up, 1, work)  # writes the bytecode caches, untimed
     for size, path in files.items():
         row: dict[str, float | None] = {}
         reps = repeats if size <= 10_000 else max(1, repeats // 2)
