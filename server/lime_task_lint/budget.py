@@ -155,16 +155,17 @@ class TaskBudget:
     def formula(self) -> str:
         """The duration formula with this task's numbers filled in."""
         s = self.settings_used
-        return (f"{self.reads:,} reads × {s['read_latency_ms']:g} ms + {self.commits:,} commits × "
-                f"{s['commit_latency_ms']:g} ms + {self.external_calls:,} external calls × "
-                f"{s['external_call_latency_ms']:g} ms + {self.objects:,} objects × {s['per_object_ms']:g} ms "
-                f"= {format_duration_exact(self.duration_s)}")
+        return (f"{plural(self.reads, 'read')} × {s['read_latency_ms']:g} ms + {plural(self.commits, 'commit')} × "
+                f"{s['commit_latency_ms']:g} ms + {plural(self.external_calls, 'external call')} × "
+                f"{s['external_call_latency_ms']:g} ms + {plural(self.objects, 'object')} × "
+                f"{s['per_object_ms']:g} ms = {format_duration_exact(self.duration_s)}")
 
     def top_contributors(self, limit: int = 5) -> list[Contributor]:
         return sorted(self.contributors, key=lambda c: (-c.ms, c.line))[:limit]
 
     def lens_title(self) -> str:
-        return (f"≈ {self.reads:,} reads · {self.commits:,} commits · {memory.format_bytes(self.peak_bytes)} "
+        return (f"≈ {plural(self.reads, 'read')} · {plural(self.commits, 'commit')} · "
+                f"{memory.format_bytes(self.peak_bytes)} "
                 f"({self.budget_share:.0%} of {self.budget_mb:g} MB) · ~{format_duration(self.duration_s)}")
 
     def to_dict(self) -> dict:
@@ -199,6 +200,10 @@ class TaskBudget:
             out["after_fixes"] = after
             out["fixes_applied"] = dict(self.fixes_applied)
         return out
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def format_duration(seconds: float) -> str:
@@ -619,6 +624,8 @@ class FileBudget:
     tasks: list[TaskBudget]
     fixes_applied: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: The text with every available fix applied (None: not computed).
+    fixed_text: str | None = None
 
 
 def file_budgets(text: str, settings, *, path: str | None = None, root: Path | None = None, workspace=None,
@@ -644,6 +651,7 @@ def file_budgets(text: str, settings, *, path: str | None = None, root: Path | N
             fixed = None
         if fixed is not None:
             result.fixes_applied = dict(fixed.applied)
+            result.fixed_text = fixed.text
             fixed_document = SourceDocument(fixed.text, path)
             # Cross-file answers must see the fixed text (positions of its nodes):
             # announce it to the workspace like the fixer does, then restore.

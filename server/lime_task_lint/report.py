@@ -16,7 +16,7 @@ import math
 import re
 from typing import Callable
 
-from .budget import FileBudget, TaskBudget, format_duration
+from .budget import FileBudget, TaskBudget, format_duration, plural
 from .memory import format_bytes
 
 FORMATS = ("text", "markdown", "json", "html")
@@ -27,7 +27,7 @@ def _tasks(files: list[FileBudget]) -> list[tuple[FileBudget, TaskBudget]]:
 
 
 def _figures(b: TaskBudget) -> str:
-    return (f"{b.reads:,} reads, {b.commits:,} commits, {format_bytes(b.peak_bytes)} peak "
+    return (f"{plural(b.reads, 'read')}, {plural(b.commits, 'commit')}, {format_bytes(b.peak_bytes)} peak "
             f"({b.budget_share:.0%} of {b.budget_mb:g} MB), ~{format_duration(b.duration_s)}")
 
 
