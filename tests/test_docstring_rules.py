@@ -519,3 +519,30 @@ def test_generating_every_example_docstring_gives_complete_parsing_docstrings():
             assert generate(result, needle, path=str(path)) is None, (path.name, func.name)
         assert not findings(text, "LIME401", path=str(path)) or path.name != "clean.py"
     assert count >= 5
+
+
+def test_lime403_leaves_docstrings_without_signature_sections_alone():
+    """A property documented with a summary and a `Note:` (seen in limepkg-getaccept
+    and limepkg-scrive) has no Args/Returns to go stale."""
+    text = src('''
+        class Config:
+            @property
+            def name(self):
+                """The name of the plugin
+
+                Note:
+                    The name is used as the key when persisting the config.
+                """
+                return "limepkg_x"
+
+            def get(self, key: str) -> str:
+                """Read a value.
+
+                Returns:
+                    LimeObject: The value.
+                """
+                return key
+        ''')
+    [finding] = findings(text, "LIME403")
+    assert finding.data["function"] == "Config.get"
+    assert "documented as LimeObject but annotated str" in finding.message

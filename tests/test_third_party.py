@@ -42,6 +42,8 @@ REVIEWED = {
     ("limepkg_getaccept/lime_helpers.py", 225, "LIME203"):
         TRUE + " by the catalogue; count overstated (loop over configured person limetypes)",
     ("limepkg_getaccept/lime_helpers.py", 233, "LIME101"): TRUE + " (minor): a temporary list in extend()",
+    ("limepkg_scrive/translations/__init__.py", 17, "LIME403"):
+        TRUE + ": Returns says LimeObject, the function is annotated -> str and returns the translated string",
 }
 
 

@@ -4,10 +4,20 @@ from . import contacts, contracts, deals, reports, clean
 
 
 def get_task_modules():
+    """List the task modules the task handler registers.
+
+    Returns:
+        list: The modules defining this package's tasks.
+    """
     return [contacts, contracts, deals, reports, clean]
 
 
 def register_scheduled_tasks():
+    """List the tasks that run on a schedule.
+
+    Returns:
+        list: One ``ScheduledTask`` per scheduled task.
+    """
     return [
         ScheduledTask(
             task=contracts.import_contracts,

@@ -55,6 +55,7 @@ __all__ = [
     "Style",
     "RaiseAnalysis",
     "detect_style",
+    "documents_signature",
     "docstring_node",
     "generate_docstring",
     "raised_exceptions",
@@ -73,6 +74,19 @@ def detect_style(docstring: str) -> Style | None:
     google: a known section header such as ``Args:`` alone on its line.
     """
     return detect_lines(cleaned_lines(docstring))  # type: ignore[return-value]
+
+
+def documents_signature(docstring: str) -> bool:
+    """Whether a docstring (its value) has an Args/Parameters, Returns, Yields or
+    Raises section, or sphinx ``:param``/``:returns``/``:raises`` fields: the
+    parts that can disagree with the code.  A summary, or sections such as
+    ``Note:`` or ``Example:`` only, document nothing of the signature."""
+    text = split_lines(docstring)
+    style = detect_lines(text.lines)
+    if style is None:
+        return False
+    parsed = parse(text, style)
+    return bool(parsed.entries) or any(section.kind != "other" for section in parsed.sections)
 
 
 def raised_exceptions(

@@ -9,8 +9,10 @@ that differs from the annotation, a Returns section on a function that returns
 nothing (or none on one that returns a value), Returns where the function now
 yields, or an exception that escapes the function (raised by it, or by a
 helper of the same module it calls without catching) and is not documented.
-A docstring of just a summary is not checked: it documents nothing to go
-stale. An empty docstring is.
+A docstring without any of those sections (just a summary, or only sections
+such as `Note:` or `Example:`, as property docstrings often have) is not
+checked: it documents nothing of the signature that could go stale. An empty
+docstring is.
 
 ## Why is this bad?
 A docstring that lists a parameter that was renamed, or says a helper returns
@@ -63,7 +65,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..docstrings import detect_style, docstring_node, stale_reasons
+from ..docstrings import docstring_node, documents_signature, stale_reasons
 from ..docstrings.editing import raise_analysis, update_edit
 from ..edits import Applicability, Fix
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
@@ -83,8 +85,8 @@ class StaleDocstring(Rule):
             literal = docstring_node(node)
             if literal is None:
                 continue
-            if literal.value.strip() and detect_style(literal.value) is None:
-                continue  # a summary only: nothing that can go stale
+            if literal.value.strip() and not documents_signature(literal.value):
+                continue  # a summary (or Note:/Example: only): nothing that can go stale
             reasons = stale_reasons(node, ctx.tree, is_method=info.is_method, is_task=info.is_task,
                                     prune_raises=False, analysis=raise_analysis(ctx.tree))
             if not reasons:
