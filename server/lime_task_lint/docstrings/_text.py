@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 PLACEHOLDER = "TODO:"
 TASK_RETURNS = "The task's summary: a short result stored in the task status."
+TASK_APP = "The Lime application."
 
 GOOGLE_TITLES = {
     "args": "param",

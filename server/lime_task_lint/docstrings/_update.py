@@ -17,6 +17,7 @@ from ._analysis import FunctionFacts, Param
 from ._text import (
     Entry,
     Parsed,
+    TASK_APP,
     Section,
     escape,
     norm_name,
@@ -236,7 +237,10 @@ def _describe(kind: str, name: str | None, is_task: bool) -> str:
 
 def _new_param(out: Output, p: Param, entry_indent: str) -> list[str]:
     type_ = param_type(p, out.plan.typed)
-    desc = _describe("param", p.name, out.is_task)
+    if out.is_task and out.plan.params and out.plan.params[0][0] is p and not p.name.startswith("*"):
+        desc = TASK_APP  # a task's first parameter is the application the task handler passes
+    else:
+        desc = _describe("param", p.name, out.is_task)
     return [out.new(x) for x in render_entry(out.style, "param", p.name, type_, desc, entry_indent, out.unit)]
 
 

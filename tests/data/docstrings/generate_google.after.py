@@ -37,7 +37,7 @@ def import_deals(app, source: str, limit=100, *, dry_run=False, options=Options(
     """TODO: Summarise what import_deals does.
 
     Args:
-        app: TODO: Describe app.
+        app: The Lime application.
         source (str): TODO: Describe source.
         limit (int, optional): TODO: Describe limit.
         dry_run (bool, optional): TODO: Describe dry_run.

@@ -40,7 +40,7 @@ def import_deals(app, source: str, limit=100, *, dry_run=False, options=Options(
     Parameters
     ----------
     app
-        TODO: Describe app.
+        The Lime application.
     source : str
         TODO: Describe source.
     limit : int, optional

@@ -37,7 +37,7 @@ def _check(value):
 def import_deals(app, source: str, limit=100, *, dry_run=False, options=Options(), when=None):
     """TODO: Summarise what import_deals does.
 
-    :param app: TODO: Describe app.
+    :param app: The Lime application.
     :param source: TODO: Describe source.
     :type source: str
     :param limit: TODO: Describe limit.
