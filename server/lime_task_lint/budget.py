@@ -316,6 +316,17 @@ def _statements(func: ast.AST) -> dict[int, ast.stmt]:
     return out
 
 
+def _shape(info: FunctionInfo) -> tuple[list[ast.AST], dict[int, ast.stmt]]:
+    """The function's own nodes (nested definitions excluded) and node -> innermost
+    statement, walked once per function and kept on it (they do not depend on the
+    settings, so the memory curve's many passes share them)."""
+    cached = info.__dict__.get("_budget_shape")
+    if cached is None:
+        cached = (list(_own_nodes(info.node)), _statements(info.node))
+        info.__dict__["_budget_shape"] = cached
+    return cached
+
+
 def _short(text: str, limit: int = 50) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -357,7 +368,7 @@ class _FunctionFigures:
             what = "comprehension" if loop.is_comprehension else "loop"
             contributors.append(Contributor(loop.node.lineno, f"{what} over {size:,} items ({source})",
                                             objects=n, ms=n * settings.per_object_ms))
-        for node in _own_nodes(info.node):
+        for node in _shape(info)[0]:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in COLLECTION_CALLS \
                     and len(node.args) == 1:
                 est = collection_estimate(self.model, info, node, settings, workspace=self.workspace, path=self.path)
@@ -386,7 +397,7 @@ class _FunctionFigures:
 
     def _clients(self, info: FunctionInfo) -> set[str]:
         names: set[str] = set()
-        for node in _own_nodes(info.node):
+        for node in _shape(info)[0]:
             value, targets = None, []
             if isinstance(node, ast.Assign):
                 value, targets = node.value, node.targets
@@ -415,7 +426,7 @@ class _FunctionFigures:
         settings = self.settings
         model = self.model
         forever = 10 ** 9
-        statements = _statements(info.node)
+        nodes, statements = _shape(info)
         items: list[MemoryItem] = []
         counted: set[int] = set()
 
@@ -430,7 +441,7 @@ class _FunctionFigures:
                 counted.add(id(sub))
 
         # Collections bound to a name: alive until the task returns.
-        for node in _own_nodes(info.node):
+        for node in nodes:
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 if len(targets) != 1 or not isinstance(targets[0], ast.Name):
@@ -449,7 +460,7 @@ class _FunctionFigures:
                                             f"{est.element_label}s", est.estimate.total_bytes, est.count,
                                             est.count_source, name))
         # Collections not bound to a name: alive during their statement.
-        for node in _own_nodes(info.node):
+        for node in nodes:
             if id(node) in counted:
                 continue
             if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp)) or \
