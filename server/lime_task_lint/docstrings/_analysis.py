@@ -280,7 +280,7 @@ def function_facts(
 ) -> FunctionFacts:
     analysis = analysis or RaiseAnalysis(module)
     class_names = frozenset(analysis.classes)
-    nodes = list(scope_nodes(func))
+    nodes = analysis.scope(func)
     is_generator = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in nodes)
     returned = [
         n.value
@@ -379,6 +379,7 @@ class RaiseAnalysis:
         self._locals: dict[int, dict[str, ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         self._params: dict[int, set[str]] = {}
         self._summaries: dict[int, list[str]] = {}
+        self._scopes: dict[int, list[ast.AST]] = {}
         for stmt in module.body:
             if isinstance(stmt, _FUNCS):
                 self.functions[stmt.name] = stmt
@@ -399,10 +400,17 @@ class RaiseAnalysis:
             else:
                 self._index(child, owner, parent)
 
+    def scope(self, func) -> list[ast.AST]:
+        """``scope_nodes(func)`` as a list, computed once per function."""
+        nodes = self._scopes.get(id(func))
+        if nodes is None:
+            nodes = self._scopes[id(func)] = list(scope_nodes(func))
+        return nodes
+
     def _local_defs(self, func) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
         if id(func) not in self._locals:
             self._locals[id(func)] = {
-                n.name: n for n in scope_nodes(func) if isinstance(n, _FUNCS) and n is not func
+                n.name: n for n in self.scope(func) if isinstance(n, _FUNCS) and n is not func
             }
             a = func.args
             every = [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
@@ -488,15 +496,29 @@ class RaiseAnalysis:
         seen = {id(func)}
         summaries: dict[int, list[str]] = {id(func): []}
         i = 0
+        first: list[str] = []
+        recursive = False
         while i < len(reachable):
             walker = _Walker(self, reachable[i], summaries)
-            walker.run()
+            result = walker.run()
+            if i == 0:
+                first = result
             for callee in walker.callees:
+                recursive = recursive or callee is func
                 if id(callee) not in seen:
                     seen.add(id(callee))
+                    if id(callee) in self._summaries:
+                        # Final already (a fixed point over its own reachable set):
+                        # used as is, never walked again.
+                        summaries[id(callee)] = list(self._summaries[id(callee)])
+                        continue
                     reachable.append(callee)
-                    summaries[id(callee)] = list(self._summaries.get(id(callee), []))
+                    summaries[id(callee)] = []
             i += 1
+        if len(reachable) == 1 and not recursive:
+            # Every callee's summary was final during the walk: so is this one.
+            self._summaries[id(func)] = first
+            return list(first)
         for _ in range(200):  # the fixed point is reached long before
             changed = False
             for f in reachable:
@@ -638,7 +660,10 @@ class _Walker:
                 callee = self.a.resolve(self.func, node)
                 if callee is not None:
                     self.callees.append(callee)
-                    _extend(out, self.summaries.get(id(callee), []))
+                    known = self.summaries.get(id(callee))
+                    if known is None:  # not walked in this round: a final summary, if any
+                        known = self.a._summaries.get(id(callee), [])
+                    _extend(out, known)
             stack.extend(reversed(children))
         return out
 
