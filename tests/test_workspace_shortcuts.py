@@ -167,3 +167,22 @@ def test_parso_keeps_no_tree_of_a_long_file(tmp_path, monkeypatch):
         assert not any(str(p).endswith("long.py") for p in cached)
     finally:
         workspace.close()
+
+
+def test_folders_without_python_files_are_not_modules(tmp_path):
+    """A bytecode cache folder mirroring the standard library (PYTHONPYCACHEPREFIX
+    inside the project) holds no module jedi could go to."""
+    cache = tmp_path / ".pycache" / "usr" / "lib" / "python3.11" / "traceback_dir"
+    cache.mkdir(parents=True)
+    (cache.parent / "traceback.cpython-311.pyc").write_bytes(b"\0")
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    (tmp_path / "pkg" / "sub" / "mod.py").write_text("def f():\n    pass\n")
+    path = tmp_path / "tasks.py"
+    path.write_text("import traceback\nimport pkg\n\ndef f():\n    traceback.print_exc()\n    pkg.sub.mod.f()\n")
+    workspace = Workspace(tmp_path)
+    try:
+        assert workspace._outside_workspace(str(path), "traceback") is True
+        assert workspace._outside_workspace(str(path), "pkg") is False
+        assert {"pkg", "sub", "mod", "tasks"} <= workspace._top_level_names()
+    finally:
+        workspace.close()

@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 _SCHEDULED = re.compile(r"ScheduledTask\s*\(")
 #: Folders jedi's reference search never enters (jedi.inference.references._IGNORE_FOLDERS).
-_WORD = re.compile(r"\w+")
 _JEDI_SKIPPED = {".tox", ".venv", ".mypy_cache", "venv", "__pycache__"}
 
 
@@ -74,8 +73,8 @@ class Workspace:
         self._searched: tuple[int, list[str]] | None = None
         self._names: tuple[int, set[str]] | None = None
         self._outside: dict[tuple, bool] = {}
-        #: path -> (hash, length, words) of its text
-        self._words: dict[tuple[str, int], tuple[int, int, frozenset[str]]] = {}
+        #: (path, text hash, text length, word) -> whether the text has the word
+        self._mention_cache: dict[tuple[str, int, int, str], bool] = {}
 
     # -- files -------------------------------------------------------------------
     def files(self) -> list[Path]:
@@ -248,36 +247,33 @@ class Workspace:
         can reach the module, even through a re-export."""
         stem = Path(path).stem
         module = Path(path).parent.name if stem in ("__init__", "__main__") else stem
-        found_name = False
-        found_module = not module.isidentifier()  # importlib with an odd name: assume it is reached
-        candidates = set(self._python_files()) | set(self.overlay)
-        for candidate in candidates:
-            if candidate == path:
-                continue
-            for words in self._words_of(candidate):
-                found_name = found_name or name in words
-                found_module = found_module or module in words
-            if found_name and found_module:
-                return True
-        return False
+        candidates = [c for c in set(self._python_files()) | set(self.overlay) if c != path]
+        if module.isidentifier() and not any(self._mentions(c, module) for c in candidates):
+            return False  # no import can reach the module (the usual case; cached per module)
+        return any(self._mentions(c, name) for c in candidates)
 
-    def _words_of(self, path: str) -> list[frozenset[str]]:
-        """The identifier-like words of ``path``'s text (and of its saved text when
-        the editor has it open: jedi reads other files from disk), cached per version."""
+    def _mentions(self, path: str, word: str) -> bool:
+        """True when ``path``'s text (or its saved text, when the editor has it open:
+        jedi reads other files from disk) contains ``word`` as a whole word; cached
+        per text version."""
         texts = [self.text_of(path)]
         if path in self.overlay:
             try:
                 texts.append(Path(path).read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError):
                 pass
-        out = []
-        for which, text in enumerate(texts):
-            key = hash(text)
-            cached = self._words.get((path, which))
-            if cached is None or cached[0] != key or cached[1] != len(text):
-                cached = self._words[(path, which)] = (key, len(text), frozenset(_WORD.findall(text)))
-            out.append(cached[2])
-        return out
+        pattern = None
+        for text in texts:
+            key = (path, hash(text), len(text), word)
+            found = self._mention_cache.get(key)
+            if found is None:
+                if len(self._mention_cache) > 100_000:
+                    self._mention_cache.clear()
+                pattern = pattern or re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+                found = self._mention_cache[key] = bool(pattern.search(text))
+            if found:
+                return True
+        return False
 
     def _find_callers(self, path: str, line: int, column: int) -> list[CallSite] | None:
         references = self._script(path).get_references(line, column, include_builtins=False)
@@ -386,20 +382,26 @@ class Workspace:
         return not any(top in names for top in tops)
 
     def _top_level_names(self) -> set[str]:
-        """Names of the files (without .py/.pyi) and folders anywhere in the root:
-        a module that jedi could find inside the workspace has one of them."""
+        """Names a module inside the root could be imported by: the stems of its
+        Python files and the names of the folders that hold Python files (at any
+        depth).  A name in none of them cannot be a workspace module (jedi only
+        answers with functions in Python files; folders of bytecode or data do
+        not count)."""
         with self._lock:
             if self._names is not None and self._names[0] == self._generation:
                 return self._names[1]
             generation = self._generation
         names: set[str] = set()
+        root = str(self.root)
         for folder, dirs, files in os.walk(self.root):
             dirs[:] = [d for d in dirs if d != "site-packages"]
-            names.update(dirs)
-            for file in files:
-                stem, dot, suffix = file.rpartition(".")
-                names.add(stem if dot else file)
-                names.add(file.split(".")[0])
+            python = [f for f in files if f.endswith((".py", ".pyi"))]
+            if not python:
+                continue
+            names.update(f.rsplit(".", 1)[0].split(".")[0] for f in python)
+            relative = os.path.relpath(folder, root)
+            if relative != ".":
+                names.update(relative.split(os.sep))
         with self._lock:
             self._names = (generation, names)
         return names
