@@ -170,3 +170,19 @@ async def test_complexity_hover_on_a_function_name(client: LanguageClient, tmp_p
     hover = await client.text_document_hover_async(lsp.HoverParams(
         text_document=lsp.TextDocumentIdentifier(uri), position=lsp.Position(def_line, 14)))
     assert hover is None or "Cyclomatic complexity" not in hover.contents.value
+
+
+async def test_generate_docstring_command_rejects_bad_arguments(client: LanguageClient, tmp_path):
+    import pytest
+
+    uri = open_document(client, tmp_path / "job.py", SOURCE)
+    await next_diagnostics(client, uri)
+    for arguments in [[], [uri], [uri, {"line": "x", "character": 0}], [7, {"line": 0, "character": 0}],
+                      ["file:///never/opened.py", {"line": 0, "character": 0}]]:
+        with pytest.raises(Exception, match="generateDocstring"):
+            await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+                command="lime-task-lint.generateDocstring", arguments=arguments))
+    # Still serving: a hover answers.
+    hover = await client.text_document_hover_async(lsp.HoverParams(
+        text_document=lsp.TextDocumentIdentifier(uri), position=lsp.Position(9, 10)))
+    assert hover is not None and "Cyclomatic complexity" in hover.contents.value
