@@ -241,14 +241,24 @@ def test_lime401_fix_before_after_in_every_style(style):
 
 
 def test_generate_follows_crlf_tabs_and_quotes():
-    text = "from lime_task import task\r\n\r\n\r\n@task\r\ndef job(app, n=1):\r\n\t'''Old.'''\r\n\treturn n\r\n" \
-           "\r\n\r\ndef helper(x):\r\n\treturn x\r\n"
+    text = "'''Module docstring in single quotes.'''\r\nfrom lime_task import task\r\n\r\n\r\n@task\r\n" \
+           "def job(app, n=1):\r\n\t\"\"\"Old.\"\"\"\r\n\treturn n\r\n\r\n\r\ndef helper(x):\r\n\treturn x\r\n"
     result = generate(text, "def helper")
     assert result == text.replace(
         "def helper(x):\r\n",
         "def helper(x):\r\n\t'''TODO: Summarise what helper does.\r\n\r\n\tArgs:\r\n\t\tx: TODO: Describe x.\r\n"
         "\r\n\tReturns:\r\n\t\tTODO: Describe the return value.\r\n\t'''\r\n")
     assert "\n" not in result.replace("\r\n", "")
+
+
+def test_generate_quotes_follow_the_class_not_other_functions():
+    """Without a module docstring, a method follows its class's docstrings; a
+    top-level function gets the default, whatever other functions use (so a
+    fix never depends on an unrelated function's text)."""
+    methods = "def other():\n    '''Other.'''\n\n\nclass Importer:\n    '''Imports.'''\n\n" \
+              "    def run(self, rows):\n        return rows\n\n\ndef plain(x):\n    return x\n"
+    assert "        '''TODO: Summarise what run does." in generate(methods, "def run")
+    assert '    """TODO: Summarise what plain does.' in generate(methods, "def plain")
 
 
 def test_generate_one_liner_moves_the_body_under_the_docstring():

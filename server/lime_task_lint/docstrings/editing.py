@@ -172,24 +172,36 @@ def _leading(text: str) -> str:
     return text[: len(text) - len(text.lstrip(" \t"))]
 
 
-def _quote(document: "SourceDocument", tree: ast.Module) -> str:
-    """``'''`` when the file's docstrings use it, else ``\"\"\"``."""
+def _literal_quote(document: "SourceDocument", node: ast.AST) -> str | None:
+    body = getattr(node, "body", None)
+    if body and isinstance(body, list) and isinstance(body[0], ast.Expr) \
+            and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        literal = document.node_text(body[0].value).lstrip("rRuUbB")
+        if literal.startswith("'''"):
+            return "'''"
+        if literal.startswith('"""'):
+            return '"""'
+    return None
 
-    def compute() -> str:
-        candidates = [tree]
-        candidates += [s for s in tree.body if isinstance(s, (*FUNCS, ast.ClassDef))]
-        for node in candidates:
-            body = getattr(node, "body", None)
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-                    and isinstance(body[0].value.value, str):
-                literal = document.node_text(body[0].value).lstrip("rRuU")
-                if literal.startswith("'''"):
-                    return "'''"
-                if literal.startswith('"""'):
-                    return '"""'
-        return '"""'
 
-    return per_tree(tree, "docstrings.quote", compute)
+def _quote(document: "SourceDocument", tree: ast.Module, func: Function) -> str:
+    """``'''`` when the file's docstrings use it, else ``\"\"\"``: the module
+    docstring decides, else the docstrings of the class around ``func`` and of
+    its methods.  Other top-level functions are not looked at, so the fix for
+    one function never depends on another one's text (incremental analysis
+    re-runs a function's rules without the unrelated functions)."""
+    found = per_tree(tree, "docstrings.quote", lambda: _literal_quote(document, tree) or "")
+    if found:
+        return found
+    line = func.lineno
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno):
+            for node in [stmt, *stmt.body]:
+                quote = _literal_quote(document, node) if isinstance(node, (ast.ClassDef, *FUNCS)) else None
+                if quote:
+                    return quote
+            break
+    return '"""'
 
 
 # -- the edits ----------------------------------------------------------------------
@@ -209,7 +221,7 @@ def generate_edit(document: "SourceDocument", tree: ast.Module, func: Function, 
         # `def f(): return 1`: the body moves to its own line under the docstring.
         indent = def_indent + indent_unit(document.text)
         literal = generate_docstring(func, tree, style=style, is_task=is_task, is_method=is_method,  # type: ignore[arg-type]
-                                     indent=indent, newline=newline, quote=_quote(document, tree),
+                                     indent=indent, newline=newline, quote=_quote(document, tree, func),
                                      analysis=raise_analysis(tree))
         return Edit(colon + 1, body_start, newline + indent + literal + newline + indent)
     body_line = index.line_text(index.line_of(body_start))
@@ -217,7 +229,7 @@ def generate_edit(document: "SourceDocument", tree: ast.Module, func: Function, 
     if len(indent) <= len(def_indent):
         indent = def_indent + indent_unit(document.text)
     literal = generate_docstring(func, tree, style=style, is_task=is_task, is_method=is_method,  # type: ignore[arg-type]
-                                 indent=indent, newline=newline, quote=_quote(document, tree),
+                                 indent=indent, newline=newline, quote=_quote(document, tree, func),
                                  analysis=raise_analysis(tree))
     at = _line_end(document, colon) if colon is not None else index.line_starts[index.line_of(body_start)]
     return Edit(at, at, indent + literal + newline)
