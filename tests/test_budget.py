@@ -11,7 +11,6 @@ import ast
 from pathlib import Path
 
 import pytest
-
 from lime_task_lint import memory
 from lime_task_lint.analysis import analyse
 from lime_task_lint.budget import CURVE_COUNTS, file_budgets, memory_curve, peak_of, task_budgets

@@ -19,12 +19,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fakelime import FakeLimeApplication, Option, load_task_module, seed  # noqa: E402
-
-from lime_task_lint import report_cli  # noqa: E402
-from lime_task_lint.budget import file_budgets  # noqa: E402
-from lime_task_lint.report import render  # noqa: E402
-from lime_task_lint.settings import Settings  # noqa: E402
+from fakelime import FakeLimeApplication, Option, load_task_module, seed
+from lime_task_lint import report_cli
+from lime_task_lint.budget import file_budgets
+from lime_task_lint.report import render
+from lime_task_lint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TASKS = ROOT / "examples" / "limepkg_acme" / "tasks"

@@ -21,7 +21,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from lime_task_lint.budget import CURVE_COUNTS, file_budgets
 from lime_task_lint.report import memory_chart, render_html
 from lime_task_lint.settings import resolve_settings

@@ -36,9 +36,9 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
 
 from . import memory
 from .collections_model import (
@@ -116,7 +116,7 @@ class TaskBudget:
     settings_used: dict
     roundtrip_explanation: str = ""
     path: str | None = None
-    after: "TaskBudget | None" = None
+    after: TaskBudget | None = None
     curve: list[tuple[int, int]] = field(default_factory=list)
     fixes_applied: dict[str, int] = field(default_factory=dict)
 

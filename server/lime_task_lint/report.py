@@ -14,7 +14,7 @@ import html
 import json
 import math
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from .budget import FileBudget, TaskBudget, format_duration, plural
 from .memory import format_bytes

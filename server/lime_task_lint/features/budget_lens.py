@@ -21,7 +21,7 @@ from ..extensions import Lens, lens_provider
 
 SHOW_REPORT = "limeTaskLint.showBudgetReport"
 _CACHE_SIZE = 32
-_cache: "OrderedDict[tuple, tuple[object, list[Lens]]]" = OrderedDict()
+_cache: OrderedDict[tuple, tuple[object, list[Lens]]] = OrderedDict()
 _lock = threading.Lock()
 #: How many times the figures were computed (tests check the cache with it).
 computed = 0
