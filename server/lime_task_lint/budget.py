@@ -47,7 +47,7 @@ from .collections_model import (
     collection_estimate,
     lime_element,
 )
-from .model import FunctionInfo, LimeModel, Loop, qualified_name
+from .model import FunctionInfo, LimeModel, Loop, child_nodes, qualified_name
 from .roundtrips import (
     _calls_with_loops,
     _islice_batch,
@@ -289,41 +289,30 @@ def _multiplicity(loops: Iterable[Loop], settings) -> int:
 
 
 # -- per function ------------------------------------------------------------------
-def _own_nodes(func: ast.AST) -> Iterable[ast.AST]:
-    stack = list(reversed(getattr(func, "body", [])))
-    while stack:
-        node = stack.pop()
-        yield node
-        children = [c for c in ast.iter_child_nodes(node)
-                    if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
-        stack.extend(reversed(children))
-
-
-def _statements(func: ast.AST) -> dict[int, ast.stmt]:
-    """id(node) -> innermost statement containing it (own body only)."""
-    out: dict[int, ast.stmt] = {}
-
-    def visit(node: ast.AST, stmt: ast.stmt | None) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                continue
-            here = child if isinstance(child, ast.stmt) else stmt
-            if here is not None:
-                out[id(child)] = here
-            visit(child, here)
-
-    visit(func, None)
-    return out
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _shape(info: FunctionInfo) -> tuple[list[ast.AST], dict[int, ast.stmt]]:
-    """The function's own nodes (nested definitions excluded) and node -> innermost
-    statement, walked once per function and kept on it (they do not depend on the
-    settings, so the memory curve's many passes share them)."""
+    """The function's own nodes (nested definitions excluded; source order) and
+    node -> innermost statement, from one walk per function, kept on it (they do
+    not depend on the settings, so the memory curve's many passes share them)."""
     cached = info.__dict__.get("_budget_shape")
-    if cached is None:
-        cached = (list(_own_nodes(info.node)), _statements(info.node))
-        info.__dict__["_budget_shape"] = cached
+    if cached is not None:
+        return cached
+    nodes: list[ast.AST] = []
+    statements: dict[int, ast.stmt] = {}
+    stack: list[tuple[ast.AST, ast.stmt | None]] = [(n, n) for n in reversed(info.node.body)]
+    while stack:
+        node, stmt = stack.pop()
+        nodes.append(node)
+        if stmt is not None:
+            statements[id(node)] = stmt
+        children = child_nodes(node)
+        for child in reversed(children):
+            if not isinstance(child, _NESTED):
+                stack.append((child, child if isinstance(child, ast.stmt) else stmt))
+    cached = (nodes, statements)
+    info.__dict__["_budget_shape"] = cached
     return cached
 
 
@@ -352,8 +341,10 @@ class _FunctionFigures:
         contributors: list[Contributor] = []
         external = objects = 0
         clients = self._clients(info)
-        for call, loop in _calls_with_loops(info):
-            if self._is_external(call, clients):
+        external_calls = {id(n) for n in _shape(info)[0]
+                          if isinstance(n, ast.Call) and self._is_external(n, clients)}
+        for call, loop in _calls_with_loops(info) if external_calls else ():
+            if id(call) in external_calls:
                 n = _multiplicity(loop.chain(), settings) if loop else 1
                 external += n
                 name = _short(ast.unparse(call.func), 40)
