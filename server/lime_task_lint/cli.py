@@ -8,7 +8,7 @@ import gc
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, report_cli
 from .checker import check
 from .document import SourceDocument
 from .files import UnreadableFile, discover, read_source, write_atomically
@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
     check_cmd.add_argument("--config", help="use this pyproject.toml instead of the nearest one")
 
+    report_cli.add_parser(sub)
+
     sub.add_parser("serve", help="start the language server on stdio")
 
     rule_cmd = sub.add_parser("rule", help="print the documentation of a rule")
@@ -60,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "report":
+        return report_cli.run(args)
     if args.command == "serve":
         from .server import serve
 
