@@ -35,7 +35,6 @@ figures without a workspace (no jedi); the report may pass one.
 from __future__ import annotations
 
 import ast
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -50,9 +49,6 @@ from .collections_model import (
 from .model import FunctionInfo, LimeModel, Loop, child_nodes, qualified_name
 from .roundtrips import (
     _calls_with_loops,
-    _islice_batch,
-    _size_of_expr,
-    assigned_values,
     function_sites,
     loop_size,
     round_trips,
@@ -241,42 +237,7 @@ def _call_name(node: ast.AST) -> str:
     return ""
 
 
-def _is_batching_call(node: ast.AST) -> bool:
-    name = _call_name(node).lower()
-    return "batch" in name or "chunk" in name
-
-
 def _size(loop: Loop, settings) -> tuple[int, str]:
-    """Items of ``loop``: :func:`roundtrips.loop_size`, except for batches, where it
-    over-counts (reported to the lead; wrapped here, not changed there):
-
-    * a loop over a batch: ``for row in batch`` where ``batch`` is the target of an
-      enclosing loop over a batching helper (``_batches(...)``, ``chunks(...)``) or
-      is bound to ``list(islice(it, n))`` (the batching fix's ``while batch := ...``):
-      ``batch-size`` / ``n`` items;
-    * a loop over a batching helper ``for batch in _batches(rows, ...)``:
-      ``ceil(items of rows / batch-size)`` batches.
-    """
-    iterable = loop.iterable
-    info = loop.function
-    if isinstance(iterable, ast.Name):
-        outer = loop.parent
-        while outer is not None:
-            if iterable.id in outer.variables:
-                if _is_batching_call(outer.iterable):
-                    return settings.batch_size, "`batch-size`"
-                break
-            outer = outer.parent
-        values = assigned_values(info).get(iterable.id, [])
-        if len(values) == 1:
-            batch = _islice_batch(values[0]) if isinstance(values[0], ast.expr) else None
-            if batch is not None:
-                return batch[1], "`batch-size`"
-    if isinstance(iterable, ast.Call) and _is_batching_call(iterable) and iterable.args \
-            and _call_name(iterable) != "batched":
-        inner = _size_of_expr(iterable.args[0], info, settings, loop, 0)
-        size = max(settings.batch_size, 1)
-        return max(1, math.ceil(inner.count / size)), inner.source
     size = loop_size(loop, settings)
     return max(size.count, 0), size.source
 

@@ -246,6 +246,14 @@ def _call_name(call: ast.Call) -> str:
     return ""
 
 
+def _is_batching_helper(call: ast.Call) -> bool:
+    """A call of a project helper that yields batches (``_batches``, ``chunked``...):
+    named so, since its body may live in another module.  ``itertools.batched`` has
+    its own case (its size argument is known)."""
+    name = _call_name(call).lower()
+    return name != "batched" and ("batch" in name or "chunk" in name)
+
+
 def _size_of_expr(node: ast.expr | None, info: FunctionInfo, settings, loop: Loop | None, depth: int) -> LoopSize:
     default = LoopSize(settings.default_object_count, "`default-object-count`", "item")
     if node is None or depth > 5:
@@ -266,6 +274,10 @@ def _size_of_expr(node: ast.expr | None, info: FunctionInfo, settings, loop: Loo
             return LoopSize(max(1, math.ceil(inner.count / max(size, 1))), inner.source, f"batch of {size}")
         if name == "zip" and node.args:
             return _size_of_expr(node.args[0], info, settings, loop, depth + 1)
+        if _is_batching_helper(node) and node.args:  # `_batches(rows, 50)`, `chunks(rows)`
+            inner = _size_of_expr(node.args[0], info, settings, loop, depth + 1)
+            size = max(settings.batch_size, 1)
+            return LoopSize(max(1, math.ceil(inner.count / size)), inner.source, f"batch of {size}")
         role = _role_of(node, info.names, {})
         if isinstance(node.func, ast.Attribute) and node.func.attr == "get_all":
             base = _role_of(node.func.value, info.names, {})
@@ -295,8 +307,14 @@ def _size_of_expr(node: ast.expr | None, info: FunctionInfo, settings, loop: Loo
                 elif isinstance(outer.iterable, ast.Call) and _call_name(outer.iterable) == "batched" \
                         and len(outer.iterable.args) == 2 and isinstance(outer.iterable.args[1], ast.Constant):
                     return LoopSize(int(outer.iterable.args[1].value), "`batch-size`", "item")
+                elif isinstance(outer.iterable, ast.Call) and _is_batching_helper(outer.iterable):
+                    return LoopSize(settings.batch_size, "`batch-size`", "item")
                 break
             outer = outer.parent
+        values = assigned_values(info).get(node.id, [])
+        batch = _islice_batch(values[0]) if len(values) == 1 and isinstance(values[0], ast.expr) else None
+        if batch is not None:  # `batch = list(islice(rows, 50))` (the batching fix's walrus)
+            return LoopSize(batch[1], "`batch-size`", "item")
         role = info.names.get(node.id)
         if role is not None and role.kind == "objects":
             values = assigned_values(info).get(node.id, [])
