@@ -145,3 +145,38 @@ def test_workspace_is_told_every_pass_and_restored(tmp_path):
     assert workspace.calls[-2] == result.text
     assert workspace.calls[-1] == text and workspace.overlay[key] == text
     assert all(call is not None for call in workspace.calls)
+
+
+def test_real_workspace_sees_each_pass_and_keeps_its_generation(tmp_path):
+    """With the real workspace, fix-all uses ``set_text``: questions about the file
+    see each pass's text, other cached answers and the generation stay (other
+    documents' incremental analyses remain valid), and the editor's text is back
+    at the end."""
+    from lime_task_lint.workspace import Workspace
+
+    path = tmp_path / "tasks.py"
+    text = (ROOT / "examples" / "limepkg_acme" / "tasks" / "reports.py").read_text()
+    path.write_text(text)
+    workspace = Workspace(tmp_path, time_budget=60)
+    seen: list[str | None] = []
+    original = workspace.set_text
+
+    def set_text(p, t):
+        seen.append(t)
+        original(p, t)
+
+    workspace.set_text = set_text
+    try:
+        key = str(path.resolve())
+        workspace.overlay[key] = text
+        workspace._answers[(workspace._generation, "callers", "/elsewhere.py", "f", 1)] = ["kept"]
+        generation = workspace._generation
+        result = fix_text(text, Settings(), path=str(path), unsafe=True, workspace=workspace)
+        assert result.text != text and seen[-2] == result.text and seen[-1] == text
+        assert workspace.overlay[key] == text
+        assert workspace._generation == generation
+        assert workspace._answers[(generation, "callers", "/elsewhere.py", "f", 1)] == ["kept"]
+        assert signature(result) == signature(fix_text(text, Settings(), path=str(path), unsafe=True,
+                                                       workspace=Workspace(tmp_path, time_budget=60)))
+    finally:
+        workspace.close()

@@ -48,14 +48,19 @@ def fix_text(text: str, settings: Settings, *, path: str | None = None, unsafe: 
     ``incremental``) the previous pass changed and reuses the other findings,
     moved past the applied edits (``reuse=False``: analyse the whole text every
     pass; the results are the same).  With a ``workspace``, it is told the text
-    of every pass (``workspace.changed``) so cross-file answers (jedi) see the
-    text the rules see; its previous text for ``path`` is restored at the end."""
+    of every pass (``workspace.set_text``, else ``workspace.changed``) so
+    cross-file answers (jedi) see the text the rules see; its previous text for
+    ``path`` is restored at the end."""
     unsafe = settings.unsafe_fixes if unsafe is None else unsafe
     applied: dict[str, int] = {}
     was_valid = parses(text)
     passes = _Passes(settings, path, root, workspace, codes) if reuse else None
-    announce = path is not None and callable(getattr(workspace, "changed", None))
+    # Tell the workspace each pass's text: set_text keeps other documents' cached
+    # answers (as typing does); a workspace without it is told with changed().
+    announce = path is not None and workspace is not None and (
+        callable(getattr(workspace, "set_text", None)) or callable(getattr(workspace, "changed", None)))
     if announce:
+        tell = workspace.set_text if callable(getattr(workspace, "set_text", None)) else workspace.changed
         key = str(Path(path).resolve())
         overlay = getattr(workspace, "overlay", {})
         restore = overlay.get(key) if isinstance(overlay, dict) else None
@@ -92,12 +97,12 @@ def fix_text(text: str, settings: Settings, *, path: str | None = None, unsafe: 
             previous = (text, chosen)
             text = new_text
             if announce:
-                workspace.changed(path, text)
+                tell(path, text)
         final = check(SourceDocument(text, path), settings, root=root, workspace=workspace, codes=codes)
         return FixResult(text, applied, final.violations)
     finally:
         if announce and previous is not None:
-            workspace.changed(path, restore)  # None: back to the file on disk
+            tell(path, restore)  # None: back to the file on disk
 
 
 class _Passes:

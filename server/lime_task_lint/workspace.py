@@ -75,6 +75,8 @@ class Workspace:
         self._outside: dict[tuple, bool] = {}
         #: (path, text hash, text length, word) -> whether the text has the word
         self._mention_cache: dict[tuple[str, int, int, str], bool] = {}
+        #: path -> how many times ``set_text`` changed it (part of its questions' keys)
+        self._versions: dict[str, int] = {}
 
     # -- files -------------------------------------------------------------------
     def files(self) -> list[Path]:
@@ -142,6 +144,22 @@ class Workspace:
             self._generation += 1
             self._answers.clear()
 
+    def set_text(self, path: str, text: str | None) -> None:
+        """The text of ``path`` changed in memory (a fix-all pass, an unsaved edit
+        applied by us): later questions about ``path`` see ``text`` (None: the file
+        on disk), without dropping the answers about other files.  Unlike
+        ``changed`` the generation stays, so other documents' cached analyses stay
+        valid (as when the user types)."""
+        resolved = str(Path(path).resolve())
+        with self._lock:
+            if text is None:
+                self.overlay.pop(resolved, None)
+            else:
+                self.overlay[resolved] = text
+            self._versions[resolved] = self._versions.get(resolved, 0) + 1
+            for key in [k for k in self._answers if len(k) > 2 and k[2] == resolved]:
+                del self._answers[key]
+
     # -- jedi ----------------------------------------------------------------------
     def _jedi_project(self):
         if self._project is None:
@@ -162,6 +180,8 @@ class Workspace:
         running and its answer is cached for the next call)."""
         with self._lock:
             key = (self._generation, *key)
+            if len(key) > 2 and key[2] in self._versions:
+                key = (*key, ("version", self._versions[key[2]]))  # answers per text version (set_text)
             if key in self._answers:
                 return self._answers[key]
             future = self._running.get(key)
