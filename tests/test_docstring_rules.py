@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from lime_task_lint.analysis import analyse
 from lime_task_lint.checker import check
 from lime_task_lint.docstrings import docstring_node, stale_reasons

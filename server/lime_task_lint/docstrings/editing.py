@@ -24,8 +24,9 @@ import ast
 import io
 import re
 import tokenize
+from collections.abc import Callable
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Callable, TypeVar, Union
+from typing import TYPE_CHECKING, TypeVar, Union
 
 from ..checker import tree_cache
 from ..edits import Edit, indent_unit
@@ -33,7 +34,7 @@ from . import RaiseAnalysis, docstring_node, generate_docstring, update_docstrin
 
 if TYPE_CHECKING:
     from ..document import SourceDocument
-    from ..model import FunctionInfo, LimeModel
+    from ..model import FunctionInfo
 
 Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -94,19 +95,19 @@ def is_tasks_module(path: str | None) -> bool:
     return "tasks" in parts[:-1]
 
 
-def is_public_function(info: "FunctionInfo") -> bool:
+def is_public_function(info: FunctionInfo) -> bool:
     """A module-level function (not a method, not nested) whose name does not
     start with an underscore."""
     return info.parent is None and info.class_name is None and not info.name.startswith("_")
 
 
-def needs_docstring(info: "FunctionInfo", path: str | None) -> bool:
+def needs_docstring(info: FunctionInfo, path: str | None) -> bool:
     return info.is_task or (is_public_function(info) and is_tasks_module(path))
 
 
 # -- where a function's pieces are --------------------------------------------------
 
-def name_range(document: "SourceDocument", func: Function) -> tuple[int, int]:
+def name_range(document: SourceDocument, func: Function) -> tuple[int, int]:
     """Offsets of the function's name in its ``def`` line (the whole ``def`` line
     when the name is not on it, e.g. after a backslash continuation)."""
     index = document.index
@@ -120,7 +121,7 @@ def name_range(document: "SourceDocument", func: Function) -> tuple[int, int]:
     return start + match.start(1), start + match.end(1)
 
 
-def header_range(document: "SourceDocument", func: Function) -> tuple[int, int]:
+def header_range(document: SourceDocument, func: Function) -> tuple[int, int]:
     """From the start of the ``def`` line to the ``:`` ending the header."""
     index = document.index
     start = index.line_starts[func.lineno - 1]
@@ -129,7 +130,7 @@ def header_range(document: "SourceDocument", func: Function) -> tuple[int, int]:
     return start, max(start, end)
 
 
-def _header_colon(document: "SourceDocument", func: Function) -> int | None:
+def _header_colon(document: SourceDocument, func: Function) -> int | None:
     """Offset of the ``:`` that ends the ``def`` header (tokenized: a ``:`` in an
     annotation, a default, a lambda or a comment is not it)."""
     index = document.index
@@ -161,7 +162,7 @@ def _header_colon(document: "SourceDocument", func: Function) -> int | None:
     return segment_start + colon
 
 
-def _line_end(document: "SourceDocument", offset: int) -> int:
+def _line_end(document: SourceDocument, offset: int) -> int:
     """Offset of the start of the line after the one holding ``offset``."""
     index = document.index
     line = index.line_of(offset)
@@ -172,7 +173,7 @@ def _leading(text: str) -> str:
     return text[: len(text) - len(text.lstrip(" \t"))]
 
 
-def _literal_quote(document: "SourceDocument", node: ast.AST) -> str | None:
+def _literal_quote(document: SourceDocument, node: ast.AST) -> str | None:
     body = getattr(node, "body", None)
     if body and isinstance(body, list) and isinstance(body[0], ast.Expr) \
             and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
@@ -184,7 +185,7 @@ def _literal_quote(document: "SourceDocument", node: ast.AST) -> str | None:
     return None
 
 
-def _quote(document: "SourceDocument", tree: ast.Module, func: Function) -> str:
+def _quote(document: SourceDocument, tree: ast.Module, func: Function) -> str:
     """``'''`` when the file's docstrings use it, else ``\"\"\"``: the module
     docstring decides, else the docstrings of the class around ``func`` and of
     its methods.  Other top-level functions are not looked at, so the fix for
@@ -206,7 +207,7 @@ def _quote(document: "SourceDocument", tree: ast.Module, func: Function) -> str:
 
 # -- the edits ----------------------------------------------------------------------
 
-def generate_edit(document: "SourceDocument", tree: ast.Module, func: Function, *, style: str,
+def generate_edit(document: SourceDocument, tree: ast.Module, func: Function, *, style: str,
                   is_task: bool, is_method: bool) -> Edit | None:
     """An edit inserting a generated docstring into ``func`` (which has none)."""
     if not func.body:
@@ -235,7 +236,7 @@ def generate_edit(document: "SourceDocument", tree: ast.Module, func: Function, 
     return Edit(at, at, indent + literal + newline)
 
 
-def update_edit(document: "SourceDocument", tree: ast.Module, func: Function, *, style: str,
+def update_edit(document: SourceDocument, tree: ast.Module, func: Function, *, style: str,
                 is_task: bool, is_method: bool, prune_raises: bool = False) -> Edit | None:
     """An edit bringing ``func``'s docstring up to date, or None when it is."""
     node = docstring_node(func)
@@ -256,7 +257,7 @@ def update_edit(document: "SourceDocument", tree: ast.Module, func: Function, *,
     return Edit(start, end, updated)
 
 
-def docstring_edit(document: "SourceDocument", tree: ast.Module, func: Function, *, style: str,
+def docstring_edit(document: SourceDocument, tree: ast.Module, func: Function, *, style: str,
                    is_task: bool, is_method: bool) -> Edit | None:
     """Generate a docstring when ``func`` has none, else update the one it has
     (keeping documented exceptions the analysis cannot see)."""
@@ -265,7 +266,7 @@ def docstring_edit(document: "SourceDocument", tree: ast.Module, func: Function,
     return update_edit(document, tree, func, style=style, is_task=is_task, is_method=is_method)
 
 
-def function_at(document: "SourceDocument", tree: ast.Module, offset: int, end: int | None = None,
+def function_at(document: SourceDocument, tree: ast.Module, offset: int, end: int | None = None,
                 *, in_body: bool = False) -> Function | None:
     """The innermost function whose header (from the start of its ``def`` line to
     the ``:`` of the header; decorators excluded) holds ``offset`` and ``end``;
