@@ -355,12 +355,15 @@ class Workspace:
         key = (path, hash(text), name)
         answer = self._outside.get(key)
         if answer is None:
-            answer = self._outside[key] = self._imported_from_outside(text, name)
+            answer = self._imported_from_outside(text, name)
+            if answer is None:
+                return False  # the workspace scan is still running: let jedi (bounded) answer
+            self._outside[key] = answer
             if len(self._outside) > 4096:
                 self._outside.clear()
         return answer
 
-    def _imported_from_outside(self, text: str, name: str) -> bool:
+    def _imported_from_outside(self, text: str, name: str) -> bool | None:
         modules: list[str] = []
         import_lines: set[int] = set()
         for match in re.finditer(rf"(?<![\w.]){re.escape(name)}(?!\w)", text):
@@ -398,7 +401,11 @@ class Workspace:
         tops = {module.split(".")[0] for module in modules}
         if tops & {"lime_task_lint"}:
             return False
-        names = self._top_level_names()
+        # A huge root (a home folder opened as the workspace) must not stall the
+        # analysis: the scan runs under the time budget like a jedi question.
+        names = self._bounded(("top-level names",), self._top_level_names)
+        if names is None:
+            return None
         return not any(top in names for top in tops)
 
     def _top_level_names(self) -> set[str]:
