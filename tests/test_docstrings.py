@@ -933,3 +933,22 @@ def test_non_ascii_names_are_entries_in_every_style(style: str) -> None:
     once = docstring_after_update(generated.replace("año", "anno").replace("anno=1", "año=1"))
     assert once.count("会社_ids") == generated.count("会社_ids")
     assert docstring_after_update(once) == once
+
+
+def test_known_descriptions_replace_placeholders() -> None:
+    source = src(
+        '''
+        def f(app, rows):
+            return rows
+        '''
+    )
+    generated, _ = _insert_generated(source, described={"app": "The Lime application."})
+    doc = ast.get_docstring(_func(generated)[0])
+    assert "app: The Lime application." in doc and "rows: TODO: Describe rows." in doc
+    # An update adds a missing entry with the known description, and keeps the author's.
+    stale = generated.replace("        app: The Lime application.\n", "")
+    updated = docstring_after_update(stale, described={"app": "The Lime application."})
+    assert updated == generated
+    # A task's first parameter is the application even without being told.
+    task, _ = _insert_generated(source, is_task=True)
+    assert "app: The Lime application." in ast.get_docstring(_func(task)[0])

@@ -31,6 +31,7 @@ the caller's business.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from typing import Literal, Union
 
 from ._analysis import FunctionFacts, RaiseAnalysis, function_facts
@@ -137,6 +138,7 @@ def _render(
     is_task: bool,
     indent: str,
     newline: str,
+    described: Mapping[str, str] | None = None,
 ) -> str:
     text = parsed.text
     has_body_lines = any(ln.strip() for ln in text.raw[1:])
@@ -150,6 +152,7 @@ def _render(
         style=style,
         is_task=is_task,
         plan=plan,
+        described=dict(described or {}),
     )
     content = apply(out)
     return _assemble(prefix, quote, content, text.closing, doc_indent, newline)
@@ -166,6 +169,7 @@ def generate_docstring(
     newline: str = "\n",
     quote: str = '"""',
     analysis: RaiseAnalysis | None = None,
+    described: Mapping[str, str] | None = None,
 ) -> str:
     """A new docstring literal for ``func``.
 
@@ -174,7 +178,10 @@ def generate_docstring(
     first line carries none and there is no trailing newline.  ``quote`` may
     carry a prefix (``'r\"\"\"'``).  The summary is a ``TODO:`` placeholder
     (:data:`PLACEHOLDER`), as are descriptions; a task's Returns entry says
-    that the value is the task's summary.
+    that the value is the task's summary, and a task's first parameter is
+    described as the Lime application.  ``described`` maps parameter names to
+    descriptions known without the author (e.g. a helper's parameter that holds
+    the application), used instead of a placeholder.
     """
     if style not in ("google", "numpy", "sphinx"):
         raise ValueError(f"unknown docstring style {style!r}")
@@ -185,7 +192,7 @@ def generate_docstring(
     plan = decide(_facts(func, module, is_method, is_task, analysis), [])
     return _render(
         parsed, plan, style=style, prefix=prefix, quote=quote, is_task=is_task,
-        indent=indent, newline=newline,
+        indent=indent, newline=newline, described=described,
     )  # fmt: skip
 
 
@@ -201,6 +208,7 @@ def update_docstring(
     newline: str = "\n",
     prune_raises: bool = True,
     analysis: RaiseAnalysis | None = None,
+    described: Mapping[str, str] | None = None,
 ) -> str | None:
     """The updated docstring literal, or None when it is already up to date.
 
@@ -226,7 +234,7 @@ def update_docstring(
         return generate_docstring(
             func, module, style=style, is_task=is_task, is_method=is_method, indent=indent,
             newline=text.newline, quote=lit.prefix + (lit.quote if len(lit.quote) == 3 else lit.quote * 3),
-            analysis=analysis,
+            analysis=analysis, described=described,
         )  # fmt: skip
     detected = detect_lines(text.lines)
     parsed = parse(text, detected)
@@ -236,7 +244,7 @@ def update_docstring(
         return None
     return _render(
         parsed, plan, style=detected or style, prefix=lit.prefix, quote=lit.quote,
-        is_task=is_task, indent=indent, newline=text.newline,
+        is_task=is_task, indent=indent, newline=text.newline, described=described,
     )  # fmt: skip
 
 

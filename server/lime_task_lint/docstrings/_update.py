@@ -195,6 +195,7 @@ class Output:
     style: str
     is_task: bool
     plan: Plan
+    described: dict[str, str] = field(default_factory=dict)  # parameter name -> known description
 
     def new(self, text: str) -> str:
         return self.indent + escape(text, self.literal_raw, self.quote) if text else ""
@@ -237,7 +238,9 @@ def _describe(kind: str, name: str | None, is_task: bool) -> str:
 
 def _new_param(out: Output, p: Param, entry_indent: str) -> list[str]:
     type_ = param_type(p, out.plan.typed)
-    if out.is_task and out.plan.params and out.plan.params[0][0] is p and not p.name.startswith("*"):
+    if p.name in out.described:
+        desc = out.described[p.name]
+    elif out.is_task and out.plan.params and out.plan.params[0][0] is p and not p.name.startswith("*"):
         desc = TASK_APP  # a task's first parameter is the application the task handler passes
     else:
         desc = _describe("param", p.name, out.is_task)

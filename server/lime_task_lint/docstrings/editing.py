@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, TypeVar, Union
 from ..checker import tree_cache
 from ..edits import Edit, indent_unit
 from . import RaiseAnalysis, docstring_node, generate_docstring, update_docstring
+from ._text import TASK_APP
 
 if TYPE_CHECKING:
     from ..document import SourceDocument
@@ -207,8 +208,18 @@ def _quote(document: SourceDocument, tree: ast.Module, func: Function) -> str:
 
 # -- the edits ----------------------------------------------------------------------
 
+def known_descriptions(info: FunctionInfo | None) -> dict[str, str]:
+    """Descriptions the model knows for ``info``'s parameters: a parameter that
+    holds the Lime application (a task's first one, or a helper's that receives
+    it) is "The Lime application."."""
+    if info is None:
+        return {}
+    return {a.arg: TASK_APP for a in info.params
+            if (role := info.names.get(a.arg)) is not None and role.kind == "app"}
+
+
 def generate_edit(document: SourceDocument, tree: ast.Module, func: Function, *, style: str,
-                  is_task: bool, is_method: bool) -> Edit | None:
+                  is_task: bool, is_method: bool, described: dict[str, str] | None = None) -> Edit | None:
     """An edit inserting a generated docstring into ``func`` (which has none)."""
     if not func.body:
         return None
@@ -223,7 +234,7 @@ def generate_edit(document: SourceDocument, tree: ast.Module, func: Function, *,
         indent = def_indent + indent_unit(document.text)
         literal = generate_docstring(func, tree, style=style, is_task=is_task, is_method=is_method,  # type: ignore[arg-type]
                                      indent=indent, newline=newline, quote=_quote(document, tree, func),
-                                     analysis=raise_analysis(tree))
+                                     analysis=raise_analysis(tree), described=described)
         return Edit(colon + 1, body_start, newline + indent + literal + newline + indent)
     body_line = index.line_text(index.line_of(body_start))
     indent = _leading(body_line)
@@ -231,13 +242,14 @@ def generate_edit(document: SourceDocument, tree: ast.Module, func: Function, *,
         indent = def_indent + indent_unit(document.text)
     literal = generate_docstring(func, tree, style=style, is_task=is_task, is_method=is_method,  # type: ignore[arg-type]
                                  indent=indent, newline=newline, quote=_quote(document, tree, func),
-                                 analysis=raise_analysis(tree))
+                                 analysis=raise_analysis(tree), described=described)
     at = _line_end(document, colon) if colon is not None else index.line_starts[index.line_of(body_start)]
     return Edit(at, at, indent + literal + newline)
 
 
 def update_edit(document: SourceDocument, tree: ast.Module, func: Function, *, style: str,
-                is_task: bool, is_method: bool, prune_raises: bool = False) -> Edit | None:
+                is_task: bool, is_method: bool, prune_raises: bool = False,
+                described: dict[str, str] | None = None) -> Edit | None:
     """An edit bringing ``func``'s docstring up to date, or None when it is."""
     node = docstring_node(func)
     if node is None:
@@ -249,7 +261,7 @@ def update_edit(document: SourceDocument, tree: ast.Module, func: Function, *, s
         updated = update_docstring(document.text[start:end], func, tree, style=style,  # type: ignore[arg-type]
                                    is_task=is_task, is_method=is_method, indent=indent,
                                    newline=document.newline, prune_raises=prune_raises,
-                                   analysis=raise_analysis(tree))
+                                   analysis=raise_analysis(tree), described=described)
     except ValueError:  # an f-string, bytes or implicitly concatenated "docstring"
         return None
     if updated is None:
@@ -258,12 +270,14 @@ def update_edit(document: SourceDocument, tree: ast.Module, func: Function, *, s
 
 
 def docstring_edit(document: SourceDocument, tree: ast.Module, func: Function, *, style: str,
-                   is_task: bool, is_method: bool) -> Edit | None:
+                   is_task: bool, is_method: bool, described: dict[str, str] | None = None) -> Edit | None:
     """Generate a docstring when ``func`` has none, else update the one it has
     (keeping documented exceptions the analysis cannot see)."""
     if docstring_node(func) is None:
-        return generate_edit(document, tree, func, style=style, is_task=is_task, is_method=is_method)
-    return update_edit(document, tree, func, style=style, is_task=is_task, is_method=is_method)
+        return generate_edit(document, tree, func, style=style, is_task=is_task, is_method=is_method,
+                             described=described)
+    return update_edit(document, tree, func, style=style, is_task=is_task, is_method=is_method,
+                       described=described)
 
 
 def function_at(document: SourceDocument, tree: ast.Module, offset: int, end: int | None = None,

@@ -22,7 +22,7 @@ import ast
 
 from ..analysis import Analysis
 from ..docstrings import docstring_node
-from ..docstrings.editing import docstring_edit, function_at
+from ..docstrings.editing import docstring_edit, function_at, known_descriptions
 from ..extensions import CommandAPI, ProvidedAction, action_provider, command
 
 KIND = "refactor.rewrite"
@@ -35,7 +35,8 @@ def _edit_for(analysis: Analysis, node):
     else:  # a second function of the same name: the model keeps the first
         is_task, is_method = False, _in_class_body(analysis.document.tree, node)
     return docstring_edit(analysis.document, analysis.document.tree, node,
-                          style=analysis.settings.docstring_style, is_task=is_task, is_method=is_method)
+                          style=analysis.settings.docstring_style, is_task=is_task, is_method=is_method,
+                          described=known_descriptions(info))
 
 
 def _in_class_body(tree: ast.Module, node) -> bool:

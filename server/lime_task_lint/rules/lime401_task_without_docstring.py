@@ -56,7 +56,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..docstrings import docstring_node
-from ..docstrings.editing import generate_edit, name_range, needs_docstring
+from ..docstrings.editing import generate_edit, known_descriptions, name_range, needs_docstring
 from ..edits import Applicability, Fix
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
 
@@ -80,7 +80,8 @@ class TaskWithoutDocstring(Rule):
                 continue
             what = "task" if info.is_task else "public function of a tasks module"
             edit = generate_edit(ctx.document, ctx.tree, node, style=ctx.settings.docstring_style,
-                                 is_task=info.is_task, is_method=info.is_method) if offer_fix else None
+                                 is_task=info.is_task, is_method=info.is_method,
+                                 described=known_descriptions(info)) if offer_fix else None
             fix = Fix("Generate a docstring", (edit,), Applicability.UNSAFE) if edit is not None else None
             yield self.violation(
                 ctx, name_range(ctx.document, node),

@@ -66,7 +66,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..docstrings import docstring_node, documents_signature, stale_reasons
-from ..docstrings.editing import raise_analysis, update_edit
+from ..docstrings.editing import known_descriptions, raise_analysis, update_edit
 from ..edits import Applicability, Fix
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
 
@@ -92,7 +92,8 @@ class StaleDocstring(Rule):
             if not reasons:
                 continue
             edit = update_edit(document, ctx.tree, node, style=ctx.settings.docstring_style,
-                               is_task=info.is_task, is_method=info.is_method, prune_raises=False) \
+                               is_task=info.is_task, is_method=info.is_method, prune_raises=False,
+                               described=known_descriptions(info)) \
                 if document.parses else None  # see LIME401: fixes in a broken file cost a re-parse each
             fix = Fix("Update the docstring", (edit,), Applicability.SAFE) if edit is not None else None
             start, end = ctx.range(literal)
