@@ -10,7 +10,6 @@ made of those.  A class whose body is broken keeps the methods that parse.
 from __future__ import annotations
 
 import ast
-import gc
 import io
 import sys
 import textwrap
@@ -35,27 +34,14 @@ def _parse(text: str) -> ast.Module:
 def parse_module(text: str) -> ast.Module:
     """``ast.parse``, retried when CPython 3.11's AST conversion trips over another
     thread converting at the same time (jedi's worker parses workspace files):
-    ``SystemError: AST constructor recursion depth mismatch`` is transient.
-
-    The cyclic garbage collector is paused meanwhile: a syntax tree has no
-    reference cycles, but creating its hundreds of thousands of nodes triggers
-    collections that each traverse every live object, the growing tree
-    included, so a large file's parse took about twice as long (461 ms -> 251 ms
-    for 50,000 lines) and grew faster than the file."""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        for _ in range(3):
-            try:
-                return ast.parse(text, type_comments=False)
-            except SystemError as exc:
-                if "recursion depth mismatch" not in str(exc):
-                    raise
-        return ast.parse(text, type_comments=False)
-    finally:
-        if paused:
-            gc.enable()
+    ``SystemError: AST constructor recursion depth mismatch`` is transient."""
+    for _ in range(3):
+        try:
+            return ast.parse(text, type_comments=False)
+        except SystemError as exc:
+            if "recursion depth mismatch" not in str(exc):
+                raise
+    return ast.parse(text, type_comments=False)
 
 
 def recover_module(text: str) -> RecoveredModule:
@@ -116,14 +102,7 @@ def _without_deep_statements(module: RecoveredModule) -> RecoveredModule:
     """Drop the top-level statements nested deeper than MAX_DEPTH (as if broken),
     so no rule meets a RecursionError on absurd but valid code (``not not ... x``)."""
     body = module.tree.body
-    paused = gc.isenabled()  # only lists of existing nodes are made: no cycles (see parse_module)
-    if paused:
-        gc.disable()
-    try:
-        deep = [stmt for stmt in body if _depth_exceeds(stmt, MAX_DEPTH)]
-    finally:
-        if paused:
-            gc.enable()
+    deep = [stmt for stmt in body if _depth_exceeds(stmt, MAX_DEPTH)]
     if not deep:
         return module
     module.tree.body = [stmt for stmt in body if stmt not in deep]
