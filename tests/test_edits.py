@@ -54,6 +54,22 @@ def test_from_lsp_inside_a_surrogate_pair_does_not_split_it():
     assert index.from_lsp(0, 3) == 2
 
 
+@pytest.mark.parametrize(("text", "new"), [
+    ("a = 1\r\nb = 2\n", "a = 1\nb = 2\n"),        # a stray CR dropped: prefix ends at the CR
+    ("x = 1\r\ny = 2\r\n", "x = 1\ny = 2\r\n"),
+    ("q = 1\nr = 2\n", "q = 1\r\nr = 2\n"),        # a CR added before an LF
+    ("s\r\n", "t\n"),                               # the suffix starts at the LF of a CR LF
+])
+def test_minimal_edit_never_splits_a_crlf_line_break(text, new):
+    """Found by fuzzing: an LSP position cannot lie between CR and LF."""
+    edit = minimal_edit(text, Edit(0, len(text), new))
+    assert apply_edits(text, [edit]) == new
+    index = LineIndex(text)
+    for offset in (edit.start, edit.end):
+        line, character = index.to_lsp(offset, "utf-16")
+        assert character <= len(index.line_text(line).rstrip("\r\n"))
+
+
 def test_minimal_edit_keeps_common_prefix_and_suffix():
     text = "value = len(list(rows))"
     edit = minimal_edit(text, Edit(0, len(text), "value = rows.count"))

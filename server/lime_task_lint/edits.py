@@ -207,7 +207,16 @@ def minimal_edit(original: str, edit: Edit) -> Edit:
     suffix = 0
     while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
         suffix += 1
+    # An LSP position cannot lie between the CR and the LF of one line break.
+    if prefix and _inside_crlf(original, edit.start + prefix):
+        prefix -= 1
+    if suffix and _inside_crlf(original, edit.end - suffix):
+        suffix -= 1
     return Edit(edit.start + prefix, edit.end - suffix, new[prefix:len(new) - suffix])
+
+
+def _inside_crlf(text: str, offset: int) -> bool:
+    return 0 < offset < len(text) and text[offset - 1] == "\r" and text[offset] == "\n"
 
 
 class OverlappingEdits(ValueError):
