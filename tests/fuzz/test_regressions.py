@@ -166,3 +166,28 @@ def no_add(app, rows):
     assert ("itertools.batched(" in fixed) == (target >= (3, 12))
     left = analyse("file:///t.py", fixed, settings).violations
     assert not [v for v in left if v.code in ("LIME201", "LIME204")], left
+
+
+@pytest.mark.parametrize("stray", ["\r\n", "\r"])
+def test_lime403_update_of_a_docstring_with_a_stray_line_ending(stray):
+    """Found by the longer run of test_line_endings_tabs_bom_and_unicode: one
+    line of an LF docstring ended in CR LF, the update split the body on CR LF
+    only, saw no sections and appended a second Args and Returns, so the fix
+    left a LIME403 ("documents parameter 'app' twice")."""
+    text = (
+        "from lime_task import task\n\n\n@task\n"
+        'def deal_summary(app, year: int, currency: str = "SEK") -> str:\n'
+        '    """Summarise the deals of a year.\n\n'
+        "    Args:\n        app: The Lime application.\n        year: The year to summarise.\n\n"
+        f"    Returns:\n        A summary of the task.{stray}"
+        '    """\n    return f"{year} {currency}"\n'
+    )
+    uri, path = "file:///w/tasks/report.py", "/w/tasks/report.py"
+    [stale] = [v for v in analyse(uri, text, Settings(), path=path).violations if v.code == "LIME403"]
+    assert "'currency' is not documented" in stale.message
+    fixed = apply_edits(text, stale.fix.edits)
+    assert fixed.count("Args:") == 1 and fixed.count("Returns:") == 1
+    assert "        year: The year to summarise.\n        currency" in fixed
+    assert "A summary of the task.\n" in fixed  # the stray ending takes the file's
+    assert not [v for v in analyse(uri, fixed, Settings(), path=path).violations if v.code == "LIME403"]
+    check_document(text)

@@ -138,7 +138,15 @@ def escape(text: str, literal_raw: bool, quote: str) -> str:
     return text
 
 
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+
+
 def newline_of(text: str, default: str) -> str:
+    """The newline of a docstring body: its only one, else (mixed endings,
+    which Python reads alike) the file's when the body uses it."""
+    found = set(_NEWLINE_RE.findall(text))
+    if len(found) > 1 and default in found:
+        return default
     if "\r\n" in text:
         return "\r\n"
     if "\n" in text:
@@ -165,7 +173,7 @@ class Lines:
 
 def split_lines(body: str, default_newline: str = "\n") -> Lines:
     newline = newline_of(body, default_newline)
-    raw = body.split(newline)
+    raw = _NEWLINE_RE.split(body)  # every ending Python's tokenizer accepts
     closing = None
     if len(raw) > 1 and raw[-1].strip() == "":
         closing = raw.pop()
