@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from typing import Literal, Union
 
 from ._analysis import FunctionFacts, RaiseAnalysis, function_facts
+from ._describe import Describer
 from ._text import (
     PLACEHOLDER,
     TASK_RETURNS,
@@ -131,6 +132,7 @@ def _assemble(prefix: str, quote: str, content: list[str], closing: str | None,
 def _render(
     parsed: Parsed,
     plan: Plan,
+    describer: Describer,
     *,
     style: str,
     prefix: str,
@@ -152,6 +154,7 @@ def _render(
         style=style,
         is_task=is_task,
         plan=plan,
+        describer=describer,
         described=dict(described or {}),
     )
     content = apply(out)
@@ -189,9 +192,11 @@ def generate_docstring(
     prefix, quote = quote[:k], quote[k:]
     summary = escape(summary_placeholder(func.name), "r" in prefix.lower(), quote)
     parsed = Parsed(None, Lines([summary], [summary], "", None, newline))
-    plan = decide(_facts(func, module, is_method, is_task, analysis), [])
+    analysis = analysis or RaiseAnalysis(module)
+    facts = _facts(func, module, is_method, is_task, analysis)
+    plan = decide(facts, [])
     return _render(
-        parsed, plan, style=style, prefix=prefix, quote=quote, is_task=is_task,
+        parsed, plan, Describer(func, facts, analysis), style=style, prefix=prefix, quote=quote, is_task=is_task,
         indent=indent, newline=newline, described=described,
     )  # fmt: skip
 
@@ -238,12 +243,13 @@ def update_docstring(
         )  # fmt: skip
     detected = detect_lines(text.lines)
     parsed = parse(text, detected)
+    analysis = analysis or RaiseAnalysis(module)
     facts = _facts(func, module, is_method, is_task, analysis)
     plan = decide(facts, parsed.entries, prune_raises=prune_raises)
     if not plan.reasons:
         return None
     return _render(
-        parsed, plan, style=detected or style, prefix=lit.prefix, quote=lit.quote,
+        parsed, plan, Describer(func, facts, analysis), style=detected or style, prefix=lit.prefix, quote=lit.quote,
         is_task=is_task, indent=indent, newline=text.newline, described=described,
     )  # fmt: skip
 

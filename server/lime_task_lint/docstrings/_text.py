@@ -633,20 +633,6 @@ def norm_type(text: str | None) -> str:
 # --------------------------------------------------------------------------
 
 
-def param_description(name: str) -> str:
-    return f"{PLACEHOLDER} Describe {name}."
-
-
-def result_description(kind: str, is_task: bool) -> str:
-    if kind == "yields":
-        return f"{PLACEHOLDER} Describe the yielded values."
-    return TASK_RETURNS if is_task else f"{PLACEHOLDER} Describe the return value."
-
-
-def raises_description(name: str) -> str:
-    return f"{PLACEHOLDER} Explain when {name} is raised."
-
-
 def summary_placeholder(name: str) -> str:
     return f"{PLACEHOLDER} Summarise what {name} does."
 
