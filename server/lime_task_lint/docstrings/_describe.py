@@ -411,9 +411,15 @@ class Describer:
         return None
 
     def _may_reraise(self, node: ast.Raise, name: str) -> bool:
+        """Whether the ``except`` clause around ``node`` is the one of its ``try``
+        that catches ``name`` (the first that matches)."""
         handler = self._handler(node)
-        types = _handler_types(handler) if handler is not None else []
-        return types is None or any(self.analysis.catches(t, name) for t in types or [])
+        try_node = self.parents.get(id(handler), (None, ""))[0] if handler is not None else None
+        for clause in getattr(try_node, "handlers", []):
+            types = _handler_types(clause)
+            if types is None or any(self.analysis.catches(t, name) for t in types):
+                return clause is handler
+        return False
 
     def _reraise(self, node: ast.Raise, name: str) -> str | None:
         """A bare ``raise`` in ``except <name>:`` after a ``try`` making one call:

@@ -135,6 +135,10 @@ def escape(text: str, literal_raw: bool, quote: str) -> str:
         text = text.replace("\\", "\\\\")
         if len(quote) == 3 and quote in text:
             text = text.replace(quote, "\\" + quote[0] * 3)
+    elif len(quote) == 3 and quote in text:
+        # A raw literal has no escapes: a backslash breaks the run of quotes
+        # (and stays in the text), the only way the literal still parses.
+        text = text.replace(quote, quote[:2] + "\\" + quote[0])
     return text
 
 
