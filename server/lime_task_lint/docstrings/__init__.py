@@ -16,7 +16,10 @@ syntax tree instead (see :mod:`._analysis`), so it knows:
   ``try``; re-raises re-raise what was caught; raises inside nested
   functions belong to those functions;
 * for a Lime task (``is_task=True``), that the return value is the task's
-  summary stored as the task result.
+  summary stored as the task result;
+* what to say about each entry (:mod:`._describe`): a parameter's name in
+  words and its first clear use, what is returned or yielded, where an
+  exception is raised.  Only the summary is always left for the author.
 
 Existing docstrings (google, numpy or sphinx, detected from the text) are
 updated in place: every line the author wrote is kept unless the entry it
@@ -180,11 +183,13 @@ def generate_docstring(
     first statement of the body: continuation lines carry ``indent``, the
     first line carries none and there is no trailing newline.  ``quote`` may
     carry a prefix (``'r\"\"\"'``).  The summary is a ``TODO:`` placeholder
-    (:data:`PLACEHOLDER`), as are descriptions; a task's Returns entry says
-    that the value is the task's summary, and a task's first parameter is
-    described as the Lime application.  ``described`` maps parameter names to
-    descriptions known without the author (e.g. a helper's parameter that holds
-    the application), used instead of a placeholder.
+    (:data:`PLACEHOLDER`); entries are described from the code (see
+    :mod:`._describe`), keeping a placeholder where it says nothing certain.
+    A task's Returns entry says that the value is the task's summary, and a
+    task's first parameter is described as the Lime application.
+    ``described`` maps parameter names to descriptions known without the
+    author (e.g. a helper's parameter that holds the application), used
+    instead of the derived ones.
     """
     if style not in ("google", "numpy", "sphinx"):
         raise ValueError(f"unknown docstring style {style!r}")
