@@ -324,6 +324,12 @@ def reraised(client):
 
 def unclear(limit):
     raise ValueError(limit)
+
+
+def template(row):
+    if row:
+        raise KeyError("row %s has no id", row)
+    raise LookupError("no {field}".format(field=row))
 """
 
 
@@ -340,6 +346,9 @@ def unclear(limit):
         ("reraised", "TimeoutError", "Re-raised from `client.get`."),
         ("reraised", "OSError", "Re-raised from `client.get`."),
         ("unclear", "ValueError", "TODO: Explain when ValueError is raised."),
+        # A message to be filled in is not the text: the if it is raised in is.
+        ("template", "KeyError", "If `row`."),
+        ("template", "LookupError", "TODO: Explain when LookupError is raised."),
     ],
 )
 def test_raises_described_from_the_raise_site_or_the_helper(name, exception, expected):

@@ -44,9 +44,11 @@ _VAGUE = {"result", "results", "res", "ret", "rv", "out", "output", "value", "va
 # Calls whose arguments are only shown or measured, not a use worth describing.
 _LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
 _NOT_A_USE = {"print", "len", "str", "repr", "int", "float", "bool", "isinstance", "format",
-              "type", "id", "hash", "sorted", "list", "tuple", "set", "dict"}  # fmt: skip
+              "type", "id", "hash", "sorted", "list", "tuple", "set", "dict", "getattr", "hasattr",
+              "setattr", "callable", "issubclass", "vars", "dir"}  # fmt: skip
 _SECRET_RE = re.compile(r"pass(word)?|pwd|secret|token|api_?key|credential|private", re.IGNORECASE)
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_FORMAT_RE = re.compile(r"%[-#0-9.]*[sdrfi]|\{[\w.]*\}")
 _MAX_DEFAULT = 30
 _MAX_CODE = 60
 _MAX_MESSAGE = 120
@@ -244,7 +246,7 @@ class Describer:
     def _call_clause(self, call: ast.Call, node: ast.AST, keyword: str | None) -> str | None:
         callee = call.func
         last = _last_name(callee)
-        if last is None or last in _NOT_A_USE and isinstance(callee, ast.Name):
+        if last is None or (last in _NOT_A_USE and isinstance(callee, ast.Name)):
             return None
         if last in _LOG_METHODS and isinstance(callee, ast.Attribute):
             return None  # logger.info("...", x): shown, not used
@@ -443,7 +445,8 @@ class Describer:
             message = exc.args[0]
             if isinstance(message, ast.Constant) and isinstance(message.value, str):
                 text = " ".join(message.value.split())
-                if len(text) <= _MAX_MESSAGE and not text.startswith(":") and any(c.isalpha() for c in text):
+                if (len(text) <= _MAX_MESSAGE and not text.startswith(":") and any(c.isalpha() for c in text)
+                        and not _FORMAT_RE.search(text)):  # "row %s": the message is filled in elsewhere
                     return sentence(text)
         parent, field = self.parents.get(id(node), (None, ""))
         if isinstance(parent, ast.If) and field == "body":
