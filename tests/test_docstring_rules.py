@@ -165,16 +165,16 @@ EXPECTED = {
 
     Args:
         app: The Lime application.
-        rows (list[dict]): TODO: Describe rows.
-        since (optional): TODO: Describe since.
-        batch_size (int, optional): TODO: Describe batch_size.
-        when (Options, optional): TODO: Describe when.
+        rows (list[dict]): Rows to process.
+        since (optional): Since.
+        batch_size (int, optional): Batch size.
+        when (Options, optional): When.
 
     Returns:
         str: The task's summary: a short result stored in the task status.
 
     Raises:
-        SyncError: TODO: Explain when SyncError is raised.
+        SyncError: Raised by `_check`.
     """
 ''',
     "numpy": '''\
@@ -185,13 +185,13 @@ EXPECTED = {
     app
         The Lime application.
     rows : list[dict]
-        TODO: Describe rows.
+        Rows to process.
     since : optional
-        TODO: Describe since.
+        Since.
     batch_size : int, optional
-        TODO: Describe batch_size.
+        Batch size.
     when : Options, optional
-        TODO: Describe when.
+        When.
 
     Returns
     -------
@@ -201,24 +201,24 @@ EXPECTED = {
     Raises
     ------
     SyncError
-        TODO: Explain when SyncError is raised.
+        Raised by `_check`.
     """
 ''',
     "sphinx": '''\
     """TODO: Summarise what sync does.
 
     :param app: The Lime application.
-    :param rows: TODO: Describe rows.
+    :param rows: Rows to process.
     :type rows: list[dict]
-    :param since: TODO: Describe since.
+    :param since: Since.
     :type since: optional
-    :param batch_size: TODO: Describe batch_size.
+    :param batch_size: Batch size.
     :type batch_size: int, optional
-    :param when: TODO: Describe when.
+    :param when: When.
     :type when: Options, optional
     :returns: The task's summary: a short result stored in the task status.
     :rtype: str
-    :raises SyncError: TODO: Explain when SyncError is raised.
+    :raises SyncError: Raised by `_check`.
     """
 ''',
 }
@@ -245,7 +245,7 @@ def test_generate_follows_crlf_tabs_and_quotes():
     result = generate(text, "def helper")
     assert result == text.replace(
         "def helper(x):\r\n",
-        "def helper(x):\r\n\t'''TODO: Summarise what helper does.\r\n\r\n\tArgs:\r\n\t\tx: TODO: Describe x.\r\n"
+        "def helper(x):\r\n\t'''TODO: Summarise what helper does.\r\n\r\n\tArgs:\r\n\t\tx: X.\r\n"
         "\r\n\tReturns:\r\n\t\tTODO: Describe the return value.\r\n\t'''\r\n")
     assert "\n" not in result.replace("\r\n", "")
 
@@ -283,12 +283,13 @@ def test_generate_on_methods_skips_self_and_cls():
                 return text.split()
         ''')
     run = ast.get_docstring(ast.parse(generate(text, "def run")).body[0].body[0])
-    assert "self" not in run and "*args: TODO" in run and "**kwargs: TODO" in run
+    assert "self" not in run and "*args: Extra positional arguments." in run
+    assert "**kwargs: Extra keyword arguments." in run
     create = ast.get_docstring(ast.parse(generate(text, "create(cls")).body[0].body[1])
     # `app` holds the application (a Lime name for it): described, not left as a TODO.
     assert "cls" not in create and "app: The Lime application." in create
     parse = ast.get_docstring(ast.parse(generate(text, "parse(text")).body[0].body[2])
-    assert "text: TODO" in parse
+    assert "text: Text." in parse
 
 
 def test_action_is_offered_on_the_def_line_and_signature_only():
@@ -330,7 +331,7 @@ def test_action_updates_a_stale_docstring_and_keeps_the_authors_text():
     [action] = [a for a in provided_actions(analysis, 4, 4) if "docstring" in a.title]
     assert action.title == "Update the docstring of `helper`"
     result = apply_edits(text, action.edits)
-    assert "rows: The rows, newest first." in result and "limit: TODO: Describe limit." in result
+    assert "rows: The rows, newest first." in result and "limit: Limit." in result
     assert generate(result, "def helper") is None
 
 
@@ -581,9 +582,9 @@ def test_generate_yields_for_generators_in_every_style(style):
     doc = ast.get_docstring(ast.parse(result).body[1])
     header = {"google": "Yields:", "numpy": "Yields\n------", "sphinx": ":Yields:"}[style]
     if style == "sphinx":
-        assert ":returns:" not in doc and "Describe the yielded values." in doc
+        assert ":returns:" not in doc and ":yields: Each page." in doc
     else:
-        assert header in doc and "Returns" not in doc
+        assert header in doc and "Returns" not in doc and "Each page." in doc
     assert "list[dict]" in doc
     assert generate(result, "def pages", style) is None
     assert not findings(result, "LIME403", docstring_style=style)
@@ -606,6 +607,6 @@ def test_update_of_a_docstring_after_a_comment_keeps_the_comment():
     assert text[finding.start:finding.end] == '"""Pick rows.'
     result = fixed(text, "LIME403")
     assert result == text.replace("        rows: The rows.\n",
-                                  "        rows: The rows.\n        limit: TODO: Describe limit.\n\n"
+                                  "        rows: The rows.\n        limit: Limit.\n\n"
                                   "    Returns:\n        TODO: Describe the return value.\n")
     assert "# Kept: the comment above the docstring." in result

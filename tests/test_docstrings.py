@@ -225,32 +225,32 @@ def test_generated_is_valid_python_with_expected_docstring(style: str) -> None:
             TODO: Summarise what f does.
 
             Args:
-                a (int): TODO: Describe a.
-                b (list[str], optional): TODO: Describe b.
-                *rest: TODO: Describe *rest.
-                key (optional): TODO: Describe key.
-                **extra: TODO: Describe **extra.
+                a (int): A.
+                b (list[str], optional): B. Defaults to [].
+                *rest: Extra positional arguments.
+                key (optional): Key. Defaults to None.
+                **extra: Extra keyword arguments.
 
             Returns:
                 dict: TODO: Describe the return value.
 
             Raises:
-                KeyError: TODO: Explain when KeyError is raised.""",
+                KeyError: If `a`.""",
         "numpy": """\
             TODO: Summarise what f does.
 
             Parameters
             ----------
             a : int
-                TODO: Describe a.
+                A.
             b : list[str], optional
-                TODO: Describe b.
+                B. Defaults to [].
             *rest
-                TODO: Describe *rest.
+                Extra positional arguments.
             key : optional
-                TODO: Describe key.
+                Key. Defaults to None.
             **extra
-                TODO: Describe **extra.
+                Extra keyword arguments.
 
             Returns
             -------
@@ -260,21 +260,21 @@ def test_generated_is_valid_python_with_expected_docstring(style: str) -> None:
             Raises
             ------
             KeyError
-                TODO: Explain when KeyError is raised.""",
+                If `a`.""",
         "sphinx": """\
             TODO: Summarise what f does.
 
-            :param a: TODO: Describe a.
+            :param a: A.
             :type a: int
-            :param b: TODO: Describe b.
+            :param b: B. Defaults to [].
             :type b: list[str], optional
-            :param *rest: TODO: Describe *rest.
-            :param key: TODO: Describe key.
+            :param *rest: Extra positional arguments.
+            :param key: Key. Defaults to None.
             :type key: optional
-            :param **extra: TODO: Describe **extra.
+            :param **extra: Extra keyword arguments.
             :returns: TODO: Describe the return value.
             :rtype: dict
-            :raises KeyError: TODO: Explain when KeyError is raised.""",
+            :raises KeyError: If `a`.""",
     }[style]
     assert doc == textwrap.dedent(expected)
     assert detect_style(doc) == style
@@ -327,7 +327,7 @@ def test_generate_tabs_and_crlf() -> None:
         '"""TODO: Summarise what f does.\r\n'
         "\r\n"
         "\t\tArgs:\r\n"
-        "\t\t\ta (int): TODO: Describe a.\r\n"
+        "\t\t\ta (int): A.\r\n"
         "\r\n"
         "\t\tReturns:\r\n"
         "\t\t\tstr: TODO: Describe the return value.\r\n"
@@ -723,7 +723,7 @@ def test_update_keeps_crlf_tabs_and_raw_prefix() -> None:
         "\r\n"
         "\t\tArgs:\r\n"
         "\t\t\ta (int): An a.\r\n"
-        "\t\t\tb (str): TODO: Describe b.\r\n"
+        "\t\t\tb (str): B.\r\n"
         "\r\n"
         "\t\tReturns:\r\n"
         "\t\t\tstr: TODO: Describe the return value.\r\n"
@@ -739,7 +739,7 @@ def test_update_one_line_docstring_grows_sections() -> None:
     assert new == (
         "'''Do it.\n"
         "\n"
-        "    :param a: TODO: Describe a.\n"
+        "    :param a: A.\n"
         "    :returns: TODO: Describe the return value.\n"
         "    '''"
     )
@@ -747,7 +747,7 @@ def test_update_one_line_docstring_grows_sections() -> None:
 
 def test_update_empty_docstring_generates() -> None:
     source = 'def f(a):\n    """ """\n'
-    assert update(source) == '"""TODO: Summarise what f does.\n\n    Args:\n        a: TODO: Describe a.\n    """'
+    assert update(source) == '"""TODO: Summarise what f does.\n\n    Args:\n        a: A.\n    """'
     func, module = _func(source)
     assert stale_reasons(func, module) == ["the docstring is empty"]
 
@@ -764,7 +764,7 @@ def test_update_types_follow_the_authors_convention() -> None:
             """
         '''
     )
-    assert "        b: TODO: Describe b." in update(untyped)
+    assert "        b: B." in update(untyped)
 
 
 def test_update_param_order_follows_signature() -> None:
@@ -944,7 +944,7 @@ def test_known_descriptions_replace_placeholders() -> None:
     )
     generated, _ = _insert_generated(source, described={"app": "The Lime application."})
     doc = ast.get_docstring(_func(generated)[0])
-    assert "app: The Lime application." in doc and "rows: TODO: Describe rows." in doc
+    assert "app: The Lime application." in doc and "rows: Rows." in doc
     # An update adds a missing entry with the known description, and keeps the author's.
     stale = generated.replace("        app: The Lime application.\n", "")
     updated = docstring_after_update(stale, described={"app": "The Lime application."})

@@ -74,7 +74,7 @@ async def test_lime401_diagnostic_quick_fix_and_generate_action(client: Language
 
     actions = await client.text_document_code_action_async(_action_params(
         uri, def_line, 5, [lime401], only=[lsp.CodeActionKind.QuickFix]))
-    # Unsafe (a template of TODOs: fix-all must not silence the finding with it), so not preferred.
+    # Unsafe (the summary is a TODO: fix-all must not silence the finding with it), so not preferred.
     [quick_fix] = [a for a in actions if a.title == "Generate a docstring (unsafe)"]
     assert not quick_fix.is_preferred
     fixed = apply_text_edits(SOURCE, quick_fix.edit.document_changes[0].edits)
@@ -82,8 +82,9 @@ async def test_lime401_diagnostic_quick_fix_and_generate_action(client: Language
     task = next(n for n in module.body if isinstance(n, ast.FunctionDef) and n.name == "𠀀sync")
     doc = ast.get_docstring(task)
     assert doc.startswith("TODO: Summarise what 𠀀sync does.")
-    assert "note (str, optional): TODO: Describe note." in doc
-    assert "KeyError: TODO: Explain when KeyError is raised." in doc  # raised by the helper it calls
+    assert "rows (list): Rows to process." in doc
+    assert "note (str, optional): Note. Defaults to '😀 Åsa'." in doc  # a non-ASCII default, as written
+    assert "KeyError: Raised by `_check`." in doc  # raised by the helper it calls
     assert "The task's summary" in doc
     # Inserted under the header, above the comment that opens the body.
     assert fixed.splitlines()[def_line + 1] == '    """TODO: Summarise what 𠀀sync does.'
@@ -108,7 +109,7 @@ async def test_lime401_diagnostic_quick_fix_and_generate_action(client: Language
     updated = apply_text_edits(SOURCE, update.edit.document_changes[0].edits)
     helper = next(n for n in ast.parse(updated).body if getattr(n, "name", "") == "helper")
     assert ast.get_docstring(helper) == ("Résumé 😀 of the rows.\n\nArgs:\n    rows: The rows.\n"
-                                         "    limit: TODO: Describe limit.\n\nReturns:\n"
+                                         "    limit: Limit.\n\nReturns:\n"
                                          "    TODO: Describe the return value.")
 
 

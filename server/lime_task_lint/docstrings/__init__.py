@@ -16,7 +16,10 @@ syntax tree instead (see :mod:`._analysis`), so it knows:
   ``try``; re-raises re-raise what was caught; raises inside nested
   functions belong to those functions;
 * for a Lime task (``is_task=True``), that the return value is the task's
-  summary stored as the task result.
+  summary stored as the task result;
+* what to say about each entry (:mod:`._describe`): a parameter's name in
+  words and its first clear use, what is returned or yielded, where an
+  exception is raised.  Only the summary is always left for the author.
 
 Existing docstrings (google, numpy or sphinx, detected from the text) are
 updated in place: every line the author wrote is kept unless the entry it
@@ -35,6 +38,7 @@ from collections.abc import Mapping
 from typing import Literal, Union
 
 from ._analysis import FunctionFacts, RaiseAnalysis, function_facts
+from ._describe import Describer
 from ._text import (
     PLACEHOLDER,
     TASK_RETURNS,
@@ -131,6 +135,7 @@ def _assemble(prefix: str, quote: str, content: list[str], closing: str | None,
 def _render(
     parsed: Parsed,
     plan: Plan,
+    describer: Describer,
     *,
     style: str,
     prefix: str,
@@ -152,6 +157,7 @@ def _render(
         style=style,
         is_task=is_task,
         plan=plan,
+        describer=describer,
         described=dict(described or {}),
     )
     content = apply(out)
@@ -177,11 +183,13 @@ def generate_docstring(
     first statement of the body: continuation lines carry ``indent``, the
     first line carries none and there is no trailing newline.  ``quote`` may
     carry a prefix (``'r\"\"\"'``).  The summary is a ``TODO:`` placeholder
-    (:data:`PLACEHOLDER`), as are descriptions; a task's Returns entry says
-    that the value is the task's summary, and a task's first parameter is
-    described as the Lime application.  ``described`` maps parameter names to
-    descriptions known without the author (e.g. a helper's parameter that holds
-    the application), used instead of a placeholder.
+    (:data:`PLACEHOLDER`); entries are described from the code (see
+    :mod:`._describe`), keeping a placeholder where it says nothing certain.
+    A task's Returns entry says that the value is the task's summary, and a
+    task's first parameter is described as the Lime application.
+    ``described`` maps parameter names to descriptions known without the
+    author (e.g. a helper's parameter that holds the application), used
+    instead of the derived ones.
     """
     if style not in ("google", "numpy", "sphinx"):
         raise ValueError(f"unknown docstring style {style!r}")
@@ -189,9 +197,11 @@ def generate_docstring(
     prefix, quote = quote[:k], quote[k:]
     summary = escape(summary_placeholder(func.name), "r" in prefix.lower(), quote)
     parsed = Parsed(None, Lines([summary], [summary], "", None, newline))
-    plan = decide(_facts(func, module, is_method, is_task, analysis), [])
+    analysis = analysis or RaiseAnalysis(module)
+    facts = _facts(func, module, is_method, is_task, analysis)
+    plan = decide(facts, [])
     return _render(
-        parsed, plan, style=style, prefix=prefix, quote=quote, is_task=is_task,
+        parsed, plan, Describer(func, facts, analysis), style=style, prefix=prefix, quote=quote, is_task=is_task,
         indent=indent, newline=newline, described=described,
     )  # fmt: skip
 
@@ -238,12 +248,13 @@ def update_docstring(
         )  # fmt: skip
     detected = detect_lines(text.lines)
     parsed = parse(text, detected)
+    analysis = analysis or RaiseAnalysis(module)
     facts = _facts(func, module, is_method, is_task, analysis)
     plan = decide(facts, parsed.entries, prune_raises=prune_raises)
     if not plan.reasons:
         return None
     return _render(
-        parsed, plan, style=detected or style, prefix=lit.prefix, quote=lit.quote,
+        parsed, plan, Describer(func, facts, analysis), style=detected or style, prefix=lit.prefix, quote=lit.quote,
         is_task=is_task, indent=indent, newline=text.newline, described=described,
     )  # fmt: skip
 

@@ -135,6 +135,10 @@ def escape(text: str, literal_raw: bool, quote: str) -> str:
         text = text.replace("\\", "\\\\")
         if len(quote) == 3 and quote in text:
             text = text.replace(quote, "\\" + quote[0] * 3)
+    elif len(quote) == 3 and quote in text:
+        # A raw literal has no escapes: a backslash breaks the run of quotes
+        # (and stays in the text), the only way the literal still parses.
+        text = text.replace(quote, quote[:2] + "\\" + quote[0])
     return text
 
 
@@ -639,20 +643,6 @@ def norm_type(text: str | None) -> str:
 # --------------------------------------------------------------------------
 # Rendering new text (dedented lines; the caller adds indentation/escapes)
 # --------------------------------------------------------------------------
-
-
-def param_description(name: str) -> str:
-    return f"{PLACEHOLDER} Describe {name}."
-
-
-def result_description(kind: str, is_task: bool) -> str:
-    if kind == "yields":
-        return f"{PLACEHOLDER} Describe the yielded values."
-    return TASK_RETURNS if is_task else f"{PLACEHOLDER} Describe the return value."
-
-
-def raises_description(name: str) -> str:
-    return f"{PLACEHOLDER} Explain when {name} is raised."
 
 
 def summary_placeholder(name: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ._analysis import FunctionFacts, Param
+from ._describe import Describer
 from ._text import (
     Entry,
     Parsed,
@@ -22,11 +23,8 @@ from ._text import (
     escape,
     norm_name,
     norm_type,
-    param_description,
-    raises_description,
     render_entry,
     render_header,
-    result_description,
 )
 
 _MANAGED_ORDER = {"param": 0, "returns": 1, "yields": 1, "raises": 2}
@@ -195,6 +193,7 @@ class Output:
     style: str
     is_task: bool
     plan: Plan
+    describer: Describer
     described: dict[str, str] = field(default_factory=dict)  # parameter name -> known description
 
     def new(self, text: str) -> str:
@@ -228,14 +227,6 @@ class Output:
         return [self.kept(i, entry) for i in entry.lines]
 
 
-def _describe(kind: str, name: str | None, is_task: bool) -> str:
-    if kind == "param":
-        return param_description(name or "")
-    if kind == "raises":
-        return raises_description(name or "")
-    return result_description(kind, is_task)
-
-
 def _new_param(out: Output, p: Param, entry_indent: str) -> list[str]:
     type_ = param_type(p, out.plan.typed)
     if p.name in out.described:
@@ -243,12 +234,15 @@ def _new_param(out: Output, p: Param, entry_indent: str) -> list[str]:
     elif out.is_task and out.plan.params and out.plan.params[0][0] is p and not p.name.startswith("*"):
         desc = TASK_APP  # a task's first parameter is the application the task handler passes
     else:
-        desc = _describe("param", p.name, out.is_task)
+        desc = out.describer.param(p)
     return [out.new(x) for x in render_entry(out.style, "param", p.name, type_, desc, entry_indent, out.unit)]
 
 
 def _new_simple(out: Output, kind: str, name: str | None, type_: str | None, entry_indent: str) -> list[str]:
-    desc = _describe(kind, name, out.is_task)
+    if kind == "raises":
+        desc = out.describer.raises(name or "")
+    else:
+        desc = out.describer.result(kind, out.is_task)
     lines = render_entry(out.style, kind, name, type_, desc, entry_indent, out.unit)
     return [out.new(x) for x in lines]
 

@@ -42,12 +42,18 @@ def close_deals(app, year: int) -> str:
 ## Fix safety
 Unsafe, so that fix-all never applies it: the fix inserts a generated
 docstring (style from `docstring-style`: google, numpy or sphinx) whose
-summary and descriptions are `TODO:` placeholders for the author to write.
-Applied in bulk it would silence every finding without documenting anything.
-It does not change what the code does, except for `__doc__`. The template has
-Args typed from annotations or defaults, Returns (for a task: its summary) or
-Yields, and Raises listing each exception once, including those raised by
-helpers of the same module that the function calls without catching them. The
+summary is a `TODO:` placeholder for the author to write. Applied in bulk it
+would silence every finding without saying what any task is for. It does not
+change what the code does, except for `__doc__`. The docstring has Args typed
+from annotations or defaults, Returns (for a task: its summary) or Yields, and
+Raises listing each exception once, including those raised by helpers of the
+same module that the function calls without catching them. Each entry is
+described from the code: a parameter by its name in words, its first clear use
+(iterated over, passed to a call, a Lime filter operand, a `limit=`) and a
+short default; a result by what is returned or yielded or by a getter's name
+(`get_rows` returns "The rows."); an exception by its constant message, the
+`if` it is raised in, or the helper that raises it. Where the code says
+nothing certain, the entry keeps a `TODO:` placeholder rather than a guess. The
 "Generate docstring" code action inserts the same text.
 '''
 

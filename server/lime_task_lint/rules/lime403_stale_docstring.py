@@ -43,7 +43,7 @@ def fetch_rows(api, since: str, page_size: int = 100) -> Iterator[dict]:
     Args:
         api: The ERP client.
         since (str): ISO date.
-        page_size (int, optional): TODO: Describe page_size.
+        page_size (int, optional): Page size. Defaults to 100.
 
     Yields:
         dict: The rows.
@@ -55,7 +55,8 @@ def fetch_rows(api, since: str, page_size: int = 100) -> Iterator[dict]:
 ## Fix safety
 Safe: the fix rewrites only the docstring, in place and in its own style,
 keeping every sentence the author wrote for what still exists; it adds the
-missing entries with `TODO:` descriptions, splices types, renames
+missing entries, described from the code as LIME401's generated docstrings
+are (a `TODO:` where the code says nothing certain), splices types, renames
 Returns/Yields and drops entries of parameters that are gone. Documented
 exceptions the function does not visibly raise are kept: they may come from
 code in other modules, which the analysis cannot see.

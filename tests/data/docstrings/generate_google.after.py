@@ -38,18 +38,18 @@ def import_deals(app, source: str, limit=100, *, dry_run=False, options=Options(
 
     Args:
         app: The Lime application.
-        source (str): TODO: Describe source.
-        limit (int, optional): TODO: Describe limit.
-        dry_run (bool, optional): TODO: Describe dry_run.
-        options (Options, optional): TODO: Describe options.
-        when (optional): TODO: Describe when.
+        source (str): Source, passed to `_load`.
+        limit (int, optional): Limit. Defaults to 100.
+        dry_run (bool, optional): Dry run. Defaults to False.
+        options (Options, optional): Options.
+        when (optional): When. Defaults to None.
 
     Returns:
         str: The task's summary: a short result stored in the task status.
 
     Raises:
-        ValueError: TODO: Explain when ValueError is raised.
-        NotFound: TODO: Explain when NotFound is raised.
+        ValueError: Negative limit. Also raised by `_load` and `_check`.
+        NotFound: Raised by `_load` and `_check`.
     """
     _load(app, source)
     _check(source)
@@ -62,19 +62,19 @@ async def fetch(client, /, url: str, retries: int = 3, *args: str, timeout: floa
     """TODO: Summarise what fetch does.
 
     Args:
-        client: TODO: Describe client.
-        url (str): TODO: Describe url.
-        retries (int, optional): TODO: Describe retries.
-        *args (str): TODO: Describe *args.
-        timeout (float, optional): TODO: Describe timeout.
-        **kwargs: TODO: Describe **kwargs.
+        client: Client.
+        url (str): URL, passed to `client.get`.
+        retries (int, optional): Retries. Defaults to 3.
+        *args (str): Extra positional arguments.
+        timeout (float, optional): Timeout. Defaults to 1.5.
+        **kwargs: Extra keyword arguments.
 
     Returns:
-        bytes: TODO: Describe the return value.
+        bytes: The result of `client.get`.
 
     Raises:
-        TimeoutError: TODO: Explain when TimeoutError is raised.
-        RuntimeError: TODO: Explain when RuntimeError is raised.
+        TimeoutError: Re-raised from `client.get`.
+        RuntimeError: Fetch failed.
     """
     try:
         return await client.get(url)
@@ -88,10 +88,10 @@ def values(items: list[int]) -> Iterator[int]:
     """TODO: Summarise what values does.
 
     Args:
-        items (list[int]): TODO: Describe items.
+        items (list[int]): Items to process.
 
     Yields:
-        int: TODO: Describe the yielded values.
+        int: Each item.
     """
     def _bad():
         raise KeyError("nested functions raise for themselves")
@@ -104,7 +104,7 @@ async def stream(items) -> AsyncIterator[str]:
     """TODO: Summarise what stream does.
 
     Args:
-        items: TODO: Describe items.
+        items: Items to process.
 
     Yields:
         str: TODO: Describe the yielded values.
@@ -117,14 +117,14 @@ def safe(app, key: str) -> object | None:
     """TODO: Summarise what safe does.
 
     Args:
-        app: TODO: Describe app.
-        key (str): TODO: Describe key.
+        app: App, passed to `_load`.
+        key (str): Key, passed to `_load`.
 
     Returns:
-        object | None: TODO: Describe the return value.
+        object | None: The result of `_load`, or None.
 
     Raises:
-        ValueError: TODO: Explain when ValueError is raised.
+        ValueError: Raised by `_load`.
     """
     try:
         return _load(app, key)
@@ -136,7 +136,7 @@ def notify(message: str) -> None:
     """TODO: Summarise what notify does.
 
     Args:
-        message (str): TODO: Describe message.
+        message (str): Message.
     """
     print(message)
 
@@ -150,13 +150,13 @@ class Service:
         """TODO: Summarise what lookup does.
 
         Args:
-            key (str): TODO: Describe key.
+            key (str): Key, passed to `self._get`.
 
         Returns:
-            object: TODO: Describe the return value.
+            object: The result of `self._get`.
 
         Raises:
-            NotFound: TODO: Explain when NotFound is raised.
+            NotFound: Raised by `self._get`.
         """
         return self._get(key)
 
@@ -170,10 +170,10 @@ class Service:
         """TODO: Summarise what create does.
 
         Args:
-            app: TODO: Describe app.
+            app: App, passed to `cls`.
 
         Returns:
-            Service: TODO: Describe the return value.
+            Service: A new instance of the class.
         """
         return cls(app)
 
@@ -182,10 +182,10 @@ class Service:
         """TODO: Summarise what parse does.
 
         Args:
-            text (str): TODO: Describe text.
-            sep (str, optional): TODO: Describe sep.
+            text (str): Text.
+            sep (str, optional): Sep, passed to `text.split`. Defaults to ','.
 
         Returns:
-            TODO: Describe the return value.
+            The result of `text.split`.
         """
         return text.split(sep)

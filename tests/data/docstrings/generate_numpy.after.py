@@ -42,15 +42,15 @@ def import_deals(app, source: str, limit=100, *, dry_run=False, options=Options(
     app
         The Lime application.
     source : str
-        TODO: Describe source.
+        Source, passed to `_load`.
     limit : int, optional
-        TODO: Describe limit.
+        Limit. Defaults to 100.
     dry_run : bool, optional
-        TODO: Describe dry_run.
+        Dry run. Defaults to False.
     options : Options, optional
-        TODO: Describe options.
+        Options.
     when : optional
-        TODO: Describe when.
+        When. Defaults to None.
 
     Returns
     -------
@@ -60,9 +60,9 @@ def import_deals(app, source: str, limit=100, *, dry_run=False, options=Options(
     Raises
     ------
     ValueError
-        TODO: Explain when ValueError is raised.
+        Negative limit. Also raised by `_load` and `_check`.
     NotFound
-        TODO: Explain when NotFound is raised.
+        Raised by `_load` and `_check`.
     """
     _load(app, source)
     _check(source)
@@ -77,29 +77,29 @@ async def fetch(client, /, url: str, retries: int = 3, *args: str, timeout: floa
     Parameters
     ----------
     client
-        TODO: Describe client.
+        Client.
     url : str
-        TODO: Describe url.
+        URL, passed to `client.get`.
     retries : int, optional
-        TODO: Describe retries.
+        Retries. Defaults to 3.
     *args : str
-        TODO: Describe *args.
+        Extra positional arguments.
     timeout : float, optional
-        TODO: Describe timeout.
+        Timeout. Defaults to 1.5.
     **kwargs
-        TODO: Describe **kwargs.
+        Extra keyword arguments.
 
     Returns
     -------
     bytes
-        TODO: Describe the return value.
+        The result of `client.get`.
 
     Raises
     ------
     TimeoutError
-        TODO: Explain when TimeoutError is raised.
+        Re-raised from `client.get`.
     RuntimeError
-        TODO: Explain when RuntimeError is raised.
+        Fetch failed.
     """
     try:
         return await client.get(url)
@@ -115,12 +115,12 @@ def values(items: list[int]) -> Iterator[int]:
     Parameters
     ----------
     items : list[int]
-        TODO: Describe items.
+        Items to process.
 
     Yields
     ------
     int
-        TODO: Describe the yielded values.
+        Each item.
     """
     def _bad():
         raise KeyError("nested functions raise for themselves")
@@ -135,7 +135,7 @@ async def stream(items) -> AsyncIterator[str]:
     Parameters
     ----------
     items
-        TODO: Describe items.
+        Items to process.
 
     Yields
     ------
@@ -152,19 +152,19 @@ def safe(app, key: str) -> object | None:
     Parameters
     ----------
     app
-        TODO: Describe app.
+        App, passed to `_load`.
     key : str
-        TODO: Describe key.
+        Key, passed to `_load`.
 
     Returns
     -------
     object | None
-        TODO: Describe the return value.
+        The result of `_load`, or None.
 
     Raises
     ------
     ValueError
-        TODO: Explain when ValueError is raised.
+        Raised by `_load`.
     """
     try:
         return _load(app, key)
@@ -178,7 +178,7 @@ def notify(message: str) -> None:
     Parameters
     ----------
     message : str
-        TODO: Describe message.
+        Message.
     """
     print(message)
 
@@ -194,17 +194,17 @@ class Service:
         Parameters
         ----------
         key : str
-            TODO: Describe key.
+            Key, passed to `self._get`.
 
         Returns
         -------
         object
-            TODO: Describe the return value.
+            The result of `self._get`.
 
         Raises
         ------
         NotFound
-            TODO: Explain when NotFound is raised.
+            Raised by `self._get`.
         """
         return self._get(key)
 
@@ -220,12 +220,12 @@ class Service:
         Parameters
         ----------
         app
-            TODO: Describe app.
+            App, passed to `cls`.
 
         Returns
         -------
         Service
-            TODO: Describe the return value.
+            A new instance of the class.
         """
         return cls(app)
 
@@ -236,12 +236,12 @@ class Service:
         Parameters
         ----------
         text : str
-            TODO: Describe text.
+            Text.
         sep : str, optional
-            TODO: Describe sep.
+            Sep, passed to `text.split`. Defaults to ','.
 
         Returns
         -------
-        TODO: Describe the return value.
+        The result of `text.split`.
         """
         return text.split(sep)

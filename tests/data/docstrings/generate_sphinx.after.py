@@ -38,20 +38,20 @@ def import_deals(app, source: str, limit=100, *, dry_run=False, options=Options(
     """TODO: Summarise what import_deals does.
 
     :param app: The Lime application.
-    :param source: TODO: Describe source.
+    :param source: Source, passed to `_load`.
     :type source: str
-    :param limit: TODO: Describe limit.
+    :param limit: Limit. Defaults to 100.
     :type limit: int, optional
-    :param dry_run: TODO: Describe dry_run.
+    :param dry_run: Dry run. Defaults to False.
     :type dry_run: bool, optional
-    :param options: TODO: Describe options.
+    :param options: Options.
     :type options: Options, optional
-    :param when: TODO: Describe when.
+    :param when: When. Defaults to None.
     :type when: optional
     :returns: The task's summary: a short result stored in the task status.
     :rtype: str
-    :raises ValueError: TODO: Explain when ValueError is raised.
-    :raises NotFound: TODO: Explain when NotFound is raised.
+    :raises ValueError: Negative limit. Also raised by `_load` and `_check`.
+    :raises NotFound: Raised by `_load` and `_check`.
     """
     _load(app, source)
     _check(source)
@@ -63,20 +63,20 @@ def import_deals(app, source: str, limit=100, *, dry_run=False, options=Options(
 async def fetch(client, /, url: str, retries: int = 3, *args: str, timeout: float = 1.5, **kwargs) -> bytes:
     """TODO: Summarise what fetch does.
 
-    :param client: TODO: Describe client.
-    :param url: TODO: Describe url.
+    :param client: Client.
+    :param url: URL, passed to `client.get`.
     :type url: str
-    :param retries: TODO: Describe retries.
+    :param retries: Retries. Defaults to 3.
     :type retries: int, optional
-    :param *args: TODO: Describe *args.
+    :param *args: Extra positional arguments.
     :type *args: str
-    :param timeout: TODO: Describe timeout.
+    :param timeout: Timeout. Defaults to 1.5.
     :type timeout: float, optional
-    :param **kwargs: TODO: Describe **kwargs.
-    :returns: TODO: Describe the return value.
+    :param **kwargs: Extra keyword arguments.
+    :returns: The result of `client.get`.
     :rtype: bytes
-    :raises TimeoutError: TODO: Explain when TimeoutError is raised.
-    :raises RuntimeError: TODO: Explain when RuntimeError is raised.
+    :raises TimeoutError: Re-raised from `client.get`.
+    :raises RuntimeError: Fetch failed.
     """
     try:
         return await client.get(url)
@@ -89,9 +89,9 @@ async def fetch(client, /, url: str, retries: int = 3, *args: str, timeout: floa
 def values(items: list[int]) -> Iterator[int]:
     """TODO: Summarise what values does.
 
-    :param items: TODO: Describe items.
+    :param items: Items to process.
     :type items: list[int]
-    :yields: TODO: Describe the yielded values.
+    :yields: Each item.
     :ytype: int
     """
     def _bad():
@@ -104,7 +104,7 @@ def values(items: list[int]) -> Iterator[int]:
 async def stream(items) -> AsyncIterator[str]:
     """TODO: Summarise what stream does.
 
-    :param items: TODO: Describe items.
+    :param items: Items to process.
     :yields: TODO: Describe the yielded values.
     :ytype: str
     """
@@ -115,12 +115,12 @@ async def stream(items) -> AsyncIterator[str]:
 def safe(app, key: str) -> object | None:
     """TODO: Summarise what safe does.
 
-    :param app: TODO: Describe app.
-    :param key: TODO: Describe key.
+    :param app: App, passed to `_load`.
+    :param key: Key, passed to `_load`.
     :type key: str
-    :returns: TODO: Describe the return value.
+    :returns: The result of `_load`, or None.
     :rtype: object | None
-    :raises ValueError: TODO: Explain when ValueError is raised.
+    :raises ValueError: Raised by `_load`.
     """
     try:
         return _load(app, key)
@@ -131,7 +131,7 @@ def safe(app, key: str) -> object | None:
 def notify(message: str) -> None:
     """TODO: Summarise what notify does.
 
-    :param message: TODO: Describe message.
+    :param message: Message.
     :type message: str
     """
     print(message)
@@ -145,11 +145,11 @@ class Service:
     def lookup(self, key: str) -> object:
         """TODO: Summarise what lookup does.
 
-        :param key: TODO: Describe key.
+        :param key: Key, passed to `self._get`.
         :type key: str
-        :returns: TODO: Describe the return value.
+        :returns: The result of `self._get`.
         :rtype: object
-        :raises NotFound: TODO: Explain when NotFound is raised.
+        :raises NotFound: Raised by `self._get`.
         """
         return self._get(key)
 
@@ -162,8 +162,8 @@ class Service:
     def create(cls, app) -> "Service":
         """TODO: Summarise what create does.
 
-        :param app: TODO: Describe app.
-        :returns: TODO: Describe the return value.
+        :param app: App, passed to `cls`.
+        :returns: A new instance of the class.
         :rtype: Service
         """
         return cls(app)
@@ -172,10 +172,10 @@ class Service:
     def parse(text: str, sep=","):
         """TODO: Summarise what parse does.
 
-        :param text: TODO: Describe text.
+        :param text: Text.
         :type text: str
-        :param sep: TODO: Describe sep.
+        :param sep: Sep, passed to `text.split`. Defaults to ','.
         :type sep: str, optional
-        :returns: TODO: Describe the return value.
+        :returns: The result of `text.split`.
         """
         return text.split(sep)

@@ -47,7 +47,7 @@ def renamed(app, company_id: int, /, *, strict: bool = False) -> None:
 
     Args:
         app: The Lime application.
-        company_id (int): TODO: Describe company_id.
+        company_id (int): Company ID.
         strict (bool): Fail on the first error.
     """
 
@@ -99,7 +99,7 @@ def raises_changed(app, key):
 
     Raises:
         ValueError: When the key is empty.
-        QuotaExceeded: TODO: Explain when QuotaExceeded is raised.
+        QuotaExceeded: Raised by `_guard`.
     """
     if not key:
         raise ValueError(key)
@@ -119,11 +119,11 @@ def summary_only(app, deal_id: int) -> bool:
     """Close a deal.
 
     Args:
-        app: TODO: Describe app.
-        deal_id (int): TODO: Describe deal_id.
+        app: App.
+        deal_id (int): Deal ID, passed to `app.close`.
 
     Returns:
-        bool: TODO: Describe the return value.
+        bool: The result of `app.close`.
     """
     return app.close(deal_id)
 
@@ -134,11 +134,11 @@ def extended(app, *, dry_run=False):
     Reminders go to the coordinator of every overdue deal.
 
     Args:
-        app: TODO: Describe app.
-        dry_run (bool, optional): TODO: Describe dry_run.
+        app: App, passed to `_guard`.
+        dry_run (bool, optional): Dry run. Defaults to False.
 
     Raises:
-        QuotaExceeded: TODO: Explain when QuotaExceeded is raised.
+        QuotaExceeded: Raised by `_guard`.
 
     Note:
         Runs nightly.
@@ -155,7 +155,7 @@ def nightly(app, batch_size=500):
 
     Args:
         app: The Lime application.
-        batch_size: TODO: Describe batch_size.
+        batch_size: Batch size. Defaults to 500.
 
     Returns:
         The task's summary: a short result stored in the task status.
@@ -173,13 +173,13 @@ class Importer:
 
         Args:
             source: Where to read from.
-            retries: TODO: Describe retries.
+            retries: Retries. Defaults to 3.
 
         Returns:
             Number of imported rows.
 
         Raises:
-            OSError: TODO: Explain when OSError is raised.
+            OSError: Re-raised from `self._fetch`.
         """
         def _on_error(exc):
             """Report an error.

@@ -54,7 +54,7 @@ def changed(app, ids: list[int], *, strict=False) -> Iterator[str]:
     ids : list[int]
         Identifiers to load. RETYPED
     strict : bool, optional
-        TODO: Describe strict.
+        Strict. Defaults to False.
 
     Yields
     ------
@@ -64,7 +64,7 @@ def changed(app, ids: list[int], *, strict=False) -> Iterator[str]:
     Raises
     ------
     ValueError
-        TODO: Explain when ValueError is raised.
+        Raised by `_check`.
 
     Notes
     -----
@@ -84,6 +84,6 @@ def untyped_result(app):
 
     Returns
     -------
-    TODO: Describe the return value.
+    The number of items.
     """
     return len(app.items)

@@ -37,11 +37,11 @@ def changed(app, keys: list[str], *, strict: bool = False) -> Iterator[object]:
     :param app: The Lime application.
     :param keys: The keys.
     :type keys: list[str]
-    :param strict: TODO: Describe strict.
+    :param strict: Strict. Defaults to False.
     :type strict: bool, optional
     :yields: The values in order.
     :ytype: object
-    :raises NotFound: TODO: Explain when NotFound is raised.
+    :raises NotFound: Raised by `_find`.
     """
     for key in keys:
         yield _find(app, key)
