@@ -253,7 +253,7 @@ def test_logging_rules_survive_odd_shapes():
     LIME306), walrus, match, starred, except*, global/nonlocal, nested lambdas and
     comprehensions, in every kind of place: no rule of the family may fail."""
     from lime_task_lint.analysis import analyse
-    from lime_task_lint.logging_model import handler_verdicts, taint
+    from lime_task_lint.logging_model import taint
 
     sources = list(_odd_sources())
     assert len(sources) > 100

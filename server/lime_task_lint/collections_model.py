@@ -19,7 +19,7 @@ import ast
 from dataclasses import dataclass, field
 
 from . import memory
-from .model import FunctionInfo, LimeModel, LimeRead, _role_of, child_nodes, walk
+from .model import FunctionInfo, LimeModel, LimeRead, child_nodes, walk
 
 #: Fields assumed per ``lime_query.execute_query`` row when the query does not say.
 QUERY_ROW_FIELDS = 10

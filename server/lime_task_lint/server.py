@@ -21,7 +21,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from . import __version__
-from .analysis import Analysis, analyse
+from .analysis import Analysis
 from .edits import Applicability, Edit, Fix, LineIndex
 from .extensions import COMMANDS, hover_markdown, load_features, provided_actions, provided_lenses
 from .fixer import fix_all_edits

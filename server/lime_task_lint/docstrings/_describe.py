@@ -23,6 +23,7 @@ import ast
 import re
 from typing import Union
 
+from ..logging_model import is_secret_name
 from ._analysis import FunctionFacts, Param, RaiseAnalysis, _handler_types, _last_name
 from ._text import PLACEHOLDER, TASK_RETURNS
 
@@ -46,7 +47,6 @@ _LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "criti
 _NOT_A_USE = {"print", "len", "str", "repr", "int", "float", "bool", "isinstance", "format",
               "type", "id", "hash", "sorted", "list", "tuple", "set", "dict", "getattr", "hasattr",
               "setattr", "callable", "issubclass", "vars", "dir"}  # fmt: skip
-_SECRET_RE = re.compile(r"pass(word)?|pwd|secret|token|api_?key|credential|private", re.IGNORECASE)
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _FORMAT_RE = re.compile(r"%[-#0-9.]*[sdrfi]|\{[\w.]*\}")
 _MAX_DEFAULT = 30
@@ -177,7 +177,7 @@ class Describer:
             text += use
         text = sentence(text)
         default = self._default(p.key)
-        if default is not None and not _SECRET_RE.search(p.key):
+        if default is not None and not is_secret_name(p.key):
             text += f" Defaults to {default}."
         return text
 
