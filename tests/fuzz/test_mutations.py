@@ -1,7 +1,9 @@
 """Hypothesis: random edits of the corpus, run with a fixed seed in CI.
 
 ``derandomize=True`` makes every CI run try the same examples (a failure
-reproduces); ``LIME_FUZZ_EXAMPLES=2000`` tries more locally.  The hypothesis
+reproduces); ``LIME_FUZZ_EXAMPLES=2000`` tries more locally, and
+``LIME_FUZZ_RANDOM=1`` a new random seed each run (longer runs that explore
+beyond the CI examples; a failure prints its whole input).  The hypothesis
 deadline is off: the time bound of :mod:`.properties` is the one that counts,
 and it is about one answer, not one whole example.
 """
@@ -15,9 +17,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from .properties import check_document, corpus_texts
 
 EXAMPLES = int(os.environ.get("LIME_FUZZ_EXAMPLES", "60"))
+FIXED_SEED = os.environ.get("LIME_FUZZ_RANDOM") != "1"
 CORPUS = [text for _, text in corpus_texts()]
 
-fuzz = settings(derandomize=True, max_examples=EXAMPLES, deadline=None, database=None,
+fuzz = settings(derandomize=FIXED_SEED, max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 #: Fragments a user types half-way, and text that trips tokenizers and position maths.
