@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .model import LimeModel
     from .settings import Settings
 
-DOCS_URL = "https://github.com/lime-task-lint/lime-task-lint/blob/main/docs/rules.md#{anchor}"
+from .project import RULE_DOCS_URL as DOCS_URL  # one source: pyproject.toml [project.urls]
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
 
