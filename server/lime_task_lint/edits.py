@@ -266,19 +266,24 @@ def count_syntax_errors(text: str) -> int:
     return max(1, len(recover_module(text).broken_ranges))
 
 
-def fix_is_acceptable(text: str, fix: Fix) -> bool:
+def fix_is_acceptable(text: str, fix: Fix, *, original_errors: int | None = None) -> bool:
     """True when applying ``fix`` leaves the file at least as parseable as it was.
 
     A fix on a valid module must give a valid module; on a module that is being
     edited (does not parse) it must not add a broken statement.
+    ``original_errors``: ``count_syntax_errors(text)`` when the caller knows it
+    (a broken file's count is a whole-file recovering parse: count it once, not
+    once per fix).
     """
     try:
         result = apply_edits(text, fix.edits)
     except OverlappingEdits:
         return False
-    if parses(text):
+    if original_errors is None:
+        original_errors = count_syntax_errors(text)
+    if original_errors == 0:
         return parses(result)
-    return count_syntax_errors(result) <= count_syntax_errors(text)
+    return count_syntax_errors(result) <= original_errors
 
 
 @dataclass
