@@ -21,6 +21,8 @@ from .edits import Fix
 
 if TYPE_CHECKING:
     from .document import SourceDocument
+    from .effects import EffectsModel
+    from .semantic import SyntaxIndex
     from .model import LimeModel
     from .settings import Settings
 
@@ -70,6 +72,21 @@ class RuleContext:
 
         extra = self.workspace.scheduled_task_names(self.document.path) if self.workspace else ()
         return build_model(self.document.tree, extra)
+
+    @cached_property
+    def index(self) -> "SyntaxIndex":
+        """The module's syntax index (parents, blocks, scopes, own nodes)."""
+        from .semantic import syntax_index
+
+        return syntax_index(self.document.tree)
+
+    @cached_property
+    def effects(self) -> "EffectsModel":
+        """What each call, statement, loop body and function does (reads, writes,
+        I/O, logs, mutations, conditions): every fix's preconditions ask it."""
+        from .effects import effects_model
+
+        return effects_model(self.document.tree, self.model)
 
     @property
     def tree(self) -> ast.Module:

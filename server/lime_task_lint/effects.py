@@ -1,0 +1,572 @@
+"""The effects model: what a call, statement, loop body or function *does*.
+
+Built on the syntax index (:mod:`semantic`) and the Lime model (:mod:`model`),
+one per module and version, and shared by every rule and fix.  For any node it
+answers, interprocedurally over the module's functions (and, through
+:mod:`modules` when available, over the workspace):
+
+* ``reads``: Lime reads (the limetypes, ``None`` for an unknown one);
+* ``writes`` / ``commits``: unit-of-work ``add``/``commit``, directly or in any
+  helper it calls;
+* ``io``: HTTP, files, mail, processes, ``print`` (anything outside the task);
+* ``logs``: log records;
+* ``rebinds`` / ``mutates``: names rebound, and names whose *object* may change
+  (attribute or subscript stores, ``append``/``pop``/``update``..., ``next()``
+  on an iterator, passing it to a call whose effects are unknown);
+* ``raises``: an explicit ``raise`` or ``assert`` (every call may raise too:
+  see :attr:`Effects.calls`);
+* ``unknown``: calls whose effects cannot be known (an import the analysis
+  cannot see, a method of an unknown object, a callable parameter).  Unknown is
+  never "harmless": :attr:`Effects.may_write` and :attr:`Effects.may_read`
+  count it.
+
+It also answers the control-flow questions fixes need: whether a node runs only
+under a condition (``if``, ``and``/``or``, a comprehension filter, an
+``except``/``else``/``finally``, a suppressing ``with``, an earlier
+``break``/``continue``/``return``) and whether a block may leave early.
+
+Fixes state their preconditions as queries on this model, in one place per fix;
+a precondition that is unknown makes the fix unsafe with the hazard named
+(:meth:`Effects.hazards`), a false one withholds the fix.
+"""
+
+from __future__ import annotations
+
+import ast
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from .semantic import SyntaxIndex, syntax_index
+
+if TYPE_CHECKING:
+    from .model import LimeModel
+
+#: Builtins that neither read, write, log nor mutate their arguments.
+PURE_BUILTINS = frozenset({
+    "abs", "all", "any", "ascii", "bin", "bool", "bytes", "callable", "chr", "complex", "dict", "divmod",
+    "enumerate", "filter", "float", "format", "frozenset", "getattr", "hasattr", "hash", "hex", "id", "int",
+    "isinstance", "issubclass", "iter", "len", "list", "map", "max", "min", "oct", "ord", "pow", "range",
+    "repr", "reversed", "round", "set", "slice", "sorted", "str", "sum", "tuple", "type", "zip", "vars",
+    "ValueError", "KeyError", "TypeError", "RuntimeError", "Exception", "LookupError", "IndexError",
+    "AttributeError", "NotImplementedError", "StopIteration",
+})
+#: Methods of built-in values that only compute (str, bytes, dict, list, set, numbers, dates).
+PURE_METHODS = frozenset({
+    "get", "keys", "values", "items", "copy", "count", "index", "strip", "lstrip", "rstrip", "lower", "upper",
+    "title", "capitalize", "casefold", "split", "rsplit", "splitlines", "join", "format", "format_map",
+    "startswith", "endswith", "replace", "find", "rfind", "isdigit", "isalpha", "isalnum", "isnumeric",
+    "isdecimal", "isspace", "islower", "isupper", "encode", "decode", "zfill", "ljust", "rjust", "center",
+    "partition", "rpartition", "expandtabs", "translate", "isoformat", "strftime", "date", "time",
+    "timestamp", "total_seconds", "union", "intersection", "difference", "symmetric_difference",
+    "issubset", "issuperset", "isdisjoint", "hex", "is_integer", "as_integer_ratio", "quantize",
+    "to_integral_value", "normalize", "group", "groups", "groupdict", "span", "start", "end",
+    "get_property", "get_related_limetype", "astimezone", "weekday", "isoweekday", "replace",
+})
+#: Methods that change the object they are called on.
+MUTATING_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add", "discard",
+    "sort", "reverse", "popitem", "appendleft", "extendleft", "popleft", "rotate", "__setitem__",
+    "__delitem__", "send", "write", "writelines",
+})
+#: Calls by qualified name (from the module's imports) that only compute.
+PURE_QUALIFIED_PREFIXES = (
+    "math.", "json.dumps", "json.loads", "datetime.", "decimal.", "re.", "itertools.", "functools.",
+    "collections.", "operator.", "os.path.", "os.environ.get", "os.getenv", "time.time", "time.perf_counter",
+    "time.monotonic", "uuid.", "logging.getLogger", "string.", "textwrap.", "statistics.", "copy.",
+    "typing.", "dataclasses.", "enum.", "lime_filter.", "lime_query.", "lime_type.", "contextlib.suppress",
+    "hashlib.", "base64.", "urllib.parse.", "html.", "fractions.", "random.",
+)
+#: Calls by qualified name that go outside the task (network, files, mail, processes).
+IO_QUALIFIED_PREFIXES = (
+    "requests.", "httpx.", "urllib.request.", "http.client.", "smtplib.", "subprocess.", "socket.",
+    "ftplib.", "shutil.", "os.remove", "os.unlink", "os.rename", "os.makedirs", "os.mkdir", "os.rmdir",
+    "aiohttp.", "boto3.", "paramiko.", "pathlib.Path.write", "tempfile.",
+)
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
+
+
+@dataclass(frozen=True)
+class Effects:
+    """What running a piece of code may do.  Sets are of names or descriptions;
+    an empty ``Effects()`` is code that only computes."""
+
+    reads: frozenset = frozenset()          # limetypes read (None: not known which)
+    writes: bool = False                     # unit-of-work add or commit
+    commits: bool = False
+    io: bool = False
+    logs: bool = False
+    rebinds: frozenset = frozenset()         # names rebound
+    mutates: frozenset = frozenset()         # names whose object may change
+    consumes: frozenset = frozenset()        # names iterated or advanced (an iterator would be used up)
+    raises: bool = False                     # an explicit raise/assert
+    calls: bool = False                      # makes calls at all (any call may raise)
+    #: Human-readable names of calls whose effects are unknown (``save_contract()``).
+    unknown: frozenset = frozenset()
+    #: The known helpers that write, by name (for messages: "``save()`` commits").
+    writers: frozenset = frozenset()
+
+    def __or__(self, other: "Effects") -> "Effects":
+        return Effects(
+            reads=self.reads | other.reads, writes=self.writes or other.writes,
+            commits=self.commits or other.commits, io=self.io or other.io, logs=self.logs or other.logs,
+            rebinds=self.rebinds | other.rebinds, mutates=self.mutates | other.mutates,
+            consumes=self.consumes | other.consumes,
+            raises=self.raises or other.raises, calls=self.calls or other.calls,
+            unknown=self.unknown | other.unknown, writers=self.writers | other.writers,
+        )
+
+    @property
+    def may_write(self) -> bool:
+        """Writes to Lime, or may (through a call the analysis cannot see)."""
+        return self.writes or bool(self.unknown)
+
+    @property
+    def may_read(self) -> bool:
+        return bool(self.reads) or bool(self.unknown)
+
+    @property
+    def has_side_effects(self) -> bool:
+        """Anything an observer could see besides the value: writes, I/O, logs,
+        mutation of a name's object, or an unknown call."""
+        return self.writes or self.io or self.logs or bool(self.mutates) or bool(self.unknown)
+
+    def changes(self, names: Iterable[str]) -> set[str]:
+        """The names among ``names`` this code rebinds or whose object it may change."""
+        names = set(names)
+        return names & (set(self.rebinds) | set(self.mutates))
+
+    def hazards(self) -> list[str]:
+        """Short phrases naming what makes the code unsafe to reorder, for fix titles."""
+        out = []
+        for writer in sorted(self.writers):
+            out.append(f"`{writer}` writes to Lime")
+        if self.writes and not self.writers:
+            out.append("it writes to Lime")
+        for name in sorted(self.unknown)[:3]:
+            out.append(f"`{name}` may do anything (its code is not visible)")
+        if self.io:
+            out.append("it calls outside the task (HTTP, files, mail)")
+        return out
+
+
+NOTHING = Effects()
+
+
+@dataclass
+class _FunctionState:
+    effects: Effects | None = None
+    busy: bool = False
+
+
+class EffectsModel:
+    """Effects of the code of one module (see the module docstring).
+
+    ``resolve_external(call)``, when given, answers for a call of a function
+    defined in another module: its :class:`Effects`, or None when it cannot be
+    known (then the call is *unknown*).  It must be deterministic (never a
+    time-bounded answer): the same input gives the same fix labels.
+    """
+
+    def __init__(self, tree: ast.Module, model: "LimeModel",
+                 resolve_external: Callable[[ast.Call], Effects | None] | None = None) -> None:
+        self.tree = tree
+        self.index: SyntaxIndex = syntax_index(tree)
+        self.model = model
+        self.resolve_external = resolve_external
+        self._reads = {id(r.node): r for r in model.reads()}
+        self._uow = {id(c.node): c for c in model.uow_calls()}
+        self._helpers = {id(c.node): c for c in model.helper_calls()}
+        self._functions: dict[int, _FunctionState] = {}
+        self._by_name = {info.qualname: info for info in model.functions.values()}
+        self._calls: dict[int, Effects] = {}
+        self._nodes: dict[int, Effects] = {}
+
+    # -- calls ---------------------------------------------------------------------
+    def of_call(self, call: ast.Call) -> Effects:
+        """The effects of the call itself (its callee's code), not of its arguments."""
+        cached = self._calls.get(id(call))
+        if cached is None:
+            cached = self._calls[id(call)] = self._call(call)
+        return cached
+
+    def _call(self, call: ast.Call) -> Effects:
+        read = self._reads.get(id(call))
+        if read is not None:
+            return Effects(reads=frozenset({read.limetype}), calls=True)
+        uow = self._uow.get(id(call))
+        if uow is not None:
+            if uow.kind == "create":
+                return Effects(calls=True)
+            return Effects(writes=True, commits=uow.kind == "commit", calls=True)
+        helper = self._helpers.get(id(call))
+        func = call.func
+        label = _call_label(func)
+        if helper is not None:
+            info = self._by_name.get(helper.callee)
+            if info is not None:
+                inner = self.of_function(info.node)
+                if inner.writes:
+                    inner = inner | Effects(writers=frozenset({label}))
+                # a helper's own rebinding of its locals is invisible to the caller
+                return Effects(reads=inner.reads, writes=inner.writes, commits=inner.commits, io=inner.io,
+                               logs=inner.logs, raises=inner.raises, calls=True, unknown=inner.unknown,
+                               writers=inner.writers,
+                               mutates=frozenset(self._mutated_arguments(call, info.node, inner)))
+        if isinstance(func, ast.Name):
+            name = func.id
+            scope = self.index.resolve(name, call)
+            if scope is None:  # a builtin
+                if name == "print":
+                    return Effects(io=True, calls=True)
+                if name == "next":
+                    return Effects(calls=True, consumes=frozenset(_root_names(call.args[:1])))
+                if name == "open":
+                    return Effects(io=True, calls=True)
+                if name in PURE_BUILTINS:
+                    if name in ("map", "filter", "sorted", "max", "min") and call.args:
+                        return self._callable_arguments(call)
+                    return Effects(calls=True)
+                return Effects(calls=True, unknown=frozenset({f"{name}()"}))
+            qualified = self.model.imports.get(name)
+            if qualified is not None:
+                return self._qualified(qualified, call, label)
+            local = self._local_function(name, call)
+            if local is not None:
+                return self._strip_locals(self.of_function(local), call, local, label)
+            if self._is_limetype_constructor(func):
+                return Effects(calls=True)
+            return Effects(calls=True, unknown=frozenset({label}))
+        if isinstance(func, ast.Attribute):
+            method = func.attr
+            receiver = func.value
+            qualified = _qualified(func, self.model.imports)
+            if qualified is not None:
+                return self._qualified(qualified, call, label)
+            if method in LOG_METHODS and _looks_like_logger(receiver, self):
+                return Effects(logs=True, calls=True)
+            if method in MUTATING_METHODS:
+                return Effects(calls=True, mutates=frozenset(_root_names([receiver])))
+            if method in PURE_METHODS:
+                return Effects(calls=True)
+            if self._is_limetype_constructor(func):
+                return Effects(calls=True)
+            return Effects(calls=True, unknown=frozenset({label}),
+                           mutates=frozenset(_root_names([receiver])))
+        return Effects(calls=True, unknown=frozenset({label}))
+
+    def _qualified(self, qualified: str, call: ast.Call, label: str) -> Effects:
+        if qualified.startswith(IO_QUALIFIED_PREFIXES):
+            return Effects(io=True, calls=True)
+        if qualified.startswith(PURE_QUALIFIED_PREFIXES):
+            return Effects(calls=True)
+        if qualified.startswith("logging.") and qualified.rsplit(".", 1)[-1] in LOG_METHODS:
+            return Effects(logs=True, calls=True)
+        if self.resolve_external is not None:
+            found = self.resolve_external(call)
+            if found is not None:
+                if found.writes:
+                    found = found | Effects(writers=frozenset({label}))
+                return found | Effects(calls=True)
+        return Effects(calls=True, unknown=frozenset({label}),
+                       mutates=frozenset(_root_names([*call.args, *(k.value for k in call.keywords)])))
+
+    def _callable_arguments(self, call: ast.Call) -> Effects:
+        total = Effects(calls=True)
+        for arg in [*call.args, *(k.value for k in call.keywords)]:
+            if isinstance(arg, ast.Lambda):
+                total = total | self.of_node(arg.body)
+            elif isinstance(arg, (ast.Name, ast.Attribute)) and not self._is_data(arg, call):
+                total = total | Effects(unknown=frozenset({_call_label(arg)}))
+        return total
+
+    def _is_data(self, node: ast.AST, at: ast.AST) -> bool:
+        """Whether a name passed to map()/sorted() is data rather than a function
+        (conservatively: only names bound to non-callables we can see)."""
+        if isinstance(node, ast.Name):
+            if node.id in PURE_BUILTINS:
+                return True
+            scope = self.index.resolve(node.id, at)
+            if scope is None:
+                return False
+            bindings = scope.bindings.get(node.id, [])
+            return bool(bindings) and not any(
+                isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef, ast.arg, ast.alias)) for b in bindings)
+        return False
+
+    def _local_function(self, name: str, at: ast.AST) -> ast.AST | None:
+        scope = self.index.resolve(name, at)
+        if scope is None:
+            return None
+        bindings = scope.bindings.get(name, [])
+        if len(bindings) == 1 and isinstance(bindings[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return bindings[0]
+        return None
+
+    def _strip_locals(self, inner: Effects, call: ast.Call, function: ast.AST, label: str) -> Effects:
+        scope = self.index.scope(function)
+        outer_mutations = {n for n in inner.rebinds | inner.mutates
+                           if scope is None or not scope.binds(n) or n in scope.declared_nonlocal
+                           or n in scope.declared_global}
+        arguments = self._mutated_arguments(call, function, inner)
+        return Effects(reads=inner.reads, writes=inner.writes, commits=inner.commits, io=inner.io, logs=inner.logs,
+                       raises=inner.raises, calls=True, unknown=inner.unknown,
+                       writers=inner.writers | (frozenset({label}) if inner.writes else frozenset()),
+                       mutates=frozenset(outer_mutations | arguments))
+
+    def _mutated_arguments(self, call: ast.Call, function: ast.AST, inner: Effects) -> set[str]:
+        """Caller names whose objects the callee may change (it mutates the
+        parameter they are passed as)."""
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return set()
+        params = [a.arg for a in [*function.args.posonlyargs, *function.args.args]]
+        out: set[str] = set()
+        for position, arg in enumerate(call.args):
+            if isinstance(arg, ast.Starred):
+                return set(_root_names(call.args)) if inner.mutates else set()
+            if position < len(params) and params[position] in inner.mutates:
+                out.update(_root_names([arg]))
+        for keyword in call.keywords:
+            if keyword.arg is None or keyword.arg in inner.mutates:
+                out.update(_root_names([keyword.value]))
+        return out
+
+    def _is_limetype_constructor(self, func: ast.AST) -> bool:
+        info = self.model.function_at(self.index.function_of(func)) if self.index.function_of(func) else None
+        if info is None:
+            return False
+        from .model import _role_of  # the Lime roles of names: app, limetypes, limetype...
+
+        role = _role_of(func, info.names, self.model.imports)
+        return role is not None and role.kind == "limetype"
+
+    # -- nodes ---------------------------------------------------------------------
+    def of_node(self, node: ast.AST) -> Effects:
+        """The effects of running ``node`` (a statement, an expression, a list of
+        them is :meth:`of_block`), including every call in it; nested function
+        and class definitions only bind their name."""
+        cached = self._nodes.get(id(node))
+        if cached is not None:
+            return cached
+        total = NOTHING
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            total = total | self._own_effect(current)
+            if current is not node and isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                            ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and current is node:
+                continue  # a definition's body runs when called
+            stack.extend(ast.iter_child_nodes(current))
+        self._nodes[id(node)] = total
+        return total
+
+    def of_block(self, statements: Iterable[ast.AST]) -> Effects:
+        total = NOTHING
+        for stmt in statements:
+            total = total | self.of_node(stmt)
+        return total
+
+    def of_function(self, function: ast.AST) -> Effects:
+        """The effects of calling ``function`` (its body; recursion is unknown)."""
+        state = self._functions.setdefault(id(function), _FunctionState())
+        if state.effects is not None:
+            return state.effects
+        if state.busy:
+            name = getattr(function, "name", "<lambda>")
+            return Effects(unknown=frozenset({f"{name}() (recursive)"}))
+        state.busy = True
+        body = function.body if isinstance(function.body, list) else [function.body]
+        effects = self.of_block(body)
+        state.effects = effects
+        state.busy = False
+        return effects
+
+    def _own_effect(self, node: ast.AST) -> Effects:
+        if isinstance(node, ast.Call):
+            return self.of_call(node)
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            return _target_effects(targets)
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            return _target_effects([node.target]) | Effects(consumes=frozenset(_iterated_names(node.iter)))
+        if isinstance(node, ast.comprehension):
+            return Effects(consumes=frozenset(_iterated_names(node.iter)))
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            return _target_effects([i.optional_vars for i in node.items if i.optional_vars is not None])
+        if isinstance(node, ast.NamedExpr):
+            return _target_effects([node.target])
+        if isinstance(node, ast.Delete):
+            return _target_effects(node.targets)
+        if isinstance(node, (ast.Raise, ast.Assert)):
+            return Effects(raises=True)
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            return Effects(rebinds=frozenset(a.asname or a.name.split(".")[0] for a in node.names))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return Effects(rebinds=frozenset({node.name}))
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            return NOTHING
+        return NOTHING
+
+    # -- control flow --------------------------------------------------------------
+    def conditions_between(self, node: ast.AST, outer: ast.AST) -> list[ast.AST]:
+        """The constructs between ``outer`` and ``node`` that make ``node`` run
+        only sometimes when ``outer`` runs once: ``if``/``else`` branches,
+        conditional expressions, ``and``/``or`` right operands, comprehension
+        filters and later generators, ``while``/``for`` bodies, ``try`` handlers,
+        ``else`` and ``finally``, ``match`` cases, ``with`` blocks whose context
+        manager may suppress exceptions, and statements that follow an earlier
+        statement which may ``break``/``continue``/``return``/``raise``.  Empty:
+        ``node`` runs whenever ``outer`` runs to completion."""
+        found: list[ast.AST] = []
+        child = node
+        for ancestor in self.index.ancestors(node):
+            if ancestor is outer:
+                break
+            if isinstance(ancestor, (ast.If, ast.While)) and child is not ancestor.test:
+                found.append(ancestor)
+            elif isinstance(ancestor, (ast.For, ast.AsyncFor)) and child is not ancestor.iter:
+                found.append(ancestor)
+            elif isinstance(ancestor, ast.IfExp) and child is not ancestor.test:
+                found.append(ancestor)
+            elif isinstance(ancestor, ast.BoolOp) and child is not ancestor.values[0]:
+                found.append(ancestor)
+            elif isinstance(ancestor, ast.comprehension) and child is not ancestor.iter:
+                found.append(ancestor)
+            elif isinstance(ancestor, (ast.ExceptHandler, ast.match_case)):
+                found.append(ancestor)
+            elif isinstance(ancestor, ast.Try) and not _in(ancestor.body, child):
+                found.append(ancestor)
+            elif isinstance(ancestor, (ast.With, ast.AsyncWith)) and _in(ancestor.body, child) \
+                    and self.may_suppress(ancestor):
+                found.append(ancestor)
+            if isinstance(child, ast.stmt):
+                for earlier in self.index.preceding(child):
+                    if self.may_leave(earlier, ancestor):
+                        found.append(earlier)
+                        break
+            child = ancestor
+        return found
+
+    def may_suppress(self, with_node: ast.With | ast.AsyncWith) -> bool:
+        """Whether a ``with`` may swallow an exception of its body
+        (``contextlib.suppress`` or a context manager the analysis cannot see;
+        open()/locks/unit-of-work-like managers are known not to)."""
+        for item in with_node.items:
+            expr = item.context_expr
+            func = expr.func if isinstance(expr, ast.Call) else expr
+            qualified = _qualified(func, self.model.imports) if isinstance(func, (ast.Name, ast.Attribute)) else None
+            if isinstance(func, ast.Name) and func.id == "open" and self.index.resolve("open", func) is None:
+                continue
+            if qualified and qualified.startswith(("threading.", "tempfile.")):
+                continue
+            return True
+        return False
+
+    def may_leave(self, stmt: ast.AST, loop: ast.AST | None = None) -> bool:
+        """Whether ``stmt`` may end its block early: ``return``/``raise``, or a
+        ``break``/``continue`` that belongs to ``loop`` or an outer loop (not to a
+        loop inside ``stmt``)."""
+        stack: list[tuple[ast.AST, bool]] = [(stmt, False)]
+        while stack:
+            node, nested_loop = stack.pop()
+            if isinstance(node, (ast.Return, ast.Raise)):
+                return True
+            if isinstance(node, (ast.Break, ast.Continue)) and not nested_loop:
+                return True
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            inner_loop = nested_loop or (node is not stmt and isinstance(node, (ast.For, ast.AsyncFor, ast.While)))
+            for child in ast.iter_child_nodes(node):
+                loop_child = inner_loop and not (isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+                                                 and child in getattr(node, "orelse", []))
+                stack.append((child, loop_child))
+        return False
+
+
+def _in(block: list, node: ast.AST) -> bool:
+    return any(item is node for item in block)
+
+
+def _target_effects(targets: Iterable[ast.AST]) -> Effects:
+    rebinds: set[str] = set()
+    mutates: set[str] = set()
+    for target in targets:
+        for node in _flatten_targets(target):
+            if isinstance(node, ast.Name):
+                rebinds.add(node.id)
+            elif isinstance(node, (ast.Attribute, ast.Subscript)):
+                mutates.update(_root_names([node]))
+    return Effects(rebinds=frozenset(rebinds), mutates=frozenset(mutates))
+
+
+def _flatten_targets(target: ast.AST) -> Iterable[ast.AST]:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _flatten_targets(element)
+    elif isinstance(target, ast.Starred):
+        yield from _flatten_targets(target.value)
+    else:
+        yield target
+
+
+def _root_names(nodes: Iterable[ast.AST]) -> list[str]:
+    """The names at the root of attribute/subscript/call chains: ``a`` for
+    ``a.b[c].d``, ``self.x`` counts as ``self``."""
+    out = []
+    for node in nodes:
+        while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call, ast.Starred)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        if isinstance(node, ast.Name):
+            out.append(node.id)
+    return out
+
+
+def _iterated_names(iterable: ast.AST) -> list[str]:
+    """Iterating a bare name advances it when it is an iterator (``for x in it``):
+    counted in ``consumes`` (a list is not changed, but the analysis cannot
+    always tell a list from an iterator)."""
+    return [iterable.id] if isinstance(iterable, ast.Name) else []
+
+
+def _call_label(func: ast.AST) -> str:
+    parts = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if isinstance(func, ast.Name):
+        parts.append(func.id)
+    elif parts:
+        parts.append("…")
+    return ".".join(reversed(parts)) + "()" if parts else "<call>()"
+
+
+def _qualified(func: ast.AST, imports: dict[str, str]) -> str | None:
+    parts = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name) or func.id not in imports:
+        return None
+    return ".".join([imports[func.id], *reversed(parts)])
+
+
+def _looks_like_logger(receiver: ast.AST, effects: EffectsModel) -> bool:
+    """``logger``/``log``/``LOGGER``/``self.logger``/``logging.getLogger(...)``."""
+    if isinstance(receiver, ast.Call):
+        return (_qualified(receiver.func, effects.model.imports) or "").endswith("getLogger")
+    name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
+    return "log" in name.lower()
+
+
+_MODELS: "weakref.WeakKeyDictionary[ast.AST, EffectsModel]" = weakref.WeakKeyDictionary()
+
+
+def effects_model(tree: ast.Module, model: "LimeModel",
+                  resolve_external: Callable[[ast.Call], Effects | None] | None = None) -> EffectsModel:
+    """The effects model of ``tree`` (once per tree object and Lime model)."""
+    found = _MODELS.get(tree)
+    if found is None or found.model is not model:
+        found = _MODELS[tree] = EffectsModel(tree, model, resolve_external)
+    return found
