@@ -4,7 +4,6 @@ the language server, the report and the tests."""
 from __future__ import annotations
 
 import bisect
-import fnmatch
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,9 +11,9 @@ from pathlib import Path
 from .document import SourceDocument, parse_module
 from .edits import BOM, apply_edits, fix_is_acceptable, minimal_edit, parses
 from .edits import Edit, Fix
-from .framework import RuleContext, Violation, all_rules
+from .framework import RuleContext, Severity, Violation, all_rules
 from .noqa import parse_suppressions
-from .settings import Settings
+from .settings import Settings, per_file_ignored_codes
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +36,8 @@ def is_enabled(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> b
 
 
 def ignored_for_file(path: str | None, settings: Settings, root: Path | None) -> tuple[str, ...]:
-    if not path or not settings.per_file_ignores:
-        return ()
-    candidates = {Path(path).name, Path(path).as_posix()}
-    if root is not None:
-        try:
-            candidates.add(Path(path).resolve().relative_to(root.resolve()).as_posix())
-        except ValueError:
-            pass
-    codes: list[str] = []
-    for pattern, pattern_codes in settings.per_file_ignores.items():
-        if any(fnmatch.fnmatch(c, pattern) for c in candidates):
-            codes.extend(pattern_codes)
-    return tuple(codes)
+    """The codes ``per-file-ignores`` turn off for ``path`` (the settings module's one matcher)."""
+    return per_file_ignored_codes(path, settings, root)
 
 
 @dataclass
@@ -94,7 +82,10 @@ def check(document: SourceDocument, settings: Settings, *, root: Path | None = N
             line = document.index.line_of(violation.start)
             if suppressions.suppresses(violation.code, line):
                 continue
-            if violation.severity is None:
+            configured = settings.severity_for(violation.code)  # the `severity` table wins
+            if configured is not None:
+                violation.severity = Severity(configured)
+            elif violation.severity is None:
                 violation.severity = rule_class.severity
             violation.fix = _checked_fix(document, violation.fix)
             result.violations.append(violation)

@@ -92,10 +92,11 @@ _SHARED_KEYS_MAX_SIZE = 30  # 3.11+: more attributes than this => real dict
 
 
 def _version(version: Optional[Version]) -> Version:
-    """Normalise the target version; newer than 3.13 uses the 3.13 figures."""
+    """Normalise the target version; newer than 3.13 uses the 3.13 figures, older
+    than 3.10 (code that must still run there) the 3.10 ones."""
     v = tuple(sys.version_info[:2]) if version is None else tuple(version[:2])
-    if v < (3, 10):
-        raise ValueError(f"unsupported Python version {v}: the model covers 3.10-3.13")
+    if v < SUPPORTED_VERSIONS[0]:
+        return SUPPORTED_VERSIONS[0]
     if v > SUPPORTED_VERSIONS[-1]:
         return SUPPORTED_VERSIONS[-1]
     return (int(v[0]), int(v[1]))
