@@ -95,6 +95,16 @@ class Settings:
     # Editor-only settings: the project file cannot set these.
     debounce_ms: int = 300
     log_level: str = "info"
+    #: Lint the documents of this folder at all (a per-folder switch).
+    enable: bool = True
+    #: Offer Lime's fixes under ``source.fixAll`` (``"source.fixAll": "explicit"`` on save).
+    fix_all: bool = True
+    #: Pop-ups: off | onError | onWarning | always (everything is logged either way).
+    show_notifications: str = "off"
+    #: When documents are linted: onType (debounced) | onSave (and on open).
+    run: str = "onType"
+    #: Lint files in site-packages / dist-packages and the standard library.
+    lint_library_files: bool = False
     # Filled by resolve_settings, not keys: the configuration file used and the folder
     # that ``exclude`` / ``per-file-ignores`` patterns are relative to.
     config_file: Path | None = None
@@ -128,7 +138,9 @@ class Settings:
         return None if level == "off" else level
 
 
-EDITOR_ONLY = {"debounce-ms", "log-level"}
+EDITOR_ONLY = {"debounce-ms", "log-level", "enable", "fix-all", "show-notifications", "run", "lint-library-files"}
+SHOW_NOTIFICATIONS = ("off", "onError", "onWarning", "always")
+RUN_MODES = ("onType", "onSave")
 #: Fields filled by resolve_settings: no file or editor sets them.
 INTERNAL = {"config-file", "project-root"}
 #: Keys the editor sends that the server does not use (the client reads them).
@@ -180,6 +192,18 @@ def _choice(options: tuple[str, ...]):
         if not isinstance(value, str) or value.lower() not in options:
             raise SettingsError(f"`{key}` must be one of {', '.join(options)}, got {value!r}")
         return value.lower()
+
+    return convert
+
+
+def _exact_choice(options: tuple[str, ...]):
+    """Like ``_choice`` for camelCase values (``onSave``): any case in, the option's spelling out."""
+    by_lower = {option.lower(): option for option in options}
+
+    def convert(value: Any, key: str) -> str:
+        if not isinstance(value, str) or value.lower() not in by_lower:
+            raise SettingsError(f"`{key}` must be one of {', '.join(options)}, got {value!r}")
+        return by_lower[value.lower()]
 
     return convert
 
@@ -294,6 +318,11 @@ CONVERTERS = {
     "code-lens": _bool,
     "debounce-ms": _non_negative_int,
     "log-level": _choice(LOG_LEVELS),
+    "enable": _bool,
+    "fix-all": _bool,
+    "show-notifications": _exact_choice(SHOW_NOTIFICATIONS),
+    "run": _exact_choice(RUN_MODES),
+    "lint-library-files": _bool,
 }
 assert set(CONVERTERS) == set(KEYS), "every setting needs a converter"
 
