@@ -196,6 +196,13 @@ class Workspace:
             log.exception("jedi failed on %s", key)
             return None
 
+    def pending_answers(self) -> list[Future]:
+        """The questions jedi is still answering after their time budget ran out:
+        an analysis made meanwhile saw "unknown" for them, so the editor analyses
+        again when these futures are done (their answers are cached by then)."""
+        with self._lock:
+            return list(self._running.values())
+
     def _store(self, key: tuple, compute: Callable[[], Any]) -> Any:
         try:
             value = compute()
