@@ -70,8 +70,12 @@ class RuleContext:
     def model(self) -> "LimeModel":
         from .model import build_model
 
+        from .modules import index_for
+
         extra = self.workspace.scheduled_task_names(self.document.path) if self.workspace else ()
-        return build_model(self.document.tree, extra)
+        path = self.document.path
+        modules = index_for(self.workspace, path) if path else None
+        return build_model(self.document.tree, extra, path=path, modules=modules)
 
     @cached_property
     def index(self) -> "SyntaxIndex":

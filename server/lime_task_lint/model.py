@@ -24,7 +24,10 @@ from __future__ import annotations
 import ast
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Union
+from typing import TYPE_CHECKING, Iterable, Iterator, Union
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .modules import ModuleIndex, Target
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 LoopNode = Union[ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp]
@@ -110,9 +113,13 @@ class UowCall:
 @dataclass(eq=False)
 class HelperCall:
     node: ast.Call
-    callee: str  # key into LimeModel.functions
+    #: Key into ``LimeModel.functions``, or for a function of another module
+    #: (``path`` set) into ``LimeModel.external``; ``LimeModel.callee`` finds either.
+    callee: str
     function: "FunctionInfo"
     loop: Loop | None
+    #: The file defining the callee, when it is another module.
+    path: str | None = None
 
 
 @dataclass
@@ -180,6 +187,13 @@ class LimeModel:
     functions: dict[str, FunctionInfo]
     #: Functions named in ``ScheduledTask(task=...)`` that live in another module.
     scheduled_elsewhere: list[str]
+    #: Functions of other modules this module calls (resolved by ``modules.py``),
+    #: keyed like ``HelperCall.callee``; their facts are those of their own module.
+    external: dict[str, FunctionInfo] = field(default_factory=dict)
+
+    def callee(self, call: HelperCall) -> FunctionInfo | None:
+        """The called function, in this module or another one; None when unknown."""
+        return self.functions.get(call.callee) or self.external.get(call.callee)
 
     def tasks(self) -> list[FunctionInfo]:
         return [f for f in self.functions.values() if f.is_task]
@@ -306,7 +320,15 @@ def _is_task_decorator(decorator: ast.expr, imports: dict[str, str]) -> bool:
 
 
 # -- building --------------------------------------------------------------------
-def build_model(tree: ast.Module, extra_task_names: Iterable[str] = ()) -> LimeModel:
+def build_model(tree: ast.Module, extra_task_names: Iterable[str] = (), *, path: str | None = None,
+                modules: "ModuleIndex | None" = None, seeds: dict[str, dict[str, Role]] | None = None) -> LimeModel:
+    """The Lime model of ``tree``.
+
+    ``path`` and ``modules``: the module's file and the workspace's import
+    table; with both, calls of functions imported from other modules are
+    resolved and their summaries folded in (``LimeModel.external``).
+    ``seeds``: qualname -> parameter -> role that callers elsewhere pass in.
+    """
     # One walk of the whole module for both the imports and the calls (in walk order).
     found = [node for node in walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom, ast.Call))]
     imports = _imports_of(node for node in found if not isinstance(node, ast.Call))
@@ -323,10 +345,11 @@ def build_model(tree: ast.Module, extra_task_names: Iterable[str] = ()) -> LimeM
             params = info.params
             if params:
                 info.app_param = params[0].arg
-    analyser = _Analyser(imports, functions)
+    analyser = _Analyser(imports, functions, path=path, modules=modules, seeds=seeds)
     analyser.run()
-    _summarise(functions)
-    return LimeModel(tree, imports, functions, scheduled_elsewhere)
+    external = analyser.external_functions()
+    _summarise(functions, external)
+    return LimeModel(tree, imports, functions, scheduled_elsewhere, external)
 
 
 def _collect_functions(body: list[ast.stmt], prefix: str, parent: FunctionInfo | None,
@@ -413,15 +436,24 @@ class _Analyser:
     changing (a small fixed point: each round can only add roles).
     """
 
-    def __init__(self, imports: dict[str, str], functions: dict[str, FunctionInfo]) -> None:
+    def __init__(self, imports: dict[str, str], functions: dict[str, FunctionInfo], *, path: str | None = None,
+                 modules: "ModuleIndex | None" = None, seeds: dict[str, dict[str, Role]] | None = None) -> None:
         self.imports = imports
         self.functions = functions
         self.module_functions = {k for k, v in functions.items() if v.parent is None and v.class_name is None}
         self.param_roles: dict[str, dict[str, Role]] = {k: {} for k in functions}
+        self.path = path
+        self.modules = modules if path is not None else None
+        self.seeds = seeds or {}
+        #: id(call node) -> external callee key (None: not a call of another module's function)
+        self._external_keys: dict[int, str | None] = {}
+        #: external callee key -> where it is defined
+        self.external: dict[str, "Target"] = {}
 
     def run(self) -> None:
         for info in self.functions.values():
             self.param_roles[info.qualname].update(self._initial_param_roles(info))
+            self.param_roles[info.qualname].update(self.seeds.get(info.qualname, {}))
         for _ in range(6):
             changed = False
             for info in self.functions.values():
@@ -455,18 +487,10 @@ class _Analyser:
         callee = self.functions.get(call.callee)
         if callee is None:
             return False
-        params = [p.arg for p in callee.params]
-        if callee.is_method and params and params[0] in ("self", "cls"):
-            params = params[1:]
-        caller_names = call.function.names
         roles = self.param_roles[callee.qualname]
         changed = False
-        pairs = list(zip(params, call.node.args))
-        pairs += [(k.arg, k.value) for k in call.node.keywords if k.arg in params]
-        for param, arg in pairs:
-            role = _role_of(arg, caller_names, self.imports)
-            if role is not None and role.kind in ("app", "limetypes", "limetype", "uow", "files") \
-                    and roles.get(param) != role:
+        for param, role in _passed_roles(callee, call, self.imports).items():
+            if roles.get(param) != role:
                 if param in roles and roles[param].kind == role.kind and role.limetype is None:
                     continue
                 roles[param] = role
@@ -501,7 +525,70 @@ class _Analyser:
             key = f"{prefix}.{func.attr}"
             if key in self.functions:
                 return key
-        return None
+        return self._external_callee(node, info)
+
+    def _external_callee(self, node: ast.Call, info: FunctionInfo) -> str | None:
+        """The key of a function of another module that ``node`` calls through an import."""
+        if self.modules is None:
+            return None
+        known = self._external_keys.get(id(node), _UNSET)
+        if known is not _UNSET:
+            return known  # type: ignore[return-value]
+        key = None
+        base = node.func
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        if isinstance(base, ast.Name) and base.id in self.imports and base.id not in info.names:
+            target = self.modules.resolve_expr(self.path, node.func, self.imports)  # type: ignore[arg-type]
+            if target is not None and target.kind == "function" and target.path != self.path:
+                key = f"{target.path}::{target.qualname}"
+                self.external[key] = target
+        self._external_keys[id(node)] = key
+        return key
+
+    def external_functions(self) -> dict[str, FunctionInfo]:
+        """Facts of the other modules' functions this module calls, each analysed
+        with the roles its callers here pass in (an application, a unit of work...)."""
+        found: dict[str, FunctionInfo] = {}
+        if self.modules is None:
+            return found
+        for key, target in sorted(self.external.items()):
+            plain = self.modules.function(target)
+            if plain is None:
+                continue
+            info = plain[0]
+            roles: dict[str, Role] = {}
+            for caller in self.functions.values():
+                for call in caller.calls:
+                    if call.callee == key:
+                        for param, role in _passed_roles(info, call, self.imports).items():
+                            roles.setdefault(param, role)
+            if roles:
+                seeded = self.modules.function(target, {target.qualname: roles})
+                if seeded is not None:
+                    info = seeded[0]
+            found[key] = info
+        return found
+
+
+_UNSET = object()
+#: Roles that flow from a caller's argument into the callee's parameter.
+PASSED_ROLES = ("app", "limetypes", "limetype", "uow", "files")
+
+
+def _passed_roles(callee: FunctionInfo, call: HelperCall, imports: dict[str, str]) -> dict[str, Role]:
+    """Parameter -> the Lime role of the argument ``call`` passes for it."""
+    params = [p.arg for p in callee.params]
+    if callee.is_method and params and params[0] in ("self", "cls"):
+        params = params[1:]
+    pairs = list(zip(params, call.node.args))
+    pairs += [(k.arg, k.value) for k in call.node.keywords if k.arg in params]
+    out: dict[str, Role] = {}
+    for param, arg in pairs:
+        role = _role_of(arg, call.function.names, imports)
+        if role is not None and role.kind in PASSED_ROLES:
+            out[param] = role
+    return out
 
 
 def _role_of(node: ast.AST, names: dict[str, Role], imports: dict[str, str]) -> Role | None:
@@ -707,7 +794,8 @@ class _FunctionWalker(ast.NodeVisitor):
             return
         callee = self.analyser.resolve_call(node, info)
         if callee is not None:
-            info.calls.append(HelperCall(node, callee, info, self.loop))
+            target = self.analyser.external.get(callee)
+            info.calls.append(HelperCall(node, callee, info, self.loop, target.path if target else None))
 
     def _read(self, node: ast.Call) -> LimeRead | None:
         info, imports = self.info, self.analyser.imports
@@ -808,8 +896,10 @@ def _direct_summary(info: FunctionInfo) -> Summary:
     )
 
 
-def _summarise(functions: dict[str, FunctionInfo]) -> None:
-    """Fold callees into callers until nothing changes (cycles converge: counts cap)."""
+def _summarise(functions: dict[str, FunctionInfo], external: dict[str, FunctionInfo] | None = None) -> None:
+    """Fold callees into callers until nothing changes (cycles converge: counts cap).
+    ``external``: other modules' functions, whose summaries are already final."""
+    external = external or {}
     for info in functions.values():
         info.direct = _direct_summary(info)
         info.summary = info.direct
@@ -818,7 +908,7 @@ def _summarise(functions: dict[str, FunctionInfo]) -> None:
         for info in functions.values():
             total = info.direct
             for call in info.calls:
-                callee = functions.get(call.callee)
+                callee = functions.get(call.callee) or external.get(call.callee)
                 if callee is None or callee is info:
                     continue
                 callee_summary = callee.summary

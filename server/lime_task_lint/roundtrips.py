@@ -76,13 +76,13 @@ def function_sites(model: LimeModel, info: FunctionInfo, workspace=None, path: s
                     site.commits_loop = adds[0].loop.chain()[-1]  # type: ignore[union-attr]
             sites.append(site)
     for call in info.calls:
-        callee = model.functions.get(call.callee)
+        callee = model.callee(call)
         if callee is None or callee is info:
             continue
         summary = callee.summary
         if summary.reads or summary.commits:
             sites.append(Site(call.node, summary.reads, summary.commits, call.loop, "helper",
-                              helper=callee.qualname))
+                              helper=callee.qualname, helper_path=call.path))
     if workspace is not None:
         sites.extend(_workspace_sites(model, info, workspace, path))
     cache[key] = sites
@@ -1024,7 +1024,7 @@ def loop_writes(model: LimeModel, loop: Loop, limetype: str | None) -> bool:
         if loop in (call.loop.chain() if call.loop else []):
             return True
     for call in info.calls:
-        callee = model.functions.get(call.callee)
+        callee = model.callee(call)
         if callee is not None and loop in (call.loop.chain() if call.loop else []) and \
                 (callee.summary.commits or callee.summary.adds):
             return True

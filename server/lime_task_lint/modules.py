@@ -1,0 +1,447 @@
+"""The workspace's import table: which file a module name, or a name imported
+from a module, is defined in, read from syntax trees only.
+
+Every import form resolves: ``import pkg.mod``, ``import pkg.mod as m``,
+``from pkg.mod import f``, ``from . import m``, ``from ..mod import f``, and
+names re-exported by a package's ``__init__.py`` (followed through any number
+of re-exports, up to :data:`MAX_HOPS`).
+
+An absolute module name is looked up, in order, in:
+
+1. the *package root* of the importing file: the folder above its top-most
+   package (the folder ``sys.path`` holds when that package is imported),
+2. the workspace roots and their ``src/`` folders,
+3. the site-packages folders of the analysed environment (and the folders
+   their ``.pth`` files name), read only: source files are parsed, nothing is
+   imported or run.
+
+The answers are deterministic: they depend only on the files, never on time.
+Work is bounded by size instead: files larger than :data:`MAX_FILE_BYTES` are
+not read, and cross-module summaries nest at most :data:`MAX_DEPTH` modules
+deep.  Lime platform modules (``lime_*``) are never resolved; the model knows
+them by name.  ``None`` always means "unknown" (not found, too large, a cycle),
+never "harmless".
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import FunctionInfo, LimeModel, Role, Summary
+
+#: Files larger than this are not parsed (generated code, vendored bundles).
+MAX_FILE_BYTES = 1_000_000
+#: Re-export hops followed for one name (``__init__`` importing from a module that imports ...).
+MAX_HOPS = 8
+#: Modules a cross-module summary may pass through (A calls B's helper, which calls C's ...).
+MAX_DEPTH = 3
+
+#: Top-level names of the standard library: never looked up (the interpreter finds
+#: them before any workspace or site-packages folder for an installed package).
+_STANDARD_LIBRARY = frozenset(getattr(sys, "stdlib_module_names", ())) | frozenset(sys.builtin_module_names)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a dotted name refers to.
+
+    ``kind``: ``"module"`` (``qualname`` is ``""``), ``"function"`` or
+    ``"class"`` (``qualname`` like ``"helper"`` or ``"Deal.after_update"``:
+    the key of :attr:`LimeModel.functions` for a function).
+    ``path``: the absolute path of the file that defines it.
+    """
+
+    kind: str
+    path: str
+    qualname: str = ""
+
+
+class ModuleIndex:
+    """Resolves module names and imported names to files of the workspace or of
+    installed packages.  Thread-safe; answers are cached per file version.
+
+    ``roots``: the workspace folders.  ``environment_path``: the analysed
+    Python environment (a virtual environment's folder); without one, a
+    ``.venv`` or ``venv`` folder in a root is used when present.
+    ``site_packages``: extra package folders (tests, explicit settings).
+    ``source(path) -> ast.Module | None``: the shared tree cache (the
+    workspace's, so unsaved editor text wins); by default files are parsed here
+    and cached per modification time and size.
+    """
+
+    def __init__(self, roots: Iterable[str | Path], *, environment_path: str | None = None,
+                 site_packages: Iterable[str | Path] = (),
+                 source: Callable[[str], ast.Module | None] | None = None) -> None:
+        self.roots = [Path(r).resolve() for r in roots]
+        self.environment_path = environment_path
+        self._extra_site = [Path(p).resolve() for p in site_packages]
+        self._source = source
+        self._lock = threading.RLock()
+        self._trees: dict[str, tuple[object, ast.Module | None]] = {}
+        self._imports: dict[str, tuple[ast.Module, dict[str, str]]] = {}
+        self._models: dict[tuple, tuple[ast.Module, "LimeModel | None"]] = {}
+        self._site: list[Path] | None = None
+        #: (search roots, module parts) -> where an absolute name was found; see ``changed``
+        self._located: dict[tuple, tuple[str, int] | None] = {}
+        self._local = threading.local()
+
+    # -- files -----------------------------------------------------------------------
+    def tree(self, path: str) -> ast.Module | None:
+        """The syntax tree of ``path``, or None when it cannot be read or is too large."""
+        path = str(Path(path).resolve())
+        if self._source is not None:
+            try:
+                if os.path.getsize(path) > MAX_FILE_BYTES:
+                    return None
+            except OSError:
+                pass  # an unsaved editor buffer: the source callable knows it
+            return self._source(path)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            cached = self._trees.get(path)
+            if cached is not None and cached[0] == stamp:
+                return cached[1]
+        tree: ast.Module | None = None
+        if stat.st_size <= MAX_FILE_BYTES:
+            try:
+                tree = ast.parse(Path(path).read_bytes())
+            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                tree = None
+        with self._lock:
+            self._trees[path] = (stamp, tree)
+        return tree
+
+    def site_packages(self) -> list[Path]:
+        """The package folders of the analysed environment (computed once)."""
+        with self._lock:
+            if self._site is not None:
+                return self._site
+        found: list[Path] = list(self._extra_site)
+        environments = [Path(self.environment_path)] if self.environment_path else [
+            root / name for root in self.roots for name in (".venv", "venv")]
+        for env in environments:
+            if env.is_file():  # an interpreter path: its environment is two levels up
+                env = env.parent.parent
+            candidates = [*env.glob("lib/python3*/site-packages"), *env.glob("lib64/python3*/site-packages"),
+                          env / "Lib" / "site-packages"]
+            for folder in sorted(c for c in candidates if c.is_dir()):
+                found.append(folder.resolve())
+                found.extend(_pth_folders(folder))
+        unique = list(dict.fromkeys(found))
+        with self._lock:
+            self._site = unique
+        return unique
+
+    def changed(self) -> None:
+        """Files were added, removed or renamed: forget where modules were found.
+        (Edited files need no call: trees and models are cached per file version.)"""
+        with self._lock:
+            self._located.clear()
+            self._site = None
+
+    def search_roots(self, importer: str | None = None) -> list[Path]:
+        """Folders an absolute import from ``importer`` is looked up in, in order."""
+        roots: list[Path] = []
+        if importer is not None:
+            roots.append(package_root(Path(importer).resolve()))
+        for root in self.roots:
+            roots.append(root)
+            if (root / "src").is_dir():
+                roots.append(root / "src")
+        roots.extend(self.site_packages())
+        return list(dict.fromkeys(roots))
+
+    def module_file(self, name: str, importer: str | None = None, level: int = 0) -> str | None:
+        """The file of module ``name`` (``"pkg.mod"``; ``level`` leading dots make it
+        relative to ``importer``'s package; ``name`` may be ``""`` then): a
+        ``.py`` file or a package's ``__init__.py``; None when not found."""
+        parts = [p for p in name.split(".") if p]
+        found = self._locate(parts, importer, level)
+        return found[0] if found is not None and found[1] == len(parts) else None
+
+    def _locate(self, parts: list[str], importer: str | None, level: int) -> tuple[str, int] | None:
+        """The file of the longest module prefix of ``parts`` and how many parts it
+        took (0: ``importer``'s own package, for ``from . import x``)."""
+        if level:
+            if importer is None:
+                return None
+            base = Path(importer).resolve().parent
+            for _ in range(level - 1):
+                base = base.parent
+            bases = [base]
+        else:
+            if not parts or parts[0].startswith("lime_") or parts[0] in _STANDARD_LIBRARY:
+                return None
+            bases = self.search_roots(importer)
+            key = (tuple(bases), tuple(parts))
+            with self._lock:
+                if key in self._located:
+                    return self._located[key]
+            found = self._search(parts, bases, 0)
+            with self._lock:
+                self._located[key] = found
+            return found
+        return self._search(parts, bases, level)
+
+    def _search(self, parts: list[str], bases: list[Path], level: int) -> tuple[str, int] | None:
+        for base in bases:
+            for taken in range(len(parts), 0, -1):
+                folder = base.joinpath(*parts[:taken - 1])
+                leaf = parts[taken - 1]
+                for candidate in (folder / f"{leaf}.py", folder / leaf / "__init__.py"):
+                    if candidate.is_file():
+                        return str(candidate.resolve()), taken
+            if level:
+                init = base / "__init__.py"
+                if init.is_file():
+                    return str(init.resolve()), 0
+        return None
+
+    # -- names -------------------------------------------------------------------------
+    def imports(self, path: str) -> dict[str, str]:
+        """Local name -> qualified name (relative ones keep their leading dots) of
+        every import of ``path``."""
+        from .model import collect_imports
+
+        tree = self.tree(path)
+        if tree is None:
+            return {}
+        with self._lock:
+            cached = self._imports.get(path)
+            if cached is not None and cached[0] is tree:
+                return cached[1]
+        found = collect_imports(tree)
+        with self._lock:
+            self._imports[path] = (tree, found)
+        return found
+
+    def resolve(self, importer: str, qualified: str) -> Target | None:
+        """What ``qualified`` (as :meth:`imports` gives it: ``"pkg.mod.f"``,
+        ``".common.f"``) names when imported from ``importer``; None when unknown."""
+        return self._resolve(str(Path(importer).resolve()), qualified, MAX_HOPS)
+
+    def _resolve(self, importer: str, qualified: str, hops: int) -> Target | None:
+        if hops <= 0:
+            return None
+        level = len(qualified) - len(qualified.lstrip("."))
+        parts = [p for p in qualified[level:].split(".") if p]
+        located = self._locate(parts, importer, level)
+        if located is None:
+            return None
+        path, taken = located
+        target = Target("module", path)
+        for name in parts[taken:]:
+            target = self._member(target, name, hops - 1)
+            if target is None:
+                return None
+        return target
+
+    def _member(self, owner: Target, name: str, hops: int) -> Target | None:
+        """``owner.name``: a function, class or submodule of a module, or a method of a class."""
+        if owner.kind == "function":
+            return None
+        tree = self.tree(owner.path)
+        if tree is None:
+            return None
+        if owner.kind == "class":
+            cls = _class_node(tree, owner.qualname)
+            for stmt in cls.body if cls is not None else []:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+                    return Target("function", owner.path, f"{owner.qualname}.{name}")
+            return None
+        binding = _top_level_binding(tree, name)
+        if isinstance(binding, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return Target("function", owner.path, name)
+        if isinstance(binding, ast.ClassDef):
+            return Target("class", owner.path, name)
+        if isinstance(binding, str):  # bound by an import: follow it from this module
+            return self._resolve(owner.path, binding, hops)
+        if binding is None and Path(owner.path).name == "__init__.py":
+            folder = Path(owner.path).parent
+            for candidate in (folder / f"{name}.py", folder / name / "__init__.py"):
+                if candidate.is_file():
+                    return Target("module", str(candidate.resolve()))
+        return None
+
+    def resolve_expr(self, importer: str, node: ast.AST, imports: dict[str, str] | None = None) -> Target | None:
+        """What a ``Name`` or dotted ``Attribute`` expression of ``importer`` refers
+        to, when its first name is bound by an import."""
+        from .model import qualified_name
+
+        imports = self.imports(importer) if imports is None else imports
+        qualified = qualified_name(node, imports)
+        return self.resolve(importer, qualified) if qualified else None
+
+    # -- functions and their summaries ---------------------------------------------------
+    def model(self, path: str, seeds: "dict[str, dict[str, Role]] | None" = None) -> "LimeModel | None":
+        """The Lime model of ``path``, its calls into other modules resolved here too
+        (nesting bounded by :data:`MAX_DEPTH`; a module already being built further
+        up counts as unknown).  ``seeds``: qualname -> parameter -> role known from
+        callers elsewhere.  Cached per tree, seeds and nesting."""
+        from .model import build_model
+
+        path = str(Path(path).resolve())
+        tree = self.tree(path)
+        if tree is None:
+            return None
+        stack: tuple[str, ...] = getattr(self._local, "stack", ())
+        if path in stack:
+            return None  # a cycle: unknown
+        seed_key = tuple(sorted((q, p, r) for q, roles in (seeds or {}).items() for p, r in roles.items()))
+        key = (path, seed_key, stack)
+        with self._lock:
+            cached = self._models.get(key)
+            if cached is not None and cached[0] is tree:
+                return cached[1]
+        self._local.stack = (*stack, path)
+        try:
+            nested = self if len(stack) + 1 < MAX_DEPTH else None
+            model = build_model(tree, path=path, modules=nested, seeds=seeds)
+        except RecursionError:
+            model = None
+        finally:
+            self._local.stack = stack
+        with self._lock:
+            if len(self._models) > 512:
+                self._models.clear()
+            self._models[key] = (tree, model)
+        return model
+
+    def function(self, target: Target, seeds: "dict[str, dict[str, Role]] | None" = None
+                 ) -> "tuple[FunctionInfo, LimeModel] | None":
+        """The model facts of a resolved function, or None."""
+        if target.kind != "function":
+            return None
+        model = self.model(target.path, seeds)
+        if model is None:
+            return None
+        info = model.functions.get(target.qualname)
+        return (info, model) if info is not None else None
+
+    def resolve_call(self, importer: str, call: ast.Call, imports: dict[str, str] | None = None
+                     ) -> "tuple[str, FunctionInfo, LimeModel] | None":
+        """For a call of a function imported from another module: ``(path, info,
+        model)`` of its definition (the shape ``Workspace.resolve_call`` answers),
+        else None (not imported, not found, not a function: unknown)."""
+        target = self.resolve_expr(importer, call.func, imports)
+        if target is None or target.kind != "function" or target.path == str(Path(importer).resolve()):
+            return None
+        found = self.function(target)
+        return (target.path, found[0], found[1]) if found is not None else None
+
+    def summary_of_call(self, importer: str, call: ast.Call, imports: dict[str, str] | None = None
+                        ) -> "Summary | None":
+        """What calling an imported function costs (reads, commits, units of work,
+        its own cross-module callees folded in); None when unknown."""
+        found = self.resolve_call(importer, call, imports)
+        return found[1].summary if found is not None else None
+
+
+def package_root(path: Path) -> Path:
+    """The folder above the top-most package holding ``path`` (``a/pkg/sub/m.py`` with
+    ``__init__.py`` in ``pkg`` and ``sub``: ``a``)."""
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def _pth_folders(site: Path) -> Iterator[Path]:
+    """Folders named by the ``.pth`` files of ``site`` (editable installs)."""
+    for pth in sorted(site.glob("*.pth")):
+        try:
+            lines = pth.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith(("#", "import ", "import\t")):
+                continue
+            folder = (site / line).resolve() if not os.path.isabs(line) else Path(line)
+            if folder.is_dir():
+                yield folder
+
+
+def _module_level_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module-level statements, including those under ``if``/``try``/``with``."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (ast.If, ast.Try, ast.With, ast.AsyncWith)) or type(stmt).__name__ == "TryStar":
+            for field in ("body", "orelse", "finalbody"):
+                yield from _module_level_statements(getattr(stmt, field, []))
+            for handler in getattr(stmt, "handlers", []):
+                yield from _module_level_statements(handler.body)
+
+
+def _top_level_binding(tree: ast.Module, name: str) -> ast.AST | str | None:
+    """The last module-level binding of ``name``: its ``def``/``class`` node, the
+    qualified name an import binds it to, or None."""
+    found: ast.AST | str | None = None
+    for stmt in _module_level_statements(tree.body):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and stmt.name == name:
+            found = stmt
+        elif isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname == name:
+                    found = alias.name
+                elif alias.asname is None and alias.name.split(".")[0] == name:
+                    found = name
+        elif isinstance(stmt, ast.ImportFrom):
+            for alias in stmt.names:
+                if (alias.asname or alias.name) == name:
+                    prefix = "." * stmt.level + (stmt.module or "")
+                    found = f"{prefix}.{alias.name}" if stmt.module else f"{prefix}{alias.name}"
+    return found
+
+
+def _class_node(tree: ast.Module, qualname: str) -> ast.ClassDef | None:
+    body: list[ast.stmt] = tree.body
+    node: ast.ClassDef | None = None
+    for part in qualname.split("."):
+        node = next((s for s in _module_level_statements(body) if isinstance(s, ast.ClassDef) and s.name == part), None)
+        if node is None:
+            return None
+        body = node.body
+    return node
+
+
+_INDEXES: dict[tuple, ModuleIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def index_for(workspace=None, path: str | None = None) -> ModuleIndex:
+    """The module index of a workspace (its ``modules`` attribute when it has one;
+    else one per root and environment, sharing the workspace's tree cache).
+    Without a workspace: an index whose root is ``path``'s package root."""
+    own = getattr(workspace, "modules", None)
+    if isinstance(own, ModuleIndex):
+        return own
+    if workspace is not None and getattr(workspace, "root", None) is not None:
+        roots: tuple[Path, ...] = (Path(workspace.root).resolve(),)
+        environment = getattr(workspace, "environment_path", None)
+    else:
+        roots = (package_root(Path(path).resolve()),) if path else ()
+        environment = None
+    key = (roots, environment, id(workspace) if workspace is not None else None)
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(key)
+        if index is None:
+            source = None
+            if workspace is not None and callable(getattr(workspace, "source", None)):
+                def source(p: str, _ws=workspace) -> ast.Module | None:
+                    return _ws.source(p).tree
+            index = _INDEXES[key] = ModuleIndex(roots, environment_path=environment, source=source)
+            if len(_INDEXES) > 32:
+                _INDEXES.pop(next(iter(_INDEXES)))
+        return index

@@ -1,0 +1,169 @@
+"""The import table (modules.py): module names and imported names to files, and
+the summaries of helpers defined in other modules."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from lime_task_lint import modules as modules_module
+from lime_task_lint.model import build_model
+from lime_task_lint.modules import ModuleIndex, Target
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+READER = """
+    def load_owner(item, uow):
+        return item.properties.owner.fetch(), uow
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    write(tmp_path, {
+        "shop/__init__.py": "from .orders.helpers import load_owner as owner_of\n",
+        "shop/orders/__init__.py": "",
+        "shop/orders/helpers.py": READER,
+        "shop/orders/jobs.py": "",
+        "shop/billing.py": "class Invoice:\n    def total(self):\n        return 1\n",
+    })
+    return tmp_path
+
+
+@pytest.mark.parametrize("qualified, expected", [
+    ("shop.orders.helpers.load_owner", ("function", "shop/orders/helpers.py", "load_owner")),
+    ("shop.orders.helpers", ("module", "shop/orders/helpers.py", "")),
+    (".helpers.load_owner", ("function", "shop/orders/helpers.py", "load_owner")),
+    (".helpers", ("module", "shop/orders/helpers.py", "")),
+    ("..billing.Invoice.total", ("function", "shop/billing.py", "Invoice.total")),
+    ("..billing.Invoice", ("class", "shop/billing.py", "Invoice")),
+    # a re-export in the package's __init__.py, under another name
+    ("shop.owner_of", ("function", "shop/orders/helpers.py", "load_owner")),
+    ("..owner_of", ("function", "shop/orders/helpers.py", "load_owner")),
+    # a submodule reached as an attribute of its package
+    ("shop.orders", ("module", "shop/orders/__init__.py", "")),
+])
+def test_every_import_form_resolves_to_its_definition(project, qualified, expected):
+    index = ModuleIndex([project])
+    importer = str(project / "shop/orders/jobs.py")
+    kind, path, qualname = expected
+    assert index.resolve(importer, qualified) == Target(kind, str((project / path).resolve()), qualname)
+
+
+@pytest.mark.parametrize("qualified", [
+    "shop.orders.helpers.missing", "shop.nothing_here", "json.dumps", "lime_type.LimeObject",
+    "shop.orders.helpers.load_owner.attribute",
+])
+def test_names_that_cannot_be_found_are_unknown(project, qualified):
+    assert ModuleIndex([project]).resolve(str(project / "shop/orders/jobs.py"), qualified) is None
+
+
+def test_an_import_from_a_call_expression_uses_the_importers_own_imports(project):
+    index = ModuleIndex([project])
+    importer = project / "shop/orders/jobs.py"
+    importer.write_text("import shop.orders.helpers as h\nh.load_owner(x, y)\n")
+    call = ast.parse(importer.read_text()).body[1].value
+    found = index.resolve_call(str(importer), call)
+    assert found is not None
+    path, info, _model = found
+    assert path == str((project / "shop/orders/helpers.py").resolve())
+    assert info.summary.reads == 1
+
+
+def test_the_package_root_of_the_importer_is_searched_first(tmp_path):
+    """The workspace opened one level above the package: `import pkg.mod` still resolves."""
+    write(tmp_path, {"repo/app_pkg/__init__.py": "", "repo/app_pkg/util.py": "def f():\n    pass\n",
+                     "repo/app_pkg/jobs.py": ""})
+    index = ModuleIndex([tmp_path])
+    found = index.resolve(str(tmp_path / "repo/app_pkg/jobs.py"), "app_pkg.util.f")
+    assert found is not None and found.qualname == "f"
+
+
+def test_installed_packages_are_read_from_the_environments_site_packages(tmp_path):
+    env = tmp_path / "env"
+    site = env / "lib/python3.11/site-packages"
+    write(site, {"vendor_helpers/__init__.py": "from .reads import owner\n",
+                 "vendor_helpers/reads.py": "def owner(o):\n    return o.properties.owner.fetch()\n",
+                 "editable.pth": str(tmp_path / "src_elsewhere") + "\n"})
+    write(tmp_path, {"src_elsewhere/other_pkg/__init__.py": "def g():\n    pass\n", "work/jobs.py": ""})
+    index = ModuleIndex([tmp_path / "work"], environment_path=str(env))
+    importer = str(tmp_path / "work/jobs.py")
+    assert index.resolve(importer, "vendor_helpers.owner") == Target(
+        "function", str((site / "vendor_helpers/reads.py").resolve()), "owner")
+    assert index.resolve(importer, "other_pkg.g") is not None
+    # without the environment they are unknown
+    assert ModuleIndex([tmp_path / "work"]).resolve(importer, "vendor_helpers.owner") is None
+
+
+def test_files_over_the_size_bound_are_not_read(project, monkeypatch):
+    monkeypatch.setattr(modules_module, "MAX_FILE_BYTES", 10)
+    assert ModuleIndex([project]).resolve(str(project / "shop/orders/jobs.py"),
+                                          "shop.orders.helpers.load_owner") is None
+
+
+def test_import_cycles_and_re_export_loops_end_as_unknown(tmp_path):
+    write(tmp_path, {"loop_pkg/__init__.py": "from .a import f\n", "loop_pkg/a.py": "from . import f\n",
+                     "loop_pkg/b.py": "from loop_pkg.c import helper\ndef run(item):\n    helper(item)\n",
+                     "loop_pkg/c.py": "from loop_pkg.b import run\ndef helper(item):\n    run(item)\n"
+                                      "    return item.properties.x.fetch()\n"})
+    index = ModuleIndex([tmp_path])
+    assert index.resolve(str(tmp_path / "loop_pkg/b.py"), "loop_pkg.f") is None
+    model = index.model(str(tmp_path / "loop_pkg/b.py"))
+    assert model is not None and model.functions["run"].summary.reads == 1
+
+
+def test_a_helper_in_another_module_is_folded_into_the_callers_summary(project):
+    jobs = project / "shop/orders/jobs.py"
+    source = textwrap.dedent("""
+        from shop import owner_of
+        from . import helpers
+        import shop.orders.helpers as h
+
+        def per_item(items, uow):
+            for item in items:
+                owner_of(item, uow)
+                helpers.load_owner(item, uow)
+                h.load_owner(item, uow)
+    """)
+    jobs.write_text(source)
+    model = build_model(ast.parse(source), path=str(jobs), modules=ModuleIndex([project]))
+    info = model.functions["per_item"]
+    callees = [model.callee(call) for call in info.calls]
+    assert [c.qualname for c in callees] == ["load_owner"] * 3
+    assert all(call.loop is not None and call.path.endswith("helpers.py") for call in info.calls)
+    assert info.summary.reads == 3 and info.summary.reads_in_loop
+    # Without the import table the same module knows nothing of them.
+    assert build_model(ast.parse(source)).functions["per_item"].summary.reads == 0
+
+
+def test_an_application_passed_to_another_modules_helper_reaches_its_reads(tmp_path):
+    write(tmp_path, {"crm/__init__.py": "", "crm/lookups.py": """
+        def find(rows, db):
+            return [db.limetypes.company.get(r) for r in rows]
+    """})
+    jobs = tmp_path / "crm/jobs.py"
+    source = "from crm.lookups import find\ndef job(app, rows):\n    return find(rows, app)\n"
+    jobs.write_text(source)
+    model = build_model(ast.parse(source), path=str(jobs), modules=ModuleIndex([tmp_path]))
+    assert model.functions["job"].summary.reads == 1
+
+
+def test_answers_do_not_depend_on_the_order_of_questions(tmp_path):
+    write(tmp_path, {"two/__init__.py": "",
+                     "two/a.py": "from two.b import g\ndef f(x):\n    g(x)\n    return x.properties.p.fetch()\n",
+                     "two/b.py": "from two.a import f\ndef g(x):\n    f(x)\n    return x.properties.q.fetch()\n"})
+    a, b = str(tmp_path / "two/a.py"), str(tmp_path / "two/b.py")
+    first = ModuleIndex([tmp_path])
+    forward = (first.model(a).functions["f"].summary, first.model(b).functions["g"].summary)
+    second = ModuleIndex([tmp_path])
+    g_first = second.model(b).functions["g"].summary
+    assert forward == (second.model(a).functions["f"].summary, g_first)
