@@ -28,6 +28,7 @@ from .fixer import fix_all_edits
 from .incremental import IncrementalAnalyser
 from .framework import Severity, all_rules
 from .noqa import add_noqa_edit
+from .protocol import LimeProtocol, serve_stdio
 from .settings import KEYS, Settings, _kebab, describe, resolve_settings
 from .workspace import Workspace
 
@@ -46,7 +47,7 @@ _SEVERITY = {
 class LimeServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("lime-task-lint", __version__,
-                         text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+                         text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental, protocol_cls=LimeProtocol)
         #: Raw editor settings: "" for the global ones, else per workspace folder URI.
         self.editor_settings: dict[str, dict] = {}
         self.analyses: dict[str, Analysis] = {}
@@ -483,7 +484,7 @@ def serve() -> None:
     # pygls logs every message at INFO: that would copy document text (and any
     # secret in it) into the log, so only its warnings are kept.
     logging.getLogger("pygls").setLevel(logging.WARNING)
-    server.start_io()
+    serve_stdio(server)  # pygls's start_io, with a reader that survives bad frames (protocol.py)
     # The client is gone (exit, or stdin closed).  An analysis still running in
     # the worker thread would keep the process alive until it ends (seconds on
     # a huge file): it has nothing to save, so leave at once, no orphan left.
@@ -494,4 +495,4 @@ def serve() -> None:
             stream.flush()
         except (OSError, ValueError):
             pass
-    os._exit(0)
+    os._exit(server.protocol.exit_code)  # LSP: 1 unless shutdown came before exit
