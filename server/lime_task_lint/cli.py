@@ -6,16 +6,19 @@ import argparse
 import difflib
 import gc
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, report_cli
 from .checker import check
 from .document import SourceDocument
+from .edits import LineIndex, apply_edits
 from .files import UnreadableFile, discover, read_source, write_atomically
 from .fixer import fix_text
 from .framework import all_rules, rule_index_markdown, rules_document
-from .output import FORMATTERS, FileFindings
-from .settings import SettingsError, _codes, resolve_settings
+from .noqa import add_noqa_edit
+from .output import FORMATTERS, FileFindings, format_fixed, format_statistics
+from .settings import Settings, SettingsError, _codes, required_version_problem, resolve_settings
 from .workspace import Workspace
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -27,15 +30,28 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     check_cmd = sub.add_parser("check", help="check files and folders for Lime task anti-patterns")
-    check_cmd.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
+    check_cmd.add_argument("paths", nargs="*", help="files or folders (default: .); - reads the source from stdin")
     check_cmd.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
     check_cmd.add_argument("--unsafe-fixes", action="store_true", help="also apply (with --fix) or show unsafe fixes")
     check_cmd.add_argument("--diff", action="store_true", help="print the fixes as a diff; change nothing")
+    check_cmd.add_argument("--add-noqa", action="store_true",
+                           help="add a `# noqa: CODE` comment for every finding (adopting the tool on old code)")
     check_cmd.add_argument("--select", help="comma-separated codes or prefixes to enable (overrides the config)")
+    check_cmd.add_argument("--extend-select", help="comma-separated codes or prefixes to enable as well")
     check_cmd.add_argument("--ignore", help="comma-separated codes or prefixes to disable (added to the config)")
     check_cmd.add_argument("--format", choices=sorted(FORMATTERS), default="text", help="output format")
+    check_cmd.add_argument("--output-file", "-o", help="write the output to this file instead of stdout")
+    check_cmd.add_argument("--statistics", action="store_true", help="print the number of findings per code")
+    check_cmd.add_argument("--show-fixes", action="store_true", help="with --fix: list what was fixed, per file")
     check_cmd.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
-    check_cmd.add_argument("--config", help="use this pyproject.toml instead of the nearest one")
+    check_cmd.add_argument("--config", help="a TOML file with the settings (top level or [tool.lime-task-lint]) "
+                                            "instead of the nearest configuration")
+    check_cmd.add_argument("--stdin-filename", help="the path of the source read from stdin (for its settings, "
+                                                    "per-file-ignores and messages)")
+    check_cmd.add_argument("--force-exclude", action=argparse.BooleanOptionalAction, default=None,
+                           help="apply `exclude` to files named on the command line too (pre-commit)")
+    check_cmd.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
+                           help="skip what .gitignore ignores when walking folders (default: on)")
 
     report_cli.add_parser(sub)
 
@@ -100,70 +116,171 @@ def _tune_gc() -> None:
     gc.set_threshold(max(gen0, 50_000), gen1, gen2)
 
 
-def run_check(args: argparse.Namespace) -> int:
-    overrides: dict = {}
+class UsageError(Exception):
+    """A wrong argument or configuration that stops the run before it writes anything (exit 2)."""
+
+
+def _code_list(value: str | None, flag: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
     try:
-        if args.select:
-            overrides["select"] = _codes(args.select.split(","), "--select")
+        return _codes([v for v in value.split(",") if v.strip()], flag)
     except SettingsError as exc:
-        print(f"lime-task-lint: {exc}", file=sys.stderr)
+        raise UsageError(str(exc)) from None
+
+
+def _overrides(args: argparse.Namespace) -> dict:
+    """The settings the flags set: the last layer, over the configuration file."""
+    overrides: dict = {}
+    for flag, key, extend in (("select", "select", False), ("extend_select", "extend_select", True),
+                              ("ignore", "extend_ignore", True)):
+        codes = _code_list(getattr(args, flag), f"--{flag.replace('_', '-')}")
+        if codes is not None:
+            overrides[key] = codes
+    for flag in ("force_exclude", "respect_gitignore"):
+        if getattr(args, flag) is not None:
+            overrides[flag] = getattr(args, flag)
+    return overrides
+
+
+def _check_arguments(args: argparse.Namespace) -> tuple[list[str], bool]:
+    """The paths to check and whether the source comes from stdin; raises UsageError."""
+    stdin = args.paths == ["-"] or (not args.paths and args.stdin_filename is not None)
+    if "-" in args.paths and not stdin:
+        raise UsageError("`-` (stdin) cannot be combined with other paths")
+    if args.add_noqa and (args.fix or args.diff):
+        raise UsageError("--add-noqa cannot be combined with --fix or --diff")
+    if args.add_noqa and stdin:
+        raise UsageError("--add-noqa writes files; it cannot read stdin")
+    if args.show_fixes and not args.fix:
+        raise UsageError("--show-fixes lists what --fix fixed; add --fix")
+    if args.config is not None and not Path(args.config).is_file():
+        raise UsageError(f"--config {args.config}: no such file")
+    paths = [] if stdin else (args.paths or ["."])
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageError("\n".join(f"{p}: no such file or folder" for p in missing))
+    return paths, stdin
+
+
+@dataclass
+class _Run:
+    """Settings per folder for one run, each configuration problem reported once."""
+
+    overrides: dict
+    config: Path | None
+    problems: list[str] = field(default_factory=list)
+    cache: dict[Path, Settings] = field(default_factory=dict)
+
+    def settings_for(self, path: Path) -> Settings:
+        folder = path if path.is_dir() else path.parent
+        settings = self.cache.get(folder)
+        if settings is None:
+            settings, problems, _ = resolve_settings(path, overrides=self.overrides, config=self.config)
+            self.cache[folder] = settings
+            for problem in problems:
+                if problem not in self.problems:
+                    self.problems.append(problem)
+        return settings
+
+
+def _add_noqa(text: str, violations: list) -> tuple[str, int]:
+    """``text`` with a ``# noqa: CODE`` for every finding, placed and merged by
+    :func:`noqa.add_noqa_edit` (the line ruff reads it on); the number of codes added."""
+    wanted: dict[int, set[str]] = {}
+    lines = LineIndex(text)
+    for v in violations:
+        wanted.setdefault(lines.line_of(v.start), set()).add(v.code)
+    added = 0
+    # Bottom up, one code at a time: each edit leaves the lines above it where they were.
+    for line in sorted(wanted, reverse=True):
+        for code in sorted(wanted[line]):
+            edit = add_noqa_edit(text, LineIndex(text), line, code)
+            if edit.start == edit.end and not edit.new_text:
+                continue  # a bare `# noqa` already covers it
+            text = apply_edits(text, [edit])
+            added += 1
+    return text, added
+
+
+def _write_output(target: Path, text: str) -> None:
+    if target.exists():
+        write_atomically(target, text)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        overrides = _overrides(args)
+        paths, from_stdin = _check_arguments(args)
+    except UsageError as exc:
+        for line in str(exc).splitlines():
+            print(f"lime-task-lint: {line}", file=sys.stderr)
         return EXIT_ERROR
+    run = _Run(overrides, Path(args.config) if args.config else None)
+    stdin_path = Path(args.stdin_filename) if args.stdin_filename else None
+    if from_stdin:
+        targets = [stdin_path if stdin_path is not None else Path("-")]
+        settings_of = {targets[0]: run.settings_for(stdin_path if stdin_path is not None else Path.cwd())}
+    else:
+        targets = list(discover(paths, settings_for=run.settings_for))
+        settings_of = {path: run.settings_for(path) for path in targets}
+    for problem in run.problems:
+        print(f"lime-task-lint: {problem}", file=sys.stderr)
+    config_error = bool(run.problems)
+    # A version the project does not accept must not touch its files.
+    version_problems = sorted({p for s in settings_of.values() if (p := required_version_problem(s))})
+    if version_problems:
+        for problem in version_problems:
+            print(f"lime-task-lint: {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    writing = args.fix or args.add_noqa
+    if writing and config_error and not from_stdin:
+        print("lime-task-lint: the configuration has errors (above); no file is changed", file=sys.stderr)
+        writing = False
+    fixing = (args.fix and (writing or from_stdin)) or args.diff
+
+    _tune_gc()
     root = Path.cwd()
-    config_error = False
-    reported: set[str] = set()
+    workspaces: dict[Path, Workspace] = {}
     findings: list[FileFindings] = []
     diffs: list[str] = []
-    fixed_files = 0
-    fixed_total = 0
-    probe_settings, problems, pyproject = resolve_settings(Path(args.config) if args.config else root)
-    for problem in problems:
-        reported.add(problem)
-        print(f"lime-task-lint: {problem}", file=sys.stderr)
-        config_error = True
-    _tune_gc()
-    workspaces: dict[Path, Workspace] = {}
-    for path in discover(args.paths, probe_settings.exclude, pyproject.parent if pyproject else root):
-        settings, problems, pyproject = resolve_settings(Path(args.config) if args.config else path,
-                                                         overrides=overrides)
-        for problem in problems:
-            if problem not in reported:
-                reported.add(problem)
-                print(f"lime-task-lint: {problem}", file=sys.stderr)
-                config_error = True
-        if args.ignore:
-            try:
-                extra = _codes(args.ignore.split(","), "--ignore")
-            except SettingsError as exc:
-                print(f"lime-task-lint: {exc}", file=sys.stderr)
-                return EXIT_ERROR
-            settings = settings.__class__(**{**settings.__dict__, "ignore": settings.ignore + extra})
+    applied: list[tuple[str, dict[str, int]]] = []
+    fixed_files = fixed_total = noqa_added = 0
+    stdout_source: str | None = None
+    for path in targets:
+        settings = settings_of[path]
+        display = str(path)
         try:
-            text = read_source(path)
+            text = sys.stdin.read() if from_stdin else read_source(path)
         except UnreadableFile as exc:
             print(f"lime-task-lint: {path}: {exc}; skipped", file=sys.stderr)
             continue
-        project_root = pyproject.parent if pyproject else root
+        project_root = settings.project_root or root
         # CI does not type: jedi may take its time to find callers across files.
         workspace = workspaces.get(project_root)
         if workspace is None:
             workspace = workspaces[project_root] = Workspace(project_root, time_budget=30)
-        display = str(path)
-        if args.fix or args.diff:
+        if fixing:
             result = fix_text(text, settings, path=display, unsafe=args.unsafe_fixes or None, root=project_root,
                               workspace=workspace)
-            if result.text != text:
-                if args.diff:
+            if args.diff:
+                if result.text != text:
                     diffs.append("".join(difflib.unified_diff(
                         text.splitlines(keepends=True), result.text.splitlines(keepends=True),
                         fromfile=f"a/{display}", tofile=f"b/{display}")))
-                else:
-                    write_atomically(path, result.text)
-                    fixed_files += 1
-                    fixed_total += sum(result.applied.values())
-            if args.diff:
                 document = SourceDocument(text, display)
                 violations = check(document, settings, root=project_root, workspace=workspace).violations
             else:
+                if from_stdin:
+                    stdout_source = result.text
+                elif result.text != text:
+                    write_atomically(path, result.text)
+                    fixed_files += 1
+                fixed_total += sum(result.applied.values())
+                applied.append((display, dict(result.applied)))
                 document = SourceDocument(result.text, display)
                 violations = result.remaining
         else:
@@ -171,22 +288,48 @@ def run_check(args: argparse.Namespace) -> int:
             # shows; jedi starts only for a question that needs another file.
             document = SourceDocument(text, display)
             violations = check(document, settings, root=project_root, workspace=workspace).violations
+            if from_stdin and args.fix:
+                stdout_source = text  # configuration errors: the source goes back unchanged
+            if args.add_noqa and writing and violations:
+                new_text, added = _add_noqa(text, violations)
+                if new_text != text:
+                    write_atomically(path, new_text)
+                    noqa_added += added
         findings.append(FileFindings(display, document.index, violations))
+
+    if args.add_noqa:
+        print(f"Added {noqa_added} noqa directive{'s' if noqa_added != 1 else ''}.", file=sys.stderr)
+        return EXIT_ERROR if config_error else EXIT_CLEAN
     if args.diff:
-        sys.stdout.write("".join(diffs))
-        if diffs:
-            return EXIT_FINDINGS if not args.exit_zero else EXIT_CLEAN
+        report = "".join(diffs)
+    elif args.statistics:
+        report = format_statistics(findings, args.format)
     else:
-        out = FORMATTERS[args.format]([f for f in findings if f.violations] if args.format != "sarif" else findings)
-        if out:
-            print(out)
-        if args.fix and fixed_total and args.format == "text":
-            print(f"Fixed {fixed_total} problem{'s' if fixed_total != 1 else ''} in {fixed_files} "
-                  f"file{'s' if fixed_files != 1 else ''}.")
+        report = FORMATTERS[args.format]([f for f in findings if f.violations] if args.format != "sarif"
+                                         else findings)
+    if args.fix and not args.diff and args.format == "text" and not args.statistics:
+        summary = format_fixed(applied) if args.show_fixes else (
+            f"Fixed {fixed_total} problem{'s' if fixed_total != 1 else ''} in {fixed_files} "
+            f"file{'s' if fixed_files != 1 else ''}." if fixed_total and not from_stdin else "")
+        report = "\n".join(part for part in (report, summary) if part)
+    if stdout_source is not None:
+        # `check - --fix`: the fixed source is the output (editors and pre-commit replace the buffer with it).
+        sys.stdout.write(stdout_source)
+        if report and args.output_file is None:
+            print(report, file=sys.stderr)
+    if args.output_file is not None:
+        _write_output(Path(args.output_file), report + "\n" if report else "")
+    elif report and stdout_source is None:
+        if args.diff:
+            sys.stdout.write(report)
+        else:
+            print(report)
     if config_error:
         return EXIT_ERROR
+    if args.diff:
+        return EXIT_FINDINGS if diffs and not args.exit_zero else EXIT_CLEAN
     remaining = sum(len(f.violations) for f in findings)
-    if remaining and not args.exit_zero and not args.diff:
+    if remaining and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 

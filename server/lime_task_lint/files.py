@@ -7,37 +7,109 @@ the original, then a rename), so an interrupted run never leaves half a file.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
+
+from pathspec import GitIgnoreSpec
+
+from .settings import Settings, is_excluded
 
 SKIPPED_DIRS = {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
                 "site-packages", "dist-packages", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist",
                 ".tools", ".eggs"}
 
 
-def _excluded(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
-    try:
-        relative = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        relative = path.as_posix()
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(path.name, pattern) \
-                or fnmatch.fnmatch(relative, f"{pattern}/*") or relative.startswith(pattern + "/"):
+class GitIgnore:
+    """Whether git ignores a path, as ruff reads it: the ``.gitignore`` files from the
+    repository's root down to the path's folder (a deeper file and a later line win,
+    ``!`` re-includes) and ``.git/info/exclude``; outside a git repository nothing is
+    ignored.  Folders' specs are read once per run."""
+
+    def __init__(self) -> None:
+        self._specs: dict[Path, GitIgnoreSpec | None] = {}
+        self._repos: dict[Path, Path | None] = {}
+
+    def _repo_root(self, folder: Path) -> Path | None:
+        if folder not in self._repos:
+            self._repos[folder] = folder if (folder / ".git").exists() else \
+                (self._repo_root(folder.parent) if folder.parent != folder else None)
+        return self._repos[folder]
+
+    def _spec(self, file: Path) -> GitIgnoreSpec | None:
+        if file not in self._specs:
+            try:
+                lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines = None
+            self._specs[file] = GitIgnoreSpec.from_lines(lines) if lines else None
+        return self._specs[file]
+
+    def ignored(self, path: Path, *, is_dir: bool = False) -> bool:
+        path = Path(os.path.abspath(path))
+        repo = self._repo_root(path.parent)
+        if repo is None:
+            return False
+        folders = [path.parent, *path.parent.parents]
+        folders = list(reversed(folders[:folders.index(repo) + 1]))
+        sources = [(repo, repo / ".git" / "info" / "exclude")] + [(f, f / ".gitignore") for f in folders]
+        verdict = False
+        for base, file in sources:
+            spec = self._spec(file)
+            if spec is None:
+                continue
+            relative = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+            result = spec.check_file(relative)
+            if result.include is not None:
+                verdict = result.include
+        return verdict
+
+    def ignored_with_parents(self, path: Path) -> bool:
+        """Ignored itself or inside an ignored folder (for a file named explicitly)."""
+        path = Path(os.path.abspath(path))
+        repo = self._repo_root(path.parent)
+        if repo is None:
+            return False
+        if self.ignored(path):
             return True
-    return False
+        for folder in path.parents:
+            if folder == repo or repo not in folder.parents:
+                return False
+            if self.ignored(folder, is_dir=True):
+                return True
+        return False
 
 
-def discover(paths: list[str], exclude: tuple[str, ...], root: Path) -> Iterator[Path]:
-    """Python files under ``paths``: explicit files always; directories walked,
-    skipping virtual environments, ``site-packages`` and ``exclude`` patterns."""
+def discover(paths: list[str], exclude: tuple[str, ...] = (), root: Path | None = None, *,
+             settings_for: Callable[[Path], Settings] | None = None,
+             force_exclude: bool | None = None) -> Iterator[Path]:
+    """Python files under ``paths``: files named explicitly always (unless
+    ``force_exclude`` -- or the settings' ``force-exclude`` -- and they are
+    excluded); folders walked, skipping virtual environments, ``site-packages``,
+    build folders, what git ignores (``respect-gitignore``) and what ``exclude``
+    matches.
+
+    ``settings_for(path)`` gives the settings in force for a file or folder (its
+    nearest configuration); without it, ``exclude`` patterns relative to ``root``
+    apply everywhere.  Paths that do not exist are skipped: the caller checks them
+    first (the CLI exits 2 naming them).
+    """
+    fixed = Settings(exclude=tuple(exclude), project_root=root)
+
+    def settings_of(path: Path) -> Settings:
+        return settings_for(path) if settings_for is not None else fixed
+
+    gitignore = GitIgnore()
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_file():
+            settings = settings_of(path)
+            forced = settings.force_exclude if force_exclude is None else force_exclude
+            if forced and (_excluded_with_parents(path, settings)
+                           or settings.respect_gitignore and gitignore.ignored_with_parents(path)):
+                continue
             if path not in seen:
                 seen.add(path)
                 yield path
@@ -46,18 +118,41 @@ def discover(paths: list[str], exclude: tuple[str, ...], root: Path) -> Iterator
             continue
         for folder, dirs, files in os.walk(path):
             here = Path(folder)
-            dirs[:] = sorted(
-                d for d in dirs
-                if d not in SKIPPED_DIRS and not d.endswith(".egg-info")
-                and not (here / d / "pyvenv.cfg").exists()
-                and not _excluded(here / d, root, exclude)
-            )
+            kept = []
+            for name in sorted(dirs):
+                candidate = here / name
+                if name in SKIPPED_DIRS or name.endswith(".egg-info") or (candidate / "pyvenv.cfg").exists():
+                    continue
+                settings = settings_of(candidate)
+                if is_excluded(candidate, settings, is_dir=True) \
+                        or settings.respect_gitignore and gitignore.ignored(candidate, is_dir=True):
+                    continue
+                kept.append(name)
+            dirs[:] = kept
             for name in sorted(files):
                 candidate = here / name
-                if name.endswith((".py", ".pyi")) and not _excluded(candidate, root, exclude) \
-                        and candidate not in seen:
-                    seen.add(candidate)
-                    yield candidate
+                if not name.endswith((".py", ".pyi")) or candidate in seen:
+                    continue
+                settings = settings_of(candidate)
+                if is_excluded(candidate, settings) \
+                        or settings.respect_gitignore and gitignore.ignored(candidate):
+                    continue
+                seen.add(candidate)
+                yield candidate
+
+
+def _excluded_with_parents(path: Path, settings: Settings) -> bool:
+    """``exclude`` matches the file or one of its folders below the project root."""
+    if is_excluded(path, settings):
+        return True
+    root = settings.project_root
+    absolute = Path(os.path.abspath(path))
+    for folder in absolute.parents:
+        if root is not None and (folder == Path(os.path.abspath(root)) or Path(os.path.abspath(root)) not in folder.parents):
+            break
+        if is_excluded(folder, settings, is_dir=True):
+            return True
+    return False
 
 
 class UnreadableFile(Exception):

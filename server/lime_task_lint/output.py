@@ -1,8 +1,11 @@
-"""CLI output formats: text, ruff-compatible JSON, SARIF 2.1.0 and GitHub annotations."""
+"""CLI output formats: text, ruff-compatible JSON, SARIF 2.1.0, GitHub annotations,
+GitLab Code Quality, and the ``--statistics`` summary."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,4 +179,99 @@ def format_github(files: list[FileFindings]) -> str:
     return "\n".join(lines)
 
 
-FORMATTERS = {"text": format_text, "json": format_json, "sarif": format_sarif, "github": format_github}
+_GITLAB_SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor",
+                    Severity.INFORMATION: "info", Severity.HINT: "info"}
+
+
+def _relative_path(path: str) -> str:
+    """``path`` relative to the working folder with ``/`` (the repository root in CI)."""
+    if path == "-":
+        return path
+    relative = os.path.relpath(os.path.abspath(path))
+    return Path(path).as_posix() if relative.startswith("..") else Path(relative).as_posix()
+
+
+def format_gitlab(files: list[FileFindings]) -> str:
+    """GitLab Code Quality report (a JSON list): ``description``, ``check_name``,
+    ``fingerprint``, ``severity`` (info | minor | major), ``location.path`` (relative
+    to the working folder) and ``location.lines.begin`` / ``end`` (1-based).
+
+    The fingerprint hashes the path, the code, the message and the stripped text of
+    the finding's line (plus a counter for repeats), not the line number, so a
+    finding keeps its identity when code above it moves (GitLab compares it across
+    merge requests)."""
+    issues = []
+    for found in files:
+        path = _relative_path(found.path)
+        repeats: dict[tuple[str, str, str], int] = {}
+        for v in found.violations:
+            begin, _ = found.index.to_row_column(v.start)
+            end, _ = found.index.to_row_column(v.end)
+            line_text = found.index.line_text(begin - 1).strip()
+            key = (v.code, v.message, line_text)
+            repeats[key] = repeats.get(key, 0) + 1
+            fingerprint = hashlib.sha256("\0".join(
+                (path, *key, str(repeats[key]))).encode("utf-8")).hexdigest()
+            issues.append({
+                "description": f"{v.code} {v.message}",
+                "check_name": v.code,
+                "fingerprint": fingerprint,
+                "severity": _GITLAB_SEVERITY[v.severity or Severity.WARNING],
+                "location": {"path": path, "lines": {"begin": begin, "end": end}},
+            })
+    return json.dumps(issues, indent=2, ensure_ascii=False)
+
+
+def statistics(files: list[FileFindings]) -> list[dict]:
+    """One record per code, most frequent first: ``code``, ``name``, ``count`` and
+    ``fixable`` (how many have a fix ``--fix`` would apply: safe ones)."""
+    registry = all_rules()
+    counts: dict[str, list[int]] = {}
+    for found in files:
+        for v in found.violations:
+            entry = counts.setdefault(v.code, [0, 0])
+            entry[0] += 1
+            entry[1] += bool(v.fix is not None and v.fix.is_safe)
+    records = []
+    for code, (count, fixable) in sorted(counts.items(), key=lambda item: (-item[1][0], item[0])):
+        rule = registry.get(code)
+        records.append({"code": code, "name": rule.name if rule else "", "count": count, "fixable": fixable})
+    return records
+
+
+def format_statistics(files: list[FileFindings], fmt: str = "text") -> str:
+    """``--statistics``: a table (count, code, ``[*]`` when some are fixable, name), or
+    the records as JSON with ``--format json``."""
+    records = statistics(files)
+    if fmt == "json":
+        return json.dumps(records, indent=2)
+    if not records:
+        return ""
+    width = max(len(str(r["count"])) for r in records)
+    lines = [f"{r['count']:>{width}}\t{r['code']}\t{'[*]' if r['fixable'] else '   '} {r['name']}" for r in records]
+    total = sum(r["count"] for r in records)
+    fixable = sum(r["fixable"] for r in records)
+    lines.append(f"Found {total} problem{'s' if total != 1 else ''}"
+                 + (f" ({fixable} fixable with `--fix`)." if fixable else "."))
+    return "\n".join(lines)
+
+
+def format_fixed(applied: list[tuple[str, dict[str, int]]]) -> str:
+    """``--show-fixes`` after ``--fix``: what was fixed, per file and code."""
+    registry = all_rules()
+    total = sum(sum(counts.values()) for _, counts in applied)
+    if not total:
+        return "No problems were fixed."
+    lines = [f"Fixed {total} problem{'s' if total != 1 else ''}:"]
+    for path, counts in applied:
+        if not counts:
+            continue
+        lines.append(f"- {path}:")
+        for code, count in sorted(counts.items()):
+            rule = registry.get(code)
+            lines.append(f"    {count} \u00d7 {code}" + (f" ({rule.name})" if rule else ""))
+    return "\n".join(lines)
+
+
+FORMATTERS = {"text": format_text, "json": format_json, "sarif": format_sarif, "github": format_github,
+              "gitlab": format_gitlab}
