@@ -203,3 +203,29 @@ async def test_bundled_server_applies_pyproject_settings(staged, python, tmp_pat
     finally:
         if client._server is not None and client._server.returncode is None:
             client._server.kill()
+
+
+def test_third_party_notices_cover_everything_bundled(staged):
+    """THIRD_PARTY_NOTICES is what scripts/vsix_metadata.py generates from the bundle
+    (so it cannot go stale) and names every bundled package with its licence text."""
+    if not (ROOT / "node_modules" / "vscode-languageclient").is_dir():
+        pytest.skip("node_modules is missing, so the client's npm licences cannot be read: run `npm ci` (scripts/test does)")
+    libs = staged / "bundled" / "libs"
+    check = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "vsix_metadata.py"), "notices", str(libs), "--check", str(ROOT / "THIRD_PARTY_NOTICES")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert check.returncode == 0, check.stderr
+    notices = (ROOT / "THIRD_PARTY_NOTICES").read_text(encoding="utf-8")
+    assert "no licence file" not in notices
+    for name, (info, meta) in _dist_infos(libs).items():
+        if name == "lime-task-lint":
+            continue
+        assert f"\n{meta['Name']} {meta['Version']} (Python) - " in notices, name
+        for licence in info.rglob("LICEN*"):
+            assert licence.read_text(encoding="utf-8").strip() in notices, licence
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))["packages"]
+    bundled_npm = {key.rsplit("node_modules/", 1)[-1]: info["version"] for key, info in lock.items() if key and not info.get("dev")}
+    assert "vscode-languageclient" in bundled_npm
+    for name, version in bundled_npm.items():
+        assert f"\n{name} {version} (npm) - " in notices, name
