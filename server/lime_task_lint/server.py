@@ -2,26 +2,48 @@
 
 Analysis happens in :mod:`checker` (diagnostics) and in the feature modules
 (hovers, actions, lenses, commands); this module turns their results into LSP
-messages.  Analysis runs in a worker thread, once per document version; code
-actions only read what the diagnostics carry in ``data``.
+messages.  What it guarantees (issue 14):
+
+- **One name per document**: every URI the client sends goes through
+  :func:`uris.document_key` before any lookup, cache or overlay, so
+  ``file:///c%3A/x.py`` and ``file:///C:/x.py`` are one document; messages back
+  carry the URI the client sent.  The open documents live in
+  :class:`documents.DocumentStore` (LSP's line breaks, not ``str.splitlines``).
+- **Results keyed by content**: an analysis is reused only for the same text,
+  settings and workspace state (:meth:`LimeServer.content_key`), never because
+  a version number repeats.
+- **Dependents re-analysed**: a change to one file of a workspace folder (an
+  edit, a save, a change on disk reported by the client's file watcher, a
+  configuration file) re-analyses every open document of that folder, debounced.
+- **No queueing**: analyses run on a small pool of threads, one at a time per
+  document (a newer request cancels the waiting one), so a small document
+  never waits for another document's long analysis.
+- **Determinism**: when jedi's time budget ran out during an analysis, the
+  document is analysed and published again when the answers arrive.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
+import re
 import sys
-from concurrent.futures import ThreadPoolExecutor
+import sysconfig
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
 
 from . import __version__
 from .analysis import Analysis
+from .documents import DocumentStore, OpenDocument
 from .edits import Applicability, Edit, Fix, LineIndex
 from .extensions import COMMANDS, hover_markdown, load_features, provided_actions, provided_lenses
 from .fixer import fix_all_edits
@@ -29,7 +51,8 @@ from .incremental import IncrementalAnalyser
 from .framework import Severity, all_rules
 from .noqa import add_noqa_edit
 from .protocol import LimeProtocol, serve_stdio
-from .settings import KEYS, Settings, _kebab, describe, resolve_settings
+from .settings import KEYS, Settings, _kebab, describe, is_excluded, resolve_settings
+from .uris import DocumentMap, document_key, is_inside, uri_to_path
 from .workspace import Workspace
 
 log = logging.getLogger("lime_task_lint")
@@ -42,45 +65,166 @@ _SEVERITY = {
     Severity.INFORMATION: lsp.DiagnosticSeverity.Information,
     Severity.HINT: lsp.DiagnosticSeverity.Hint,
 }
+#: Threads analysing documents: one document at a time each, so a long analysis
+#: of one document leaves the others a thread.
+ANALYSIS_THREADS = 3
+#: How often one content is analysed again because jedi answered late.
+MAX_LATE_ANSWER_ROUNDS = 5
+#: Seconds to wait for late jedi answers before giving up on re-publishing.
+LATE_ANSWER_WAIT_S = 60.0
+#: A change to one of these re-checks every open document (settings may change).
+CONFIG_FILE_NAMES = ("pyproject.toml", "lime-task-lint.toml", ".lime-task-lint.toml")
+#: Files a ScheduledTask(...) list may be in: a change there changes which functions are tasks.
+_SCHEDULED = re.compile(r"ScheduledTask\s*\(")
+_WATCHER_ID = "lime-task-lint-watched-files"
+_LIBRARY_FOLDERS = {"site-packages", "dist-packages"}
+
+
+@dataclass
+class _Record:
+    """The last analysis of one document and what it was computed from."""
+
+    content_key: str
+    analysis: Analysis
+    #: False when jedi was still answering questions the analysis asked: it is analysed again later.
+    final: bool
 
 
 class LimeServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("lime-task-lint", __version__,
                          text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental, protocol_cls=LimeProtocol)
-        #: Raw editor settings: "" for the global ones, else per workspace folder URI.
+        #: Raw editor settings: "" for the global ones, else per workspace folder (by document key).
         self.editor_settings: dict[str, dict] = {}
-        self.analyses: dict[str, Analysis] = {}
-        self.pending: dict[str, asyncio.Task] = {}
-        # One worker: analyses of one document are ordered and memory stays flat.
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lime-analysis")
+        #: The folder URIs as the client sent them, by document key.
+        self.folder_uris: dict[str, str] = {}
+        #: The last analysis of each open document (read by hovers, actions and commands).
+        self.analyses: DocumentMap = DocumentMap()
+        self.records: DocumentMap = DocumentMap()
+        self.pending: DocumentMap = DocumentMap()
+        self.executor = ThreadPoolExecutor(max_workers=ANALYSIS_THREADS, thread_name_prefix="lime-analysis")
         self.reported: set[str] = set()
         self.workspaces: dict[str, Workspace] = {}
-        self.incremental = IncrementalAnalyser()
+        self._analysers: DocumentMap = DocumentMap()
+        self._locks: DocumentMap = DocumentMap()
+        #: workspace base path -> how many times one of its files changed
+        self._epochs: dict[str, int] = {}
+        #: digest of the diagnostics last published per document (identical re-publishes are skipped)
+        self._published: DocumentMap = DocumentMap()
+        self._configuration_request: asyncio.Future | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._store: DocumentStore | None = None
+        self.show_notifications = "off"
+
+    # -- documents -------------------------------------------------------------------
+    @property
+    def documents(self) -> DocumentStore:
+        """The open documents (installed in place of pygls's store at ``initialize``)."""
+        if self._store is None:
+            self.install_document_store()
+        return self._store  # type: ignore[return-value]
+
+    def install_document_store(self) -> None:
+        workspace = self.protocol._workspace
+        if not isinstance(workspace, DocumentStore):
+            workspace = DocumentStore.replacing(workspace)
+            self.protocol._workspace = workspace
+        self._store = workspace
+
+    def analyser_for(self, uri: str) -> IncrementalAnalyser:
+        analyser = self._analysers.get(uri)
+        if analyser is None:
+            analyser = self._analysers[uri] = IncrementalAnalyser()
+        return analyser
+
+    @property
+    def incremental(self) -> "_AnalyserByDocument":
+        """Views for hovers and actions, from the analyser of each analysis's document."""
+        return _AnalyserByDocument(self)
 
     # -- settings ------------------------------------------------------------------
     def folder_for(self, uri: str) -> str:
+        """The document key of the innermost workspace folder holding ``uri`` ("" if none)."""
         best = ""
-        for folder in self.editor_settings:
-            if folder and uri.startswith(folder.rstrip("/") + "/") and len(folder) > len(best):
+        for folder in list(self.folder_uris) + [key for key in self.editor_settings if key]:
+            if is_inside(uri, folder) and len(folder) > len(best):
                 best = folder
         return best
 
     def settings_for(self, uri: str) -> tuple[Settings, Path | None]:
         raw = dict(self.editor_settings.get("", {}))
         raw.update(self.editor_settings.get(self.folder_for(uri), {}))
-        path = _path_of(uri)
+        path = uri_to_path(uri)
         settings, problems, pyproject = resolve_settings(Path(path) if path else None, raw)
         for problem in problems:
             self.report_problem(problem)
         return settings, (pyproject.parent if pyproject else None)
+
+    def apply_editor_settings(self) -> None:
+        """Global editor settings that act on the server itself: log level, pop-ups."""
+        settings, _, _ = resolve_settings(None, self.editor_settings.get("", {}))
+        self.show_notifications = settings.show_notifications
+        set_log_level(settings.log_level)
 
     def report_problem(self, problem: str) -> None:
         if problem in self.reported:
             return
         self.reported.add(problem)
         log.warning("%s", problem)
-        self.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Warning, f"Lime Task Lint: {problem}"))
+        self.notify_user(problem, lsp.MessageType.Warning)
+
+    def notify_user(self, text: str, kind: lsp.MessageType) -> None:
+        """A pop-up, when ``showNotifications`` asks for this kind (the log has it anyway)."""
+        wanted = {"off": (), "onError": (lsp.MessageType.Error,),
+                  "onWarning": (lsp.MessageType.Error, lsp.MessageType.Warning),
+                  "always": tuple(lsp.MessageType)}.get(self.show_notifications, ())
+        if kind in wanted:
+            self.window_show_message(lsp.ShowMessageParams(kind, f"Lime Task Lint: {text}"))
+
+    def report_server_error(self, error: Exception, source) -> None:
+        """pygls's default shows every protocol error as a pop-up; here it is logged,
+        and shown only as ``showNotifications`` allows."""
+        log.error("%s", error)
+        request = self._configuration_request
+        if request is not None and not request.done():
+            # A workspace/configuration answer that does not decode (pygls cannot
+            # settle our request): stop waiting for it now, not after 10 s.
+            request.cancel()
+        if getattr(source, "__name__", "") != "FeatureRequestError":
+            self.notify_user(f"internal error: {error}", lsp.MessageType.Error)
+
+    # -- what to lint ----------------------------------------------------------------
+    def lintable(self, document: OpenDocument, settings: Settings, root: Path | None) -> bool:
+        """Python documents the settings do not turn off: ``enable`` (per folder),
+        ``exclude``, and library files (site-packages, the standard library) unless
+        ``lintLibraryFiles``."""
+        path = uri_to_path(document.uri)
+        is_python = document.language_id in ("python", "") or (path or document.uri).endswith((".py", ".pyi"))
+        if not is_python or not settings.enable:
+            return False
+        if path is None:
+            return True
+        if not settings.lint_library_files and is_library_file(path):
+            return False
+        folder = self.folder_for(document.uri)
+        base = settings.project_root or root or (Path(uri_to_path(self.folder_uris.get(folder, folder)) or "")
+                                                 if folder else None)
+        return not is_excluded(path, settings, base)
+
+    # -- content keys ----------------------------------------------------------------
+    def content_key(self, document: OpenDocument, settings: Settings, workspace: Workspace | None) -> str:
+        """What an analysis of ``document`` is a function of: its text, its settings
+        and the state of its workspace folder (bumped whenever a file in it changes)."""
+        epoch = self._epochs.get(str(workspace.root), 0) if workspace is not None else 0
+        digest = hashlib.blake2b(document.source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return f"{digest}:{len(document.source)}:{epoch}:{hash(repr(settings))}"
+
+    def is_current(self, uri: str, content_key: str) -> bool:
+        document = self.documents.get(uri)
+        if document is None:
+            return False
+        settings, root = self.settings_for(uri)
+        return self.content_key(document, settings, self.workspace_for(uri, root)) == content_key
 
     # -- analysis ------------------------------------------------------------------
     def schedule(self, uri: str, delay_ms: int | None = None) -> None:
@@ -95,17 +239,26 @@ class LimeServer(LanguageServer):
             delay = settings.debounce_ms if delay_ms is None else delay_ms
             if delay:
                 await asyncio.sleep(delay / 1000)
-            analysis = await self.analysis_async(uri)
-            if analysis is None:
-                return
-            document = self.workspace.text_documents.get(uri)
-            if document is None or document.version != analysis.version:
-                return  # closed or edited meanwhile: a newer run will publish
-            self.publish(analysis)
+            for _ in range(MAX_LATE_ANSWER_ROUNDS):
+                record = await self.record_async(uri, final=True)
+                if record is None:
+                    self.clear_diagnostics(uri)
+                    return
+                if not self.is_current(uri, record.content_key):
+                    return  # closed or edited meanwhile: a newer run will publish
+                self.publish(record.analysis)
+                if record.final:
+                    return
+                workspace = record.analysis.workspace
+                waiting = workspace.pending_answers() if isinstance(workspace, Workspace) else []
+                if waiting and not await _all_done(waiting, LATE_ANSWER_WAIT_S):
+                    log.info("jedi has not answered for %s after %.0f s", uri, LATE_ANSWER_WAIT_S)
+                    return
         except asyncio.CancelledError:
             pass
         except Exception:
             log.exception("analysis of %s failed", uri)
+            self.notify_user(f"the analysis of {uri} failed; see the log", lsp.MessageType.Error)
         finally:
             task = self.pending.get(uri)
             if task is asyncio.current_task():
@@ -114,64 +267,102 @@ class LimeServer(LanguageServer):
     def workspace_for(self, uri: str, root: Path | None) -> Workspace | None:
         """The jedi-backed workspace of the folder holding ``uri`` (None for loose files)."""
         folder = self.folder_for(uri)
-        base = _path_of(folder) if folder else (str(root) if root else None)
-        if not base:
-            for candidate in getattr(self.workspace, "folders", {}).values():
-                if uri.startswith(candidate.uri.rstrip("/") + "/"):
-                    base = _path_of(candidate.uri)
-                    break
+        base = uri_to_path(self.folder_uris.get(folder, folder)) if folder else (str(root) if root else None)
         if not base:
             return None
         workspace = self.workspaces.get(base)
         if workspace is None:
             workspace = self.workspaces[base] = Workspace(Path(base))
+            for document in self.documents:  # unsaved text of documents opened before it existed
+                path = uri_to_path(document.uri)
+                if path and self.folder_for(document.uri) == folder:
+                    workspace.set_text(path, document.source)
         return workspace
 
-    def _analyse_now(self, uri: str, text: str, version: int | None) -> Analysis:
-        settings, root = self.settings_for(uri)
-        path = _path_of(uri)
-        workspace = self.workspace_for(uri, root)
-        if workspace is not None and path:
-            workspace.overlay[str(Path(path).resolve())] = text
-        # Incremental: only the functions an edit can affect are re-analysed.
-        return self.incremental.analyse(uri, text, settings, path=path, version=version, root=root,
-                                        workspace=workspace)
+    def _analyse_now(self, uri: str, text: str, version: int | None, settings: Settings, root: Path | None,
+                     workspace: Workspace | None, analyser: IncrementalAnalyser) -> tuple[Analysis, bool]:
+        """(the analysis, whether it is final: no jedi answer was still pending)."""
+        analysis = analyser.analyse(uri, text, settings, path=uri_to_path(uri), version=version, root=root,
+                                    workspace=workspace)
+        final = workspace is None or not workspace.pending_answers()
+        return analysis, final
+
+    async def record_async(self, uri: str, *, final: bool = False) -> _Record | None:
+        """The analysis of the document's current content (None: not open or not
+        linted).  A cached one is reused when its content key matches; with
+        ``final`` a provisional one (jedi answered late) is computed again.
+
+        One analysis per document at a time; other documents' analyses run on
+        other threads, so this never waits for them."""
+        lock = self._locks.get(uri)
+        if lock is None:
+            lock = self._locks[uri] = asyncio.Lock()
+        async with lock:
+            document = self.documents.get(uri)
+            if document is None:
+                return None
+            settings, root = self.settings_for(uri)
+            if not self.lintable(document, settings, root):
+                return None
+            workspace = self.workspace_for(uri, root)
+            key = self.content_key(document, settings, workspace)
+            cached = self.records.get(uri)
+            if cached is not None and cached.content_key == key and (cached.final or not final):
+                return cached
+            analyser = self.analyser_for(uri)
+            analysis, is_final = await asyncio.get_running_loop().run_in_executor(
+                self.executor, self._analyse_now, document.uri, document.source, document.version, settings, root,
+                workspace, analyser)
+            record = _Record(key, analysis, is_final)
+            if self.is_current(uri, key):
+                self.records[uri] = record
+                self.analyses[uri] = analysis
+            return record
 
     async def analysis_async(self, uri: str) -> Analysis | None:
-        """The analysis of the document's current version (cached per version)."""
-        document = self.workspace.text_documents.get(uri)
-        if document is None:
-            return None
-        cached = self.analyses.get(uri)
-        if cached is not None and cached.version == document.version:
-            return cached
-        text, version = document.source, document.version
-        analysis = await asyncio.get_running_loop().run_in_executor(
-            self.executor, self._analyse_now, uri, text, version)
-        current = self.workspace.text_documents.get(uri)
-        if current is not None and current.version == version:
-            self.analyses[uri] = analysis
-        return analysis
+        """The analysis of the document's current content (cached per content)."""
+        record = await self.record_async(uri)
+        return record.analysis if record is not None else None
 
     def analysis_sync(self, uri: str) -> Analysis | None:
-        document = self.workspace.text_documents.get(uri)
+        """Like :meth:`analysis_async`, on the calling thread (commands)."""
+        document = self.documents.get(uri)
         if document is None:
             return None
-        cached = self.analyses.get(uri)
-        if cached is not None and cached.version == document.version:
-            return cached
-        analysis = self._analyse_now(uri, document.source, document.version)
+        settings, root = self.settings_for(uri)
+        if not self.lintable(document, settings, root):
+            return None
+        workspace = self.workspace_for(uri, root)
+        key = self.content_key(document, settings, workspace)
+        cached = self.records.get(uri)
+        if cached is not None and cached.content_key == key:
+            return cached.analysis
+        analysis, final = self._analyse_now(document.uri, document.source, document.version, settings, root,
+                                            workspace, self.analyser_for(uri))
+        self.records[uri] = _Record(key, analysis, final)
         self.analyses[uri] = analysis
         return analysis
 
     def publish(self, analysis: Analysis) -> None:
         encoding = self.encoding
         diagnostics = [to_diagnostic(v, analysis, encoding) for v in analysis.violations]
+        document = self.documents.get(analysis.uri)
+        uri = document.uri if document is not None else analysis.uri  # the client's latest spelling
+        digest = (analysis.version, repr([(d.range, d.code, d.message, d.severity) for d in diagnostics]))
+        if self._published.get(uri) == digest:
+            return  # the same findings again (e.g. after a late jedi answer that changed nothing)
+        self._published[uri] = digest
         self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=analysis.uri, diagnostics=diagnostics, version=analysis.version))
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=analysis.version))
         for note in analysis.result.notes:
             if not note.startswith("syntax error"):
-                log.warning("%s: %s", analysis.uri, note)
+                log.warning("%s: %s", uri, note)
+
+    def clear_diagnostics(self, uri: str, *, force: bool = False) -> None:
+        """Publish no diagnostics for ``uri`` (when something was published for it)."""
+        if self._published.pop(uri, None) is None and not force:
+            return
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @property
     def encoding(self) -> str:
@@ -185,6 +376,52 @@ class LimeServer(LanguageServer):
             return False
         return True
 
+    # -- dependents ----------------------------------------------------------------
+    def file_changed(self, uri: str, text: str | None, *, previous: str | None = None, saved: bool = False) -> None:
+        """A file of the workspace changed (``text``: the editor's unsaved text; None:
+        read it from disk).  Cross-file answers that may depend on it are dropped and
+        every open document of its folder is re-analysed (debounced)."""
+        path = uri_to_path(uri)
+        folder = self.folder_for(uri)
+        if path is None:
+            return
+        for workspace in self._workspaces_holding(uri, path):
+            # A change that adds or removes ScheduledTask(...) changes which
+            # functions are tasks everywhere: every cached answer goes.  Any other
+            # unsaved edit drops only the answers about this file.
+            scheduled = any(t is not None and _SCHEDULED.search(t) for t in (text, previous))
+            if saved or text is None or scheduled:
+                workspace.changed(path, text)
+            else:
+                workspace.set_text(path, text)
+            self._epochs[str(workspace.root)] = self._epochs.get(str(workspace.root), 0) + 1
+        self.recheck_folder(folder, except_uri=uri)
+
+    def recheck_folder(self, folder: str | None, *, except_uri: str | None = None) -> None:
+        """Re-analyse the open documents of ``folder`` (every one when None), debounced."""
+        for document in self.documents:
+            if except_uri is not None and document.key == document_key(except_uri):
+                continue
+            if folder is not None and self.folder_for(document.uri) != folder:
+                continue
+            path = uri_to_path(document.uri)
+            for workspace in self._workspaces_holding(document.uri, path):
+                if path:
+                    workspace.set_text(path, document.source)  # drops the answers about this document
+            # Its components may depend on the changed file: analysed from scratch.
+            self._analysers.pop(document.uri, None)
+            self.schedule(document.uri)
+
+    def _workspaces_holding(self, uri: str, path: str | None) -> list[Workspace]:
+        if path is None:
+            return []
+        resolved = Path(path).resolve() if os.path.isabs(path) else None
+        found = []
+        for workspace in self.workspaces.values():
+            if resolved is not None and (resolved == workspace.root or workspace.root in resolved.parents):
+                found.append(workspace)
+        return found
+
     # -- command API (for feature modules) -----------------------------------------
     def analysis_for(self, uri: str) -> Analysis | None:
         return self.analysis_sync(uri)
@@ -193,15 +430,107 @@ class LimeServer(LanguageServer):
         analysis = self.analysis_sync(uri)
         if analysis is None:
             return False
-        edit = workspace_edit(uri, analysis.version, analysis.document.index, edits, self.encoding)
+        edit = workspace_edit(analysis.uri, analysis.version, analysis.document.index, edits, self.encoding)
         self.workspace_apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
         return True
 
 
-def _path_of(uri: str) -> str | None:
-    if uri.startswith("file:"):
-        return to_fs_path(uri)
-    return None
+class _AnalyserByDocument:
+    """``server.incremental.view(analysis, ...)``: the view from the analyser of that document."""
+
+    def __init__(self, server: LimeServer) -> None:
+        self._server = server
+
+    def view(self, analysis: Analysis, start: int, end: int | None = None) -> Analysis:
+        analyser = self._server._analysers.get(analysis.uri)
+        if analyser is None:
+            return analysis
+        return analyser.view(analysis, start, end)
+
+
+async def _all_done(futures: list[Future], timeout: float) -> bool:
+    """Wait until every one of ``futures`` (concurrent ones, from jedi's thread) is
+    done, without cancelling them when this wait is cancelled; False on timeout."""
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    left = [len(futures)]
+
+    def one_done() -> None:
+        left[0] -= 1
+        if left[0] <= 0:
+            done.set()
+
+    def from_thread(_future: Future) -> None:
+        try:
+            loop.call_soon_threadsafe(one_done)
+        except RuntimeError:  # the loop is closed: nobody waits any more
+            pass
+
+    for future in futures:
+        future.add_done_callback(from_thread)
+    try:
+        await asyncio.wait_for(done.wait(), timeout)
+    except asyncio.TimeoutError:
+        return False
+    return True
+
+
+def is_library_file(path: str) -> bool:
+    """Whether ``path`` is installed code: under a ``site-packages`` or
+    ``dist-packages`` folder, or in this interpreter's standard library."""
+    parts = set(Path(path).parts)
+    if parts & _LIBRARY_FOLDERS:
+        return True
+    resolved = os.path.normcase(os.path.abspath(path))
+    return any(resolved.startswith(folder + os.sep) for folder in _stdlib_folders())
+
+
+_STDLIB: list[str] = []
+
+
+def _stdlib_folders() -> list[str]:
+    if not _STDLIB:
+        names = ("stdlib", "platstdlib")
+        _STDLIB.extend(sorted({os.path.normcase(os.path.abspath(p)) for p in
+                               (sysconfig.get_paths().get(n) for n in names) if p}))
+    return _STDLIB
+
+
+# -- logging through the client --------------------------------------------------------
+_LOG_LEVELS = {"error": logging.ERROR, "warning": logging.WARNING, "info": logging.INFO, "debug": logging.DEBUG}
+
+
+class ClientLogHandler(logging.Handler):
+    """Sends the server's log records to the client as ``window/logMessage`` at
+    their level (VS Code shows them in the extension's output channel, filtered
+    by its log level).  Records from any thread are sent on the event loop."""
+
+    _TYPES = ((logging.ERROR, lsp.MessageType.Error), (logging.WARNING, lsp.MessageType.Warning),
+              (logging.INFO, lsp.MessageType.Info))
+
+    def __init__(self, server: LimeServer) -> None:
+        super().__init__()
+        self.server = server
+        self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        loop = self.server._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            kind = next((t for level, t in self._TYPES if record.levelno >= level), lsp.MessageType.Log)
+            params = lsp.LogMessageParams(type=kind, message=self.format(record))
+            if threading.current_thread() is threading.main_thread():
+                self.server.window_log_message(params)
+            else:
+                loop.call_soon_threadsafe(self.server.window_log_message, params)
+        except Exception:  # logging must never break the server
+            pass
+
+
+def set_log_level(level: str) -> None:
+    """``logLevel``: what the server logs (to the client and to stderr)."""
+    log.setLevel(_LOG_LEVELS.get(level, logging.INFO))
 
 
 def to_range(index: LineIndex, start: int, end: int, encoding: str) -> lsp.Range:
@@ -242,6 +571,12 @@ server = LimeServer()
 
 @server.feature(lsp.INITIALIZE)
 def initialize(ls: LimeServer, params: lsp.InitializeParams) -> None:
+    ls._loop = asyncio.get_event_loop()
+    ls.install_document_store()
+    for folder in params.workspace_folders or []:
+        ls.folder_uris[document_key(folder.uri)] = folder.uri
+    if not ls.folder_uris and params.root_uri:
+        ls.folder_uris[document_key(params.root_uri)] = params.root_uri
     options = params.initialization_options or {}
     if isinstance(options, dict):
         global_settings = options.get("globalSettings") or {}
@@ -251,11 +586,12 @@ def initialize(ls: LimeServer, params: lsp.InitializeParams) -> None:
         if isinstance(per_folder, dict):
             for folder, values in per_folder.items():
                 if isinstance(values, dict):
-                    ls.editor_settings[str(folder)] = values
+                    ls.editor_settings[document_key(str(folder))] = values
         elif isinstance(per_folder, list):  # the template's list-of-folders shape
             for values in per_folder:
                 if isinstance(values, dict) and isinstance(values.get("workspace"), str):
-                    ls.editor_settings[values["workspace"]] = values
+                    ls.editor_settings[document_key(values["workspace"])] = values
+    ls.apply_editor_settings()
     log.info("lime-task-lint %s (pygls, lsprotocol, jedi, radon) on Python %s at %s",
              __version__, sys.version.split()[0], sys.executable)
     log.info("sys.path: %s", sys.path)
@@ -267,30 +603,55 @@ def initialize(ls: LimeServer, params: lsp.InitializeParams) -> None:
 @server.feature(lsp.INITIALIZED)
 async def initialized(ls: LimeServer, params: lsp.InitializedParams) -> None:
     await _pull_configuration(ls)
+    asyncio.get_running_loop().create_task(_watch_files(ls))
+
+
+async def _watch_files(ls: LimeServer) -> None:
+    """Ask the client to report changes on disk (git checkout, another editor) of
+    Python and configuration files, when it can register watchers dynamically."""
+    capabilities = ls.client_capabilities.workspace
+    watched = capabilities.did_change_watched_files if capabilities else None
+    if not (watched and watched.dynamic_registration):
+        return
+    watchers = [lsp.FileSystemWatcher(glob_pattern=pattern)
+                for pattern in ("**/*.py", *(f"**/{name}" for name in CONFIG_FILE_NAMES))]
+    registration = lsp.Registration(id=_WATCHER_ID, method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                                    register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))
+    try:
+        await asyncio.wait_for(ls.client_register_capability_async(lsp.RegistrationParams([registration])), 10)
+    except Exception as exc:  # without a watcher, saves and edits still re-check
+        log.info("the client did not register the file watcher: %s", exc)
 
 
 async def _pull_configuration(ls: LimeServer) -> None:
     capabilities = ls.client_capabilities
     if not (capabilities.workspace and capabilities.workspace.configuration):
         return
-    folders = list(ls.workspace.folders.values())
+    folders = list(ls.folder_uris.items())
     items = [lsp.ConfigurationItem(section="limeTaskLint")]
-    items += [lsp.ConfigurationItem(scope_uri=f.uri, section="limeTaskLint") for f in folders]
+    items += [lsp.ConfigurationItem(scope_uri=uri, section="limeTaskLint") for _, uri in folders]
+    request = ls._configuration_request = asyncio.ensure_future(
+        ls.workspace_configuration_async(lsp.ConfigurationParams(items=items)))
     try:
-        results = await asyncio.wait_for(ls.workspace_configuration_async(lsp.ConfigurationParams(items=items)), 10)
-    except Exception as exc:  # a client that does not answer must not block the server
-        log.warning("could not read the editor settings: %s", exc)
+        results = await asyncio.wait_for(request, 10)
+    except (Exception, asyncio.CancelledError) as exc:  # a client that does not answer must not block the server
+        if isinstance(exc, asyncio.CancelledError) and not request.cancelled():
+            raise
+        log.warning("could not read the editor settings: %s", exc or "the answer does not decode")
         return
-    if not results:
+    finally:
+        ls._configuration_request = None
+    if not isinstance(results, list) or not results:
+        log.warning("could not read the editor settings: the client's answer is not a list")
         return
     if isinstance(results[0], dict):
         ls.editor_settings[""] = results[0]
-    for folder, values in zip(folders, results[1:]):
+    for (key, _), values in zip(folders, results[1:]):
         if isinstance(values, dict):
-            ls.editor_settings[folder.uri] = values
-    for uri in list(ls.workspace.text_documents):
-        settings, _ = ls.settings_for(uri)
-    log.info("editor settings: %s", {k or "<global>": _loggable(v) for k, v in ls.editor_settings.items()})
+            ls.editor_settings[key] = values
+    ls.apply_editor_settings()
+    log.info("editor settings: %s", {ls.folder_uris.get(k, k) or "<global>": _loggable(v)
+                                     for k, v in ls.editor_settings.items()})
 
 
 def _loggable(values: dict) -> dict:
@@ -305,31 +666,60 @@ async def did_change_configuration(ls: LimeServer, params: lsp.DidChangeConfigur
     settings = params.settings
     if isinstance(settings, dict) and isinstance(settings.get("limeTaskLint"), dict):
         ls.editor_settings[""] = settings["limeTaskLint"]
+        ls.apply_editor_settings()
     await _pull_configuration(ls)
     ls.reported.clear()
-    ls.analyses.clear()
-    for uri in list(ls.workspace.text_documents):
-        ls.schedule(uri, 0)
+    for document in ls.documents:
+        ls.schedule(document.uri, 0)
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+def did_change_workspace_folders(ls: LimeServer, params: lsp.DidChangeWorkspaceFoldersParams) -> None:
+    for folder in params.event.removed or []:
+        ls.folder_uris.pop(document_key(folder.uri), None)
+    for folder in params.event.added or []:
+        ls.folder_uris[document_key(folder.uri)] = folder.uri
+    for document in ls.documents:
+        ls.schedule(document.uri, 0)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: LimeServer, params: lsp.DidOpenTextDocumentParams) -> None:
-    if params.text_document.language_id in ("python", "") or params.text_document.uri.endswith(".py"):
-        ls.schedule(params.text_document.uri, 0)
+    # pygls's handler has stored the document (ours: DocumentStore) before this runs.
+    uri = params.text_document.uri
+    path = uri_to_path(uri)
+    on_disk = None
+    for workspace in ls._workspaces_holding(uri, path):
+        on_disk = workspace.text_of(path) if path else None
+    if on_disk is not None and on_disk != params.text_document.text:
+        ls.file_changed(uri, params.text_document.text, previous=on_disk)  # unsaved text others may read
+    ls.schedule(uri, 0)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: LimeServer, params: lsp.DidChangeTextDocumentParams) -> None:
-    ls.schedule(params.text_document.uri)
+    uri = params.text_document.uri
+    document = ls.documents.get(uri)
+    if document is None:
+        return
+    record = ls.records.get(uri)
+    previous = record.analysis.document.text if record is not None else None
+    ls.file_changed(uri, document.source, previous=previous)
+    settings, _ = ls.settings_for(uri)
+    if settings.run == "onType":
+        ls.schedule(uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: LimeServer, params: lsp.DidSaveTextDocumentParams) -> None:
-    path = _path_of(params.text_document.uri)
-    for workspace in ls.workspaces.values():
-        workspace.changed(path)  # cross-file answers (callers, helpers) may have changed
-    if params.text_document.uri in ls.workspace.text_documents:
-        ls.schedule(params.text_document.uri, 0)
+    uri = params.text_document.uri
+    document = ls.documents.get(uri)
+    if _is_config_file(uri):
+        _configuration_files_changed(ls)
+        return
+    ls.file_changed(uri, document.source if document is not None else None, saved=True)
+    if document is not None:
+        ls.schedule(uri, 0)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
@@ -339,11 +729,40 @@ def did_close(ls: LimeServer, params: lsp.DidCloseTextDocumentParams) -> None:
     if task is not None:
         task.cancel()
     ls.analyses.pop(uri, None)
-    ls.incremental.forget(uri)
-    path = _path_of(uri)
+    ls.records.pop(uri, None)
+    ls._analysers.pop(uri, None)
+    ls._locks.pop(uri, None)
+    ls.file_changed(uri, None, saved=True)  # back to the text on disk
+    ls.clear_diagnostics(uri, force=True)
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched_files(ls: LimeServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+    configuration = False
+    for change in params.changes or []:
+        if _is_config_file(change.uri):
+            configuration = True
+            continue
+        document = ls.documents.get(change.uri)
+        # An open document's buffer wins over the disk (the editor shows the buffer).
+        ls.file_changed(change.uri, document.source if document is not None else None, saved=True)
+        if document is not None:
+            ls.schedule(document.uri)
+    if configuration:
+        _configuration_files_changed(ls)
+
+
+def _is_config_file(uri: str) -> bool:
+    return document_key(uri).rsplit("/", 1)[-1] in CONFIG_FILE_NAMES
+
+
+def _configuration_files_changed(ls: LimeServer) -> None:
+    """A pyproject.toml / lime-task-lint.toml changed: every open document is checked again."""
+    ls.reported.clear()
     for workspace in ls.workspaces.values():
-        workspace.changed(path)  # back to the text on disk
-    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        workspace.changed()
+        ls._epochs[str(workspace.root)] = ls._epochs.get(str(workspace.root), 0) + 1
+    ls.recheck_folder(None)
 
 
 _ACTION_KINDS = [lsp.CodeActionKind.QuickFix, FIX_ALL_KIND, lsp.CodeActionKind.SourceFixAll,
@@ -372,7 +791,7 @@ async def code_action(ls: LimeServer, params: lsp.CodeActionParams) -> list[lsp.
             if diagnostic.source != SOURCE:
                 continue
             actions.extend(_quick_fixes(diagnostic, analysis, encoding))
-    if _wanted(FIX_ALL_KIND, only) and only:
+    if _wanted(FIX_ALL_KIND, only) and only and analysis.settings.fix_all:
         actions.append(lsp.CodeAction(title="Lime Task Lint: fix all auto-fixable problems", kind=FIX_ALL_KIND,
                                       data={"uri": uri, "version": analysis.version, "fixAll": True}))
     start = index.from_lsp(params.range.start.line, params.range.start.character, encoding)
@@ -422,10 +841,10 @@ def _decoded_fix(fix_data) -> Fix | None:
 
 
 @server.feature(lsp.CODE_ACTION_RESOLVE)
-def code_action_resolve(ls: LimeServer, action: lsp.CodeAction) -> lsp.CodeAction:
+async def code_action_resolve(ls: LimeServer, action: lsp.CodeAction) -> lsp.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
     if data.get("fixAll") and isinstance(data.get("uri"), str):
-        analysis = ls.analysis_sync(data["uri"])
+        analysis = await ls.analysis_async(data["uri"])
         if analysis is not None and analysis.version == data.get("version"):
             edits = fix_all_edits(analysis.document, analysis.settings, root=analysis.root)
             action.edit = workspace_edit(analysis.uri, analysis.version, analysis.document.index, edits,
@@ -466,13 +885,25 @@ def _register_commands() -> None:
 
 
 def _command_runner(name: str, handler):
-    def run(ls: LimeServer, *arguments):
+    async def run(ls: LimeServer, *arguments):
+        # The command's document is analysed first, off the event loop, so the
+        # handler's analysis_for() finds it ready.
+        uri = _uri_in(arguments)
+        if uri is not None:
+            await ls.analysis_async(uri)
         try:
             return handler(ls, list(arguments))
-        except ValueError as exc:
-            raise ValueError(f"{name}: {exc}") from exc
+        except ValueError as exc:  # bad arguments, or a document that is not open: the client's mistake
+            raise JsonRpcInvalidParams(f"{name}: {exc}") from None
 
     return run
+
+
+def _uri_in(arguments) -> str | None:
+    first = arguments[0] if arguments else None
+    if isinstance(first, dict):
+        first = first.get("uri") or first.get("external")
+    return first if isinstance(first, str) else None
 
 
 _register_commands()
@@ -484,6 +915,7 @@ def serve() -> None:
     # pygls logs every message at INFO: that would copy document text (and any
     # secret in it) into the log, so only its warnings are kept.
     logging.getLogger("pygls").setLevel(logging.WARNING)
+    log.addHandler(ClientLogHandler(server))  # window/logMessage, at the level of `logLevel`
     serve_stdio(server)  # pygls's start_io, with a reader that survives bad frames (protocol.py)
     # The client is gone (exit, or stdin closed).  An analysis still running in
     # the worker thread would keep the process alive until it ends (seconds on
