@@ -244,3 +244,93 @@ def test_depth_check_agrees_with_a_plain_walk():
         real = depth(tree)
         for limit in range(1, real + 2):
             assert _depth_exceeds(tree, limit) == (real > limit), (text, limit)
+
+
+# -- the application by data flow (issue 17) ------------------------------------------
+@pytest.mark.parametrize("header, signature", [
+    ("", "def helper(rows, application)"),  # the usual name, not first
+    ("from lime_application import LimeApplication", "def helper(rows, n, ctx: LimeApplication)"),
+    ("import lime_application as la", "def helper(rows, ctx: 'la.LimeApplication')"),
+    ("from lime_application import LimeApplication as Crm", "def helper(rows, ctx: Crm)"),
+    ("from typing import Optional\nfrom lime_application import LimeApplication",
+     "def helper(rows, ctx: Optional[LimeApplication] = None)"),
+    ("from lime_application import LimeApplication", "def helper(rows, ctx: LimeApplication | None = None)"),
+])
+def test_the_application_parameter_at_any_position_and_annotation(header, signature):
+    name = signature.split("(")[1].rstrip(")").split(",")[-1].split(":")[0].split("=")[0].strip()
+    model = model_of(f"{header}\n{signature}:\n    for row in rows:\n"
+                     f"        {name}.limetypes.deal.get(row)\n")
+    read, = model.functions["helper"].reads
+    assert (read.kind, read.limetype, read.loop is not None) == ("get", "deal", True)
+
+
+def test_a_parameter_used_as_the_application_is_one_whatever_its_name():
+    model = model_of("""
+        def helper(rows, crm):
+            crm = crm or default()
+            uow = crm.unit_of_work()
+            for row in rows:
+                crm.limetypes.deal.get(row)
+            uow.commit()
+    """)
+    info = model.functions["helper"]
+    assert [r.limetype for r in info.reads] == ["deal"]
+    assert [c.kind for c in info.uow_calls] == ["create", "commit"]
+
+
+def test_an_application_flows_through_callers_to_any_parameter():
+    model = model_of("""
+        def leaf(rows, source):
+            return [source.limetypes.deal.get(r) for r in rows]
+        def middle(rows, handle):
+            return leaf(rows, source=handle)
+        def top(app, rows):
+            return middle(rows, app)
+    """)
+    assert model.functions["middle"].names["handle"] == Role("app")
+    assert model.functions["top"].summary.reads == 1
+
+
+def test_application_of_a_lime_object_fetched_application_and_module_level_application():
+    model = model_of("""
+        import lime_application
+        from lime_application import get_application
+        from lime_type import LimeObject
+        NIGHTLY = lime_application.get_application("nightly")
+        def from_object(deal: LimeObject):
+            return deal.application.limetypes.company.get(1)
+        def from_loop(app):
+            for deal in app.limetypes.deal.get_all(limit=10):
+                deal.application.limetypes.company.get(deal.id)
+        def fetched():
+            return get_application("x").limetypes.company.get(1)
+        def module_level():
+            return NIGHTLY.limetypes.company.get(1)
+    """)
+    for name in ("from_object", "fetched", "module_level"):
+        assert [r.limetype for r in model.functions[name].reads] == ["company"], name
+    assert [r.limetype for r in model.functions["from_loop"].reads] == ["deal", "company"]
+
+
+def test_self_attributes_keep_their_roles_across_the_methods_of_a_class():
+    model = model_of("""
+        from lime_webserver.webserver import LimeResource
+        class Deals(LimeResource):
+            def __init__(self):
+                self.deals = self.application.limetypes.get_limetype("deal")
+                self.store = {}
+            def get(self, ids):
+                return [self.deals.get(i) for i in ids] + [self.store.get(i) for i in ids]
+    """)
+    reads = model.functions["Deals.get"].reads
+    assert [(r.kind, r.limetype) for r in reads] == [("get", "deal")]
+
+
+@pytest.mark.parametrize("source", [
+    "def f(keys, application):\n    return [application.config.get(k) for k in keys]\n",
+    "def f(request, keys):\n    return [request.application.get(k) for k in keys]\n",
+    "def f(keys, app):\n    return [app.registry.get(k) for k in keys]\n",
+    "class Store:\n    def get(self, keys):\n        return [self.data.get(k) for k in keys]\n",
+])
+def test_look_alikes_of_the_application_read_nothing(source):
+    assert not list(model_of(source).reads())

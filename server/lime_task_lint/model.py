@@ -346,7 +346,7 @@ def build_model(tree: ast.Module, extra_task_names: Iterable[str] = (), *, path:
             if params:
                 info.app_param = params[0].arg
     analyser = _Analyser(imports, functions, path=path, modules=modules, seeds=seeds)
-    analyser.run()
+    analyser.run(tree)
     external = analyser.external_functions()
     _summarise(functions, external)
     return LimeModel(tree, imports, functions, scheduled_elsewhere, external)
@@ -417,11 +417,33 @@ def _has_limit(call: ast.Call) -> bool:
     return False
 
 
-def _annotation_name(annotation: ast.expr | None) -> str:
+#: Lime classes a parameter annotation names -> the role of the parameter.
+_ANNOTATED_ROLES = {"LimeApplication": APP, "UnitOfWork": UOW, "LimeType": Role("limetype"),
+                    "LimeObject": Role("object")}
+
+
+def _annotation_name(annotation: ast.expr | None, imports: dict[str, str] | None = None) -> str:
+    """The class an annotation names, under any import form or alias
+    (``LimeApplication``, ``lime_application.LimeApplication``, ``App`` imported
+    ``as App``, ``"LimeApplication"``, ``Optional[...]``, ``... | None``)."""
     if annotation is None:
         return ""
     if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        return annotation.value.rsplit(".", 1)[-1]
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return annotation.value.rsplit(".", 1)[-1]
+    if isinstance(annotation, ast.Subscript):  # Optional[X], Union[X, None]
+        inner = annotation.slice
+        options = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+        names = [_annotation_name(o, imports) for o in options]
+        return next((n for n in names if n in _ANNOTATED_ROLES), names[0] if names else "")
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):  # X | None
+        left, right = _annotation_name(annotation.left, imports), _annotation_name(annotation.right, imports)
+        return left if left in _ANNOTATED_ROLES else right
+    qualified = qualified_name(annotation, imports) if imports else None
+    if qualified:
+        return qualified.rsplit(".", 1)[-1]
     if isinstance(annotation, ast.Attribute):
         return annotation.attr
     if isinstance(annotation, ast.Name):
@@ -449,8 +471,14 @@ class _Analyser:
         self._external_keys: dict[int, str | None] = {}
         #: external callee key -> where it is defined
         self.external: dict[str, "Target"] = {}
+        #: class key -> ``self.<attribute>`` -> role, from every method of the class
+        self.class_attributes: dict[str, dict[str, Role]] = {}
+        #: Roles of module-level names (``app = lime_application.get_application(...)``).
+        self.module_names: dict[str, Role] = {}
 
-    def run(self) -> None:
+    def run(self, tree: ast.Module | None = None) -> None:
+        if tree is not None:
+            self.module_names = _module_level_roles(tree, self.imports)
         for info in self.functions.values():
             self.param_roles[info.qualname].update(self._initial_param_roles(info))
             self.param_roles[info.qualname].update(self.seeds.get(info.qualname, {}))
@@ -465,21 +493,19 @@ class _Analyser:
                 break
 
     def _initial_param_roles(self, info: FunctionInfo) -> dict[str, Role]:
+        """Roles known from the function itself: its annotations, the usual names
+        of the application and the unit of work (at any position), and names
+        used as an application (``x.limetypes``)."""
         roles: dict[str, Role] = {}
         if info.app_param:
             roles[info.app_param] = APP
-        params = info.params
-        for index, param in enumerate(params):
-            annotation = _annotation_name(param.annotation)
-            if annotation == "LimeApplication":
-                roles[param.arg] = APP
-            elif annotation == "UnitOfWork":
-                roles[param.arg] = UOW
-            elif annotation == "LimeType":
-                roles[param.arg] = Role("limetype")
+        for param in info.params:
+            annotated = _ANNOTATED_ROLES.get(_annotation_name(param.annotation, self.imports))
+            if annotated is not None:
+                roles[param.arg] = annotated
             elif param.arg in UOW_PARAM_NAMES:
                 roles[param.arg] = UOW
-            elif param.arg in APP_PARAM_NAMES and (index == 0 or (info.is_method and index == 1)):
+            elif param.arg in APP_PARAM_NAMES:
                 roles[param.arg] = APP
         return roles
 
@@ -503,12 +529,28 @@ class _Analyser:
             # Closures see the names of the enclosing function.
             for name, role in info.parent.names.items():
                 info.names.setdefault(name, role)
+        for name, role in self.module_names.items():
+            info.names.setdefault(name, role)
         if info.class_name is not None and info.params and info.params[0].arg == "self":
+            # Lime objects, endpoints (LimeResource) and event handlers all hold
+            # the application as ``self.application``; other attributes of
+            # ``self`` keep the roles any method of the class gave them.
             info.names.setdefault("self.application", APP)
+            for name, role in self.class_attributes.get(_class_key(info), {}).items():
+                info.names.setdefault(name, role)
+        used_as_application = _used_as_application(info.node)
+        for name in used_as_application:
+            info.names.setdefault(name, APP)
         info.reads, info.uow_calls, info.calls, info.loops = [], [], [], []
         walker = _FunctionWalker(self, info)
+        walker.used_as_application = used_as_application
         for stmt in info.node.body:
             walker.visit(stmt)
+        if info.class_name is not None:
+            attributes = self.class_attributes.setdefault(_class_key(info), {})
+            for name, role in info.names.items():
+                if name.startswith("self.") and name != "self.application":
+                    attributes.setdefault(name, role)
 
     def resolve_call(self, node: ast.Call, info: FunctionInfo) -> str | None:
         func = node.func
@@ -596,11 +638,14 @@ def _role_of(node: ast.AST, names: dict[str, Role], imports: dict[str, str]) -> 
     if isinstance(node, ast.Name):
         return names.get(node.id)
     if isinstance(node, ast.Attribute):
-        if isinstance(node.value, ast.Name) and node.value.id == "self" and node.attr == "application":
-            return names.get("self.application")
+        attribute = _self_attribute(node)
+        if attribute is not None and attribute in names:
+            return names[attribute]
         base = _role_of(node.value, names, imports)
         if base is None:
             return None
+        if base.kind == "object" and node.attr == "application":
+            return APP
         if base.kind == "app":
             if node.attr == "limetypes":
                 return LIMETYPES
@@ -637,6 +682,41 @@ def _role_of(node: ast.AST, names: dict[str, Role], imports: dict[str, str]) -> 
     return None
 
 
+def _self_attribute(node: ast.AST) -> str | None:
+    """``"self.x"`` for the expression ``self.x``, else None."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return f"self.{node.attr}"
+    return None
+
+
+def _class_key(info: FunctionInfo) -> str:
+    return info.qualname.rsplit(".", 1)[0]
+
+
+def _used_as_application(func: FunctionNode) -> set[str]:
+    """Names the function uses as the application: ``name.limetypes`` is read
+    (only a Lime application has ``limetypes``)."""
+    return {node.value.id for node in _own_nodes(func)
+            if isinstance(node, ast.Attribute) and node.attr == "limetypes" and isinstance(node.value, ast.Name)
+            and node.value.id not in ("self", "cls")}
+
+
+def _module_level_roles(tree: ast.Module, imports: dict[str, str]) -> dict[str, Role]:
+    """Roles of names assigned at module level (an application fetched once)."""
+    names: dict[str, Role] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            role = _role_of(stmt.value, names, imports)
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    if role is not None and role.kind in PASSED_ROLES:
+                        names[target.id] = role
+                    else:
+                        names.pop(target.id, None)
+    return names
+
+
 class _FunctionWalker(ast.NodeVisitor):
     """Visits one function body (not nested functions) in source order."""
 
@@ -644,6 +724,8 @@ class _FunctionWalker(ast.NodeVisitor):
         self.analyser = analyser
         self.info = info
         self.loop: Loop | None = None
+        #: Names whose ``.limetypes`` the function reads: an application whatever they are assigned.
+        self.used_as_application: set[str] = set()
 
     # Nested definitions are analysed as functions of their own.
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
@@ -661,10 +743,14 @@ class _FunctionWalker(ast.NodeVisitor):
     # -- bindings ----------------------------------------------------------------
     def _bind(self, target: ast.AST, value: ast.AST | None) -> None:
         role = _role_of(value, self.info.names, self.analyser.imports) if value is not None else None
+        attribute = _self_attribute(target)
+        if attribute is not None and role is not None and role.kind in PASSED_ROLES:
+            self.info.names.setdefault(attribute, role)
         for name in _target_names(target):
             if role is not None and isinstance(target, ast.Name):
                 self.info.names[name] = role
-            elif name in self.info.names and isinstance(target, ast.Name) and value is not None:
+            elif name in self.info.names and isinstance(target, ast.Name) and value is not None \
+                    and name not in self.used_as_application:
                 # Rebinding a name to something else drops its role.
                 del self.info.names[name]
             if self.loop is not None and value is not None and self._depends(value):
