@@ -239,14 +239,14 @@ class LimeServer(LanguageServer):
             delay = settings.debounce_ms if delay_ms is None else delay_ms
             if delay:
                 await asyncio.sleep(delay / 1000)
-            for _ in range(MAX_LATE_ANSWER_ROUNDS):
+            for late_round in range(MAX_LATE_ANSWER_ROUNDS):
                 record = await self.record_async(uri, final=True)
                 if record is None:
                     self.clear_diagnostics(uri)
                     return
                 if not self.is_current(uri, record.content_key):
                     return  # closed or edited meanwhile: a newer run will publish
-                self.publish(record.analysis)
+                self.publish(record.analysis, only_if_changed=late_round > 0)
                 if record.final:
                     return
                 workspace = record.analysis.workspace
@@ -343,14 +343,14 @@ class LimeServer(LanguageServer):
         self.analyses[uri] = analysis
         return analysis
 
-    def publish(self, analysis: Analysis) -> None:
+    def publish(self, analysis: Analysis, *, only_if_changed: bool = False) -> None:
         encoding = self.encoding
         diagnostics = [to_diagnostic(v, analysis, encoding) for v in analysis.violations]
         document = self.documents.get(analysis.uri)
         uri = document.uri if document is not None else analysis.uri  # the client's latest spelling
         digest = (analysis.version, repr([(d.range, d.code, d.message, d.severity) for d in diagnostics]))
-        if self._published.get(uri) == digest:
-            return  # the same findings again (e.g. after a late jedi answer that changed nothing)
+        if only_if_changed and self._published.get(uri) == digest:
+            return  # a late jedi answer that changed nothing
         self._published[uri] = digest
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=analysis.version))
