@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import sys
 import textwrap
+import tokenize
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -31,17 +33,33 @@ def _parse(text: str) -> ast.Module:
     return parse_module(text)
 
 
+class NestedTooDeeply(SyntaxError):
+    """``ast`` ran out of recursion on an expression nested too deeply (a chain of
+    ~3,000 ``+``, 5,000 ``not``): raised as a syntax error so every caller that
+    handles code it cannot parse handles this too."""
+
+
 def parse_module(text: str) -> ast.Module:
     """``ast.parse``, retried when CPython 3.11's AST conversion trips over another
     thread converting at the same time (jedi's worker parses workspace files):
-    ``SystemError: AST constructor recursion depth mismatch`` is transient."""
+    ``SystemError: AST constructor recursion depth mismatch`` is transient.
+
+    Raises SyntaxError (:class:`NestedTooDeeply` for a RecursionError of the
+    parser), ValueError (NUL bytes) or MemoryError."""
     for _ in range(3):
         try:
-            return ast.parse(text, type_comments=False)
+            return _parse_once(text)
         except SystemError as exc:
             if "recursion depth mismatch" not in str(exc):
                 raise
-    return ast.parse(text, type_comments=False)
+    return _parse_once(text)
+
+
+def _parse_once(text: str) -> ast.Module:
+    try:
+        return ast.parse(text, type_comments=False)
+    except RecursionError as exc:
+        raise NestedTooDeeply("an expression is nested too deeply to parse") from exc
 
 
 def recover_module(text: str) -> RecoveredModule:
@@ -50,17 +68,20 @@ def recover_module(text: str) -> RecoveredModule:
     source = text[1:] if text.startswith(BOM) else text
     try:
         return _without_deep_statements(RecoveredModule(_parse(source)))
+    except (NestedTooDeeply, MemoryError):
+        # ``ast`` recursed too deeply on one expression (a chain of ~3,000 ``+``):
+        # leave out that statement only.
+        return _without_deep_statements(_recover_by_statements(source, None))
     except (SyntaxError, ValueError) as exc:
         message = _describe(exc)
         if any(marker in message for marker in _NESTING_ERRORS):
-            # parso takes minutes on such input (30,000 nested f-strings): give up at once.
-            return _nothing(source, message)
-    except (RecursionError, MemoryError):
-        return _nothing(source, "the file is nested too deeply to analyse")
+            # One statement is nested too deeply for the parser.  parso takes
+            # minutes on such input (30,000 nested f-strings), the tokenizer does not.
+            return _without_deep_statements(_recover_by_statements(source, message))
     try:
         return _without_deep_statements(_recover_with_parso(source, message))
     except (RecursionError, MemoryError):  # parso recursing on absurd nesting
-        return _nothing(source, message)
+        return _without_deep_statements(_recover_by_statements(source, message))
 
 
 #: Deeper syntax trees than this are not analysed: the rules walk trees
@@ -72,8 +93,146 @@ _NESTING_ERRORS = ("too many nested parentheses", "too many levels of indentatio
                    "too many statically nested blocks")
 
 
-def _nothing(source: str, message: str) -> RecoveredModule:
-    return RecoveredModule(ast.Module(body=[], type_ignores=[]), [(1, source.count("\n") + 1)], message)
+def _recover_by_statements(source: str, message: str | None) -> RecoveredModule:
+    """Parse each top-level statement on its own and keep those that parse: for a
+    file that ``ast`` refuses as a whole because one statement is nested too
+    deeply.  ``message`` None: describe the first statement left out."""
+    lines = split_lines(source)
+    body: list[ast.stmt] = []
+    broken: list[tuple[int, int]] = []
+    for first, last in top_level_statement_lines(source):
+        statements = _parse_segment(lines, first, last, 0)
+        if statements is None:
+            # A statement inside (a function's line) may be what is too deep.
+            statements = _parse_without_deep_lines(lines, first, last, broken)
+        if statements is None:
+            broken.append((first, last))
+        else:
+            body.extend(statements)
+    if message is None:
+        message = f"line {broken[0][0]} is nested too deeply to analyse" if broken \
+            else "the file is nested too deeply to analyse"
+    return RecoveredModule(ast.Module(body=body, type_ignores=[]), broken, message)
+
+
+def _parse_without_deep_lines(lines: list[str], first: int, last: int,
+                              broken: list[tuple[int, int]]) -> list[ast.stmt] | None:
+    """Parse lines ``first``..``last`` (1-based) with each simple statement inside
+    that is too deep to parse on its own replaced by ``pass`` (its range added to
+    ``broken``); None when that does not make them parse."""
+    segment = lines[first - 1:last]
+    deep: list[tuple[int, int, int]] = []  # (first, last, column) of each deep statement, 0-based in segment
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO("".join(segment)).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    start: tokenize.TokenInfo | None = None
+    for token in tokens:
+        if token.type in _LAYOUT and token.type != tokenize.NEWLINE:
+            continue
+        if start is None:
+            start = token
+        if token.type == tokenize.NEWLINE:
+            if start.string not in _COMPOUND and start.type != tokenize.NEWLINE:
+                text = "".join(segment[start.start[0] - 1:token.end[0]])
+                if _too_deep_to_parse(textwrap.dedent(text)):
+                    deep.append((start.start[0] - 1, token.end[0] - 1, start.start[1]))
+            start = None
+    if not deep or any(column == 0 for _, _, column in deep):
+        return None  # the top-level statement itself is too deep: left out whole
+    for line_first, line_last, column in deep:
+        segment[line_first] = " " * column + "pass" + _line_ending(segment[line_first])
+        for number in range(line_first + 1, line_last + 1):
+            segment[number] = _line_ending(segment[number])
+    statements = _parse_segment(segment, 1, len(segment), 0)
+    if statements is None:
+        return None
+    for node in ast.walk(ast.Module(body=statements, type_ignores=[])):
+        if hasattr(node, "lineno"):
+            node.lineno += first - 1  # type: ignore[attr-defined]
+            if getattr(node, "end_lineno", None) is not None:
+                node.end_lineno += first - 1  # type: ignore[attr-defined]
+    broken.extend((first + a, first + b) for a, b, _ in deep)
+    return statements
+
+
+#: Keywords that open a compound statement (its header cannot be replaced by ``pass``).
+_COMPOUND = frozenset({"if", "elif", "else", "for", "while", "try", "except", "finally", "with", "def",
+                       "class", "async", "match", "case", "@"})
+
+
+def _too_deep_to_parse(text: str) -> bool:
+    try:
+        _parse(text)
+    except (NestedTooDeeply, MemoryError):
+        return True
+    except (SyntaxError, ValueError) as exc:
+        return any(marker in _describe(exc) for marker in _NESTING_ERRORS)
+    return False
+
+
+def _line_ending(line: str) -> str:
+    return line[len(line.rstrip("\r\n")):]
+
+
+#: Logical lines that continue the statement before them instead of starting one.
+_CLAUSES = frozenset({"else", "elif", "except", "finally"})
+#: A line that can start a top-level statement after one the tokenizer gave up
+#: on: a name, keyword or decorator in column 0.  Lines of the broken statement
+#: itself (brackets, operands, string parts) rarely start so; if one does, it
+#: is parsed on its own and, failing, left out too.
+_STATEMENT_START = re.compile(r"(?!(?:else|elif|except|finally)\b)[^\W\d]|@")
+#: Tokens that carry no statement.
+_LAYOUT = frozenset({tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT,
+                     tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.ENCODING})
+
+
+def top_level_statement_lines(source: str) -> list[tuple[int, int]]:
+    """(first, last) 1-based lines of each top-level statement of ``source``,
+    decorators and ``else``/``except`` clauses included, found with the tokenizer
+    (which, unlike the parser, does not recurse into nested expressions).
+
+    Where the tokenizer stops (an unclosed bracket, more than 200 nested
+    brackets on Python 3.12+), the statement it was in runs up to the next line
+    that starts with a name or a decorator in column 0, and tokenizing resumes
+    there."""
+    lines = split_lines(source)
+    spans: list[tuple[int, int]] = []
+    offset = 0  # lines before the part being tokenized
+    while offset < len(lines):
+        start: int | None = None  # first line of the open statement
+        end = 0  # last line holding a token of it
+        decorated = False
+        line_start = True  # the next token starts a logical line
+        try:
+            for token in tokenize.generate_tokens(io.StringIO("".join(lines[offset:])).readline):
+                if token.type in _LAYOUT:
+                    if token.type == tokenize.NEWLINE:
+                        line_start = True
+                    continue
+                line = token.start[0] + offset
+                if line_start and token.start[1] == 0 and not decorated and token.string not in _CLAUSES:
+                    if start is not None:
+                        spans.append((start, end))
+                    start = line
+                if line_start and token.start[1] == 0:
+                    decorated = token.string == "@"
+                line_start = False
+                end = token.end[0] + offset
+            if start is not None:
+                spans.append((start, end))
+            break
+        except (tokenize.TokenError, SyntaxError) as exc:
+            where = exc.args[1][0] if isinstance(exc, tokenize.TokenError) else (exc.lineno or 1)
+            failed_at = max(where + offset, offset + 1)
+            resume = next((number for number in range(failed_at + 1, len(lines) + 1)
+                           if _STATEMENT_START.match(lines[number - 1])), None)
+            last = (resume - 1) if resume is not None else len(lines)
+            spans.append((start if start is not None else failed_at, last))
+            if resume is None:
+                break
+            offset = resume - 1
+    return spans
 
 
 def _depth_exceeds(node: ast.AST, limit: int) -> bool:
@@ -99,19 +258,57 @@ def _depth_exceeds(node: ast.AST, limit: int) -> bool:
 
 
 def _without_deep_statements(module: RecoveredModule) -> RecoveredModule:
-    """Drop the top-level statements nested deeper than MAX_DEPTH (as if broken),
-    so no rule meets a RecursionError on absurd but valid code (``not not ... x``)."""
-    body = module.tree.body
-    deep = [stmt for stmt in body if _depth_exceeds(stmt, MAX_DEPTH)]
-    if not deep:
+    """Leave out the statements nested deeper than MAX_DEPTH (as if broken), so no
+    rule meets a RecursionError on absurd but valid code (``not not ... x``).
+
+    The innermost statement that holds the depth is left out, not the function
+    or class around it: one generated expression in a task costs that line's
+    findings only."""
+    if not any(_depth_exceeds(stmt, MAX_DEPTH) for stmt in module.tree.body):
         return module
-    module.tree.body = [stmt for stmt in body if stmt not in deep]
-    for stmt in deep:
+    removed: list[ast.stmt] = []
+    module.tree.body = _shallow_statements(module.tree.body, MAX_DEPTH, removed)
+    for stmt in removed:
         module.broken_ranges.append((stmt.lineno, stmt.end_lineno or stmt.lineno))
     module.broken_ranges.sort()
     if module.error is None:
-        module.error = f"line {deep[0].lineno} is nested too deeply to analyse"
+        module.error = f"line {min(stmt.lineno for stmt in removed)} is nested too deeply to analyse"
     return module
+
+
+def _shallow_statements(statements: list[ast.stmt], limit: int, removed: list[ast.stmt]) -> list[ast.stmt]:
+    """``statements`` without those deeper than ``limit`` levels (appended to ``removed``)."""
+    kept: list[ast.stmt] = []
+    for stmt in statements:
+        if _depth_exceeds(stmt, limit):
+            before = len(removed)
+            if not _prune_blocks(stmt, limit, removed):
+                del removed[before:]  # the whole statement goes, not its parts
+                removed.append(stmt)
+                continue
+        kept.append(stmt)
+    return kept
+
+
+def _prune_blocks(stmt: ast.stmt, limit: int, removed: list[ast.stmt]) -> bool:
+    """Remove the too-deep statements from the blocks of the compound ``stmt``;
+    True when ``stmt`` is then within ``limit`` (its own header is not too deep)."""
+    blocks: list[tuple[ast.AST, str, int]] = [(stmt, name, limit - 1) for name in ("body", "orelse", "finalbody")
+                                              if getattr(stmt, name, None) and isinstance(getattr(stmt, name), list)
+                                              and isinstance(getattr(stmt, name)[0], ast.stmt)]
+    for clause in [*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())]:
+        blocks.append((clause, "body", limit - 2))
+    if not blocks:
+        return False
+    for owner, name, inner_limit in blocks:
+        statements = getattr(owner, name)
+        kept = _shallow_statements(statements, inner_limit, removed)
+        if not kept and name == "body":  # a block cannot be empty: stands in for what was left out
+            first = statements[0]
+            kept = [ast.Pass(lineno=first.lineno, col_offset=first.col_offset,
+                             end_lineno=first.lineno, end_col_offset=first.col_offset)]
+        setattr(owner, name, kept)
+    return not _depth_exceeds(stmt, limit)
 
 
 def _describe(exc: BaseException) -> str:
