@@ -12,6 +12,7 @@ from pathlib import Path
 from . import __version__
 from .framework import Severity, Violation, all_rules
 from .edits import LineIndex
+from .project import REPOSITORY_URL
 
 
 @dataclass
@@ -140,7 +141,7 @@ def format_sarif(files: list[FileFindings]) -> str:
             "tool": {"driver": {
                 "name": "lime-task-lint",
                 "version": __version__,
-                "informationUri": "https://github.com/lime-task-lint/lime-task-lint",
+                "informationUri": REPOSITORY_URL,
                 "rules": rules,
             }},
             "results": results,
