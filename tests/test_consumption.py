@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from lime_task_lint.checker import check
-from lime_task_lint.consumption import expression_use, laziness_hazard, name_consumption, parent_map
+from lime_task_lint.consumption import expression_use, laziness, name_consumption
+from lime_task_lint.effects import effects_for_tree
+from lime_task_lint.semantic import syntax_index
 from lime_task_lint.document import SourceDocument
 from lime_task_lint.edits import Applicability
 from lime_task_lint.settings import Settings
@@ -21,7 +23,7 @@ def _consumption(body: str, allow_len: bool = False):
     source = "def f(app, other):\n    xs = make()\n" + textwrap.indent(textwrap.dedent(body), "    ")
     func = ast.parse(source).body[0]
     binding = func.body[0]
-    return name_consumption("xs", binding, func, parent_map(func), allow_len=allow_len)
+    return name_consumption("xs", binding, func, syntax_index(func), allow_len=allow_len)
 
 
 @pytest.mark.parametrize("body", [
@@ -85,15 +87,16 @@ def test_a_loop_around_both_binding_and_use_is_one_pass():
     """)
     func = ast.parse(source).body[0]
     binding = func.body[0].body[0]
-    assert name_consumption("xs", binding, func, parent_map(func)).once
+    assert name_consumption("xs", binding, func, syntax_index(func)).once
 
 
 def _hazard(source: str) -> str | None:
-    func = ast.parse(textwrap.dedent(source)).body[0]
-    parents = parent_map(func)
+    tree = ast.parse(textwrap.dedent(source))
+    func = tree.body[0]
     produced = next(n for n in ast.walk(func) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "list")
     consumer = next(n for n in ast.walk(func) if isinstance(n, ast.For))
-    return laziness_hazard(produced, consumer, func, parents)
+    verdict = laziness(produced, consumer, func, effects_for_tree(tree))
+    return verdict.blocker or verdict.hazard or None
 
 
 def test_hazards():
@@ -112,14 +115,14 @@ def test_hazards():
             for x in xs:
                 print(x)
     """)
-    assert "after a `commit()`" in _hazard("""
+    assert "after code that writes" in _hazard("""
         def f(read, uow):
             xs = list(read)
             uow.commit()
             for x in xs:
                 print(x)
     """)
-    assert "committed" in _hazard("""
+    assert "the loop body writes" in _hazard("""
         def f(read, uow):
             xs = list(read)
             for x in xs:
@@ -140,7 +143,7 @@ def test_hazards():
 def test_expression_use_of_a_call_in_a_for():
     tree = ast.parse("for x in helper(app):\n    pass\n")
     call = tree.body[0].iter
-    assert expression_use(call, parent_map(tree)).kind == "iteration"
+    assert expression_use(call, syntax_index(tree)).kind == "iteration"
 
 
 # -- LIME102 across files (jedi) ----------------------------------------------------

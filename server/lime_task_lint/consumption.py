@@ -17,17 +17,18 @@ it; and the items are produced after a ``uow.commit()`` that used to run after
 them.  :func:`laziness_hazard` reports those (the fix is then unsafe, and its
 title says why).
 
-Everything here works on one function's syntax tree with a parent map built
-once per function (no repeated whole-tree walks).
+Everything here asks the module's syntax index (:mod:`semantic`) and effects
+model (:mod:`effects`); nothing keeps its own parent map or walker.
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+from typing import Iterable, Union
 
-from .model import child_nodes, walk
+from .effects import Effects, EffectsModel
+from .semantic import SyntaxIndex
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
@@ -67,14 +68,6 @@ class Consumption:
     len_calls: list[ast.Call] = field(default_factory=list)
 
 
-def parent_map(root: ast.AST) -> dict[int, ast.AST]:
-    parents: dict[int, ast.AST] = {}
-    for node in walk(root):
-        for child in child_nodes(node):
-            parents[id(child)] = node
-    return parents
-
-
 def _call_name(call: ast.Call) -> str:
     func = call.func
     if isinstance(func, ast.Name):
@@ -84,18 +77,18 @@ def _call_name(call: ast.Call) -> str:
     return ""
 
 
-def expression_use(node: ast.AST, parents: dict[int, ast.AST], *, depth: int = 0) -> Use:
+def expression_use(node: ast.AST, index: SyntaxIndex, *, depth: int = 0) -> Use:
     """How the value of expression ``node`` is used by its immediate context.
 
     Does not follow names: an assignment returns kind ``"assigned"`` (the
     caller then runs :func:`name_consumption` on the target)."""
-    parent = parents.get(id(node))
+    parent = index.parent(node)
     if parent is None or depth > 8:
         return Use(node, "blocking", "it is used in a way that cannot be followed")
     if isinstance(parent, (ast.For, ast.AsyncFor)) and parent.iter is node:
         return Use(parent, "iteration")
     if isinstance(parent, ast.comprehension) and parent.iter is node:
-        comp = parents.get(id(parent))
+        comp = index.parent(parent)
         if comp is not None and isinstance(comp, COMPREHENSIONS) and comp.generators[0] is parent:
             return Use(comp, "iteration")
         return Use(parent, "blocking", "it is iterated once per item of an outer loop (a second pass)")
@@ -111,13 +104,13 @@ def expression_use(node: ast.AST, parents: dict[int, ast.AST], *, depth: int = 0
             if name in ITERATING_CONSUMERS and parent.args[0] is node:
                 return Use(parent, "iteration")
             if name in PASS_THROUGH:
-                outer = expression_use(parent, parents, depth=depth + 1)
+                outer = expression_use(parent, index, depth=depth + 1)
                 return Use(parent, outer.kind, outer.reason) if outer.kind != "iteration" else Use(outer.node, "iteration")
             return Use(parent, "blocking", f"it is passed to `{name}()`, which may need a list")
         if isinstance(parent.func, ast.Attribute) and name in ITERATING_METHODS and parent.args[0] is node:
             return Use(parent, "iteration")
         if isinstance(parent.func, ast.Attribute) and name in PASS_THROUGH:
-            outer = expression_use(parent, parents, depth=depth + 1)
+            outer = expression_use(parent, index, depth=depth + 1)
             return Use(parent, outer.kind, outer.reason) if outer.kind != "iteration" else Use(outer.node, "iteration")
         return Use(parent, "blocking", f"it is passed to `{name or 'a call'}()`, which may need a list")
     if isinstance(parent, ast.Call):  # keyword argument or the callee itself
@@ -164,20 +157,12 @@ def expression_use(node: ast.AST, parents: dict[int, ast.AST], *, depth: int = 0
     return Use(parent, "blocking", "it is used in a way that cannot be followed")
 
 
-def _ancestors(node: ast.AST, parents: dict[int, ast.AST]) -> list[ast.AST]:
-    out, current = [], parents.get(id(node))
-    while current is not None:
-        out.append(current)
-        current = parents.get(id(current))
-    return out
-
-
-def in_second_pass(use: ast.AST, binding: ast.AST, parents: dict[int, ast.AST]) -> bool:
+def in_second_pass(use: ast.AST, binding: ast.AST, index: SyntaxIndex) -> bool:
     """True when ``use`` runs more than once per run of ``binding``: it sits in the
     repeated part of a loop (or comprehension) that does not also hold ``binding``."""
-    around_binding = {id(a) for a in _ancestors(binding, parents)}
-    child, current = use, parents.get(id(use))
-    while current is not None:
+    around_binding = {id(a) for a in index.ancestors(binding)}
+    child = use
+    for current in index.ancestors(use):
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)) and id(current) in around_binding:
             return False
         if id(current) not in around_binding:
@@ -188,46 +173,31 @@ def in_second_pass(use: ast.AST, binding: ast.AST, parents: dict[int, ast.AST]) 
                 return True
             if isinstance(current, ast.comprehension) and child is not current.iter:
                 return True
-        child, current = current, parents.get(id(current))
+        child = current
     return False
 
 
-def _own_nodes(func: FunctionNode) -> Iterator[ast.AST]:
-    stack: list[ast.AST] = list(func.body)
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
-            else:
-                yield child  # nested scopes are seen as one node: a closure use blocks
-
-
-def name_consumption(name: str, binding: ast.AST, func: FunctionNode,
-                     parents: dict[int, ast.AST] | None = None, *, allow_len: bool = False) -> Consumption:
+def name_consumption(name: str, binding: ast.AST, func: FunctionNode, index: SyntaxIndex, *,
+                     allow_len: bool = False) -> Consumption:
     """How the value bound to ``name`` by ``binding`` (an Assign statement) is
     used inside ``func``.  With ``allow_len``, ``len(name)`` calls do not block:
     they are returned in ``len_calls`` for a fix that replaces them."""
-    parents = parents if parents is not None else parent_map(func)
+    scope = index.scope(func)
+    if scope is None:
+        return Consumption(False, "it is not in a function")
+    if name in scope.declared_global or name in scope.declared_nonlocal:
+        return Consumption(False, "it is global")
+    if used_by_nested_code(name, func, index):
+        return Consumption(False, "it is used by a nested function or lambda")
     uses: list[Use] = []
     bindings = 0
-    for node in _own_nodes(func):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            if any(isinstance(n, ast.Name) and n.id == name for n in walk(node)):
-                return Consumption(False, "it is used by a nested function or lambda")
-            continue
-        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
-            return Consumption(False, "it is global")
-        if not isinstance(node, ast.Name) or node.id != name:
-            continue
+    for node in _loads_and_stores(name, func, index):
         if isinstance(node.ctx, ast.Store):
             bindings += 1
             continue
         if isinstance(node.ctx, ast.Del):
             continue
-        use = expression_use(node, parents)
-        uses.append(use)
+        uses.append(expression_use(node, index))
     if bindings > 1:
         return Consumption(False, f"`{name}` is assigned more than once", uses)
     len_calls = [u.node for u in uses if allow_len and u.kind == "blocking" and isinstance(u.node, ast.Call)
@@ -246,62 +216,176 @@ def name_consumption(name: str, binding: ast.AST, func: FunctionNode,
     use = uses_left[0]
     if _before(use.node, binding):
         return Consumption(False, "it is used before it is assigned", uses)
-    if in_second_pass(use.node, binding, parents):
+    if in_second_pass(use.node, binding, index):
         return Consumption(False, "it is iterated once per item of an enclosing loop (a second pass)", uses)
     return Consumption(True, "", uses, use.node, len_calls)  # type: ignore[arg-type]
+
+
+def _loads_and_stores(name: str, func: ast.AST, index: SyntaxIndex) -> list[ast.Name]:
+    """The ``Name`` nodes of ``name`` in ``func``'s own code (comprehensions included)."""
+    return [n for n in index.own_nodes(func) if isinstance(n, ast.Name) and n.id == name]
+
+
+def used_by_nested_code(name: str, func: ast.AST, index: SyntaxIndex) -> bool:
+    """Whether a function, lambda or class nested in ``func`` sees ``func``'s ``name``."""
+    own = index.scope(func)
+    for scope in index.scopes:
+        if scope is own or scope.kind == "comprehension" or not index.contains(func, scope.node):
+            continue
+        if name in scope.declared_nonlocal:
+            return True
+        for use in scope.uses.get(name, ()):
+            if index.resolve(name, use) is own:
+                return True
+    return False
 
 
 def _before(a: ast.AST, b: ast.AST) -> bool:
     return (getattr(a, "lineno", 0), getattr(a, "col_offset", 0)) < (getattr(b, "lineno", 0), getattr(b, "col_offset", 0))
 
 
-def statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt | None:
-    current: ast.AST | None = node
-    while current is not None and not isinstance(current, ast.stmt):
-        current = parents.get(id(current))
-    return current  # type: ignore[return-value]
-
-
-def _try_body_of(node: ast.AST, parents: dict[int, ast.AST]) -> list[ast.Try]:
+def _try_body_of(node: ast.AST, index: SyntaxIndex) -> list[ast.Try]:
     """The ``try`` statements whose *body* (not handlers) contains ``node``, innermost first."""
     found: list[ast.Try] = []
-    child, current = node, parents.get(id(node))
-    while current is not None and not isinstance(current, SCOPES):
-        if isinstance(current, ast.Try) and child in current.body:
+    child = node
+    for current in index.ancestors(node):
+        if isinstance(current, SCOPES):
+            break
+        if isinstance(current, ast.Try) and any(s is child for s in current.body):
             found.append(current)
-        child, current = current, parents.get(id(current))
+        child = current
     return found
 
 
-def _is_commit(node: ast.AST) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"
+#: Consumers that may stop before the last item.
+EARLY_STOPPING = frozenset({"any", "all", "next", "zip", "islice", "takewhile", "dropwhile", "map", "filter"})
 
 
-def laziness_hazard(produced: ast.AST, consumer: ast.AST, func: FunctionNode,
-                    parents: dict[int, ast.AST]) -> str | None:
-    """Why producing the items lazily at ``consumer`` instead of eagerly at
-    ``produced`` could change behaviour, or None.
+@dataclass
+class Laziness:
+    """What producing items lazily, at the consumer, instead of eagerly would change.
 
-    * an exception raised while producing moves from ``produced`` to
-      ``consumer``: if a ``try`` guards one and not the other, another
-      handler (or none) would catch it;
-    * a ``.commit()`` runs between the two, or inside the consuming loop: the
-      items would be produced after (or between) commits."""
-    if _try_body_of(produced, parents) != _try_body_of(consumer, parents):
-        return "an error while reading would be raised outside its `try`"
-    start = statement_of(produced, parents)
-    end = statement_of(consumer, parents)
-    if start is None or end is None:
-        return None
-    lo = (start.end_lineno or start.lineno, start.end_col_offset or 0)
-    hi = (end.lineno, end.col_offset)
-    for node in walk(func):
-        if _is_commit(node):
-            position = (node.lineno, node.col_offset)
-            if lo < position < hi:
-                return "the items would be read after a `commit()` that now runs after them"
+    ``blocker``: it would change what the task does (items whose effects would no
+    longer all run): no fix.  ``hazard``: it may change it (reads interleaved with
+    writes, an error moving out of its ``try``): an unsafe fix, titled with it.
+    Both empty: nothing the effects model can see changes."""
+
+    blocker: str = ""
+    hazard: str = ""
+
+
+def stops_early(consumer: ast.AST, effects: EffectsModel) -> str:
+    """Why ``consumer`` (a ``for``, a comprehension or a consuming call) may stop
+    before the last item ("" when it always takes every item)."""
+    if isinstance(consumer, ast.Call):
+        name = _call_name(consumer)
+        if name in EARLY_STOPPING:
+            return f"`{name}()` stops at its first decisive item"
+        parent = effects.index.parent(consumer)
+        if isinstance(parent, ast.Call) and _call_name(parent) in EARLY_STOPPING:
+            return f"`{_call_name(parent)}()` stops at its first decisive item"
+        return ""
     if isinstance(consumer, (ast.For, ast.AsyncFor)):
         for stmt in consumer.body:
-            if any(_is_commit(n) for n in walk(stmt)):
-                return "an error while reading would now surface after earlier items were committed"
-    return None
+            if effects.may_leave(stmt, consumer):
+                return "the loop may leave before the last item (`break`/`return`/`raise`)"
+        return ""
+    return ""
+
+
+def laziness(produced: ast.AST, consumer: ast.AST, func: FunctionNode, effects: EffectsModel, *,
+             item_effects: Effects | None = None, source_names: Iterable[str] = ()) -> Laziness:
+    """What changes when the items made at ``produced`` are made at ``consumer``.
+
+    ``item_effects``: the effects of making one item (a comprehension's element
+    and filters, a builder's loop body), besides reading it; ``source_names``:
+    names whose value the eager list copied (``list(rows)``): changing them while
+    consuming is why the copy exists.
+
+    * an item with side effects and a consumer that may stop early: fewer items
+      would be made (blocker);
+    * a consumer or code in between that changes a source name (blocker: the
+      list was a copy);
+    * an exception raised while producing moves from ``produced`` to
+      ``consumer``: if a ``try`` guards one and not the other (hazard);
+    * code between the two, or the consuming loop's body, that writes to Lime or
+      may (through a helper or a call the analysis cannot see): the items would
+      be read after or between those writes (hazard);
+    * items with side effects interleaved with a loop body that has side
+      effects: their order changes (hazard)."""
+    index = effects.index
+    item_effects = item_effects or Effects()
+    early = stops_early(consumer, effects)
+    if early and item_effects.has_side_effects:
+        return Laziness(blocker=f"{early}, so the effects of making the items "
+                                f"({_describe_effects(item_effects)}) would not all run")
+    start = index.statement_of(produced)
+    end = index.statement_of(consumer)
+    between = effects.of_block(_statements_between(start, end, func, index)) if start is not None and end \
+        is not None else Effects()
+    body = effects.of_block(consumer.body) if isinstance(consumer, (ast.For, ast.AsyncFor)) else Effects()
+    changed = (between | body).changes(source_names)
+    if changed:
+        name = sorted(changed)[0]
+        return Laziness(blocker=f"`{name}` is changed while it is iterated: the list is a copy")
+    if _try_body_of(produced, index) != _try_body_of(consumer, index):
+        return Laziness(hazard="an error while reading would be raised outside its `try`")
+    if between.may_write:
+        return Laziness(hazard=f"the items would be read after code that writes ({_describe_writes(between)})")
+    if body.may_write:
+        return Laziness(hazard=f"the loop body writes ({_describe_writes(body)}): the items would be read "
+                               "between its writes and see them, and an error while reading would surface "
+                               "after earlier items were committed")
+    if item_effects.has_side_effects and (body.has_side_effects or between.has_side_effects):
+        return Laziness(hazard="the items' effects would interleave with the loop body's")
+    return Laziness()
+
+
+def effects_between(first: ast.AST, last: ast.AST, func: FunctionNode, effects: EffectsModel) -> Effects:
+    """The effects of the statements that may run after ``first``'s statement and
+    before ``last`` (for a ``last`` after a loop: the loop too)."""
+    index = effects.index
+    start, end = index.statement_of(first), index.statement_of(last)
+    if start is None or end is None:
+        return Effects(unknown=frozenset({"<code in between>"}))
+    return effects.of_block(_statements_between(start, end, func, index))
+
+
+def _statements_between(start: ast.stmt, end: ast.stmt, func: ast.AST, index: SyntaxIndex) -> list[ast.stmt]:
+    """The statements of ``func`` that start after ``start`` ends and end before
+    ``end`` starts, outermost only (a compound statement counts whole)."""
+    lo = (start.end_lineno or start.lineno, start.end_col_offset or 0)
+    hi = (end.lineno, end.col_offset)
+    out: list[ast.stmt] = []
+    todo: list[ast.stmt] = list(getattr(func, "body", []))
+    while todo:
+        stmt = todo.pop(0)
+        first = (stmt.lineno, stmt.col_offset)
+        last = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
+        if first >= lo and last <= hi:
+            out.append(stmt)
+        elif last <= lo or first >= hi:
+            continue
+        elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for field_name in ("body", "orelse", "finalbody", "handlers"):
+                for child in getattr(stmt, field_name, []) or []:
+                    todo.extend(child.body if isinstance(child, ast.ExceptHandler) else [child])
+    return out
+
+
+def _describe_writes(effects: Effects) -> str:
+    if effects.writers:
+        return ", ".join(f"`{w}` writes" for w in sorted(effects.writers)[:2])
+    if effects.writes:
+        return "a commit"
+    return ", ".join(f"`{u}` may write" for u in sorted(effects.unknown)[:2])
+
+
+def _describe_effects(effects: Effects) -> str:
+    if effects.may_write:
+        return _describe_writes(effects)
+    if effects.io:
+        return "calls outside the task"
+    if effects.logs:
+        return "log records"
+    return "changes to " + ", ".join(f"`{n}`" for n in sorted(effects.mutates)[:2])

@@ -422,6 +422,11 @@ class EffectsModel:
         found: list[ast.AST] = []
         child = node
         for ancestor in self.index.ancestors(node):
+            if isinstance(child, ast.stmt):  # `outer`'s own block too: `add(); if x: continue; commit()`
+                for earlier in self.index.preceding(child):
+                    if self.may_leave(earlier, ancestor):
+                        found.append(earlier)
+                        break
             if ancestor is outer:
                 break
             if isinstance(ancestor, (ast.If, ast.While)) and child is not ancestor.test:
@@ -441,11 +446,6 @@ class EffectsModel:
             elif isinstance(ancestor, (ast.With, ast.AsyncWith)) and _in(ancestor.body, child) \
                     and self.may_suppress(ancestor):
                 found.append(ancestor)
-            if isinstance(child, ast.stmt):
-                for earlier in self.index.preceding(child):
-                    if self.may_leave(earlier, ancestor):
-                        found.append(earlier)
-                        break
             child = ancestor
         return found
 
@@ -569,4 +569,15 @@ def effects_model(tree: ast.Module, model: "LimeModel",
     found = _MODELS.get(tree)
     if found is None or found.model is not model:
         found = _MODELS[tree] = EffectsModel(tree, model, resolve_external)
+    return found
+
+
+def effects_for_tree(tree: ast.Module) -> EffectsModel:
+    """The effects model of a module known only by its tree (a caller in another
+    file): its Lime model is built here, once per tree."""
+    found = _MODELS.get(tree)
+    if found is None:
+        from .model import build_model
+
+        found = _MODELS[tree] = EffectsModel(tree, build_model(tree))
     return found

@@ -42,14 +42,34 @@ def flag_inactive(app, threshold):
 The lazy fix (`list(<read>)` -> `<read>`, `[...]` -> `(...)`) is offered only
 when the list is consumed exactly once, by iteration, within the function: a
 `for`, a comprehension, `sum/any/all/min/max`, `set()/dict()/sorted()`,
-`sep.join(...)`. It is safe then, except that it is unsafe (and its title says
-why) when laziness would move an error raised while reading out of the `try`
-that guarded the list, or read the items after a `uow.commit()` that used to
-run after them (including commits in the consuming loop). When the list is
-also measured with `len()` and is a `get_all(...)` read, the specific fix uses
-the read itself and `.count` instead of `len()` (one extra count query). Any
-other use (indexing, slicing, truthiness, `in`, a second pass, storing it on
-an attribute, returning it, passing it on) means no fix; the message says why.
+`sep.join(...)`. Its preconditions are checked against the module's effects
+model (what every call does, through helpers; a call whose code is not
+visible may do anything):
+
+- not offered when making the items has effects (a call that writes, logs,
+  sends or changes state in the comprehension's element or filters) and the
+  consumer may stop early (`any`/`all`/`next`/`zip`, a loop with
+  `break`/`return`/`raise`): those effects would not all run;
+- not offered when the consumer, or code between the list and the consumer,
+  changes the source the list copied (`for r in list(rows): rows.remove(r)`);
+- unsafe (the title names the hazard) when an error raised while reading would
+  leave the `try` that guarded the list; when code between the list and its
+  consumer, or the consuming loop's body, writes to Lime or may (a `commit`, a
+  helper that commits, a call whose code is not visible): the items would be
+  read after or between those writes and see them, and an error while reading
+  would surface after earlier items were committed; when the items' effects
+  would interleave with the loop body's effects;
+- when the list is also measured with `len()` and is a `get_all(...)` read,
+  the specific fix uses the read itself and `.count` instead of `len()`: one
+  extra count query where `len()` was. It is unsafe when anything that writes
+  or may write runs between the read and the `len()` (the count may differ).
+
+Any other use (indexing, slicing, truthiness, `in`, a second pass, use in a
+nested function, storing it on an attribute, returning it, passing it on)
+means no fix; the message says why. Behaviour changes an unsafe fix can cause:
+the items are read later (after the writes named in the title, seeing them),
+an error while reading is raised at the consumer instead of at the list, and
+the effects of making items run interleaved with the loop body.
 """
 
 from __future__ import annotations
@@ -58,30 +78,23 @@ import ast
 from typing import Iterator
 
 from ..collections_model import collection_estimate, iterable_source
-from ..consumption import expression_use, laziness_hazard, name_consumption, parent_map
+from ..consumption import expression_use, laziness, name_consumption
 from ..edits import Applicability, Edit, Fix
+from ..effects import Effects
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
 from ..memory import format_bytes
-from ..model import FunctionInfo, child_nodes
+from ..model import FunctionInfo
+from ..semantic import SyntaxIndex
 
 
-def _own_nodes(func: ast.AST) -> Iterator[ast.AST]:
-    stack = list(getattr(func, "body", []))
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
-
-
-def materialisations(info: FunctionInfo) -> Iterator[ast.expr]:
+def materialisations(info: FunctionInfo, index: SyntaxIndex) -> Iterator[ast.expr]:
     """``list(x)`` calls and list comprehensions of the function's own body."""
-    for node in _own_nodes(info.node):
+    for node in index.own_nodes(info.node):
         if isinstance(node, ast.ListComp):
             yield node
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "list" \
-                and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred):
+                and len(node.args) == 1 and not node.keywords and not isinstance(node.args[0], ast.Starred) \
+                and index.resolve("list", node) is None:
             yield node
 
 
@@ -95,22 +108,20 @@ class MaterializedQuery(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Violation]:
         model = ctx.model
         path = ctx.document.path
+        index = ctx.index
         for info in model.functions.values():
-            parents = None
-            for node in materialisations(info):
+            for node in materialisations(info, index):
                 source_node = node.args[0] if isinstance(node, ast.Call) else node.generators[0].iter  # type: ignore[attr-defined]
                 source = iterable_source(model, info, source_node, ctx.settings, workspace=ctx.workspace, path=path)
                 if source is None or source.bounded:
                     continue
-                if parents is None:
-                    parents = parent_map(info.node)
-                parent = parents.get(id(node))
+                parent = index.parent(node)
                 if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "len":
                     continue  # len(list(read)) is LIME104's
                 est = collection_estimate(model, info, node, ctx.settings, workspace=ctx.workspace, path=path)
-                yield self._finding(ctx, info, node, source, est, parents)
+                yield self._finding(ctx, info, node, source, est)
 
-    def _finding(self, ctx, info, node, source, est, parents) -> Violation:
+    def _finding(self, ctx, info, node, source, est) -> Violation:
         settings = ctx.settings
         shape = "`list(...)`" if isinstance(node, ast.Call) else "`[... for ...]`"
         what = source.describe()
@@ -120,7 +131,7 @@ class MaterializedQuery(Rule):
                     f"(count from {est.count_source})")
         else:
             size = f"{source.count:,} items (count from {source.count_source})"
-        fix, why_not = self._fix(ctx, info, node, parents)
+        fix, why_not = self._fix(ctx, info, node)
         message = f"{shape} holds every one of the {what} in memory at once: {size}; iterate lazily"
         if fix is None and why_not:
             message += f" (no lazy fix: {why_not})"
@@ -130,9 +141,24 @@ class MaterializedQuery(Rule):
         return self.violation(ctx, node, message, fix, **data)
 
     # -- fix -------------------------------------------------------------------------
-    def _fix(self, ctx, info: FunctionInfo, node: ast.expr, parents) -> tuple[Fix | None, str]:
-        use = expression_use(node, parents)
+    def _fix(self, ctx, info: FunctionInfo, node: ast.expr) -> tuple[Fix | None, str]:
+        """The lazy fix and its preconditions (see Fix safety above), or why none.
+
+        1. the list is consumed exactly once, by iteration, in this function;
+        2. making the items has no effects that a consumer stopping early
+           (``any``/``all``/``break``) would skip, and the consumer does not change
+           the copied source (``for x in list(xs): xs.remove(x)``);
+        3. nothing between the list and its consumer, nor the consumer's body,
+           writes or may write (through a helper or an unknown call), no ``try``
+           guards one and not the other, and the items' effects do not
+           interleave with the body's;
+        4. ``len(xs)`` becomes ``read.count`` only when nothing that writes or may
+           write runs between the read and the ``len()`` (it is a new query there).
+        Unknown (an unseen call) makes the fix unsafe, named; false withholds it."""
+        index, effects = ctx.index, ctx.effects
+        use = expression_use(node, index)
         len_edits: list[Edit] = []
+        len_calls: list[ast.Call] = []
         if use.kind == "assigned":
             statement = use.node
             if not isinstance(statement, ast.Assign):
@@ -141,18 +167,38 @@ class MaterializedQuery(Rule):
             if isinstance(node, ast.Call) and isinstance(node.args[0], ast.Name) and node.args[0].id == name:
                 return None, f"`{name}` is rebound to its own list"
             allow_len = self._countable(ctx, info, node)
-            consumption = name_consumption(name, statement, info.node, parents, allow_len=allow_len)
+            consumption = name_consumption(name, statement, info.node, index, allow_len=allow_len)
             if not consumption.once:
                 return None, f"`{name}` is not consumed exactly once by iteration: {consumption.reason}"
             consumer = consumption.consumer
-            for call in consumption.len_calls:
+            len_calls = consumption.len_calls
+            for call in len_calls:
                 len_edits.append(Edit(*ctx.range(call), f"{name}.count"))
         elif use.kind == "iteration":
             consumer = use.node
         else:
             return None, use.reason
-        edits = self._lazy_edits(ctx, node, parents) + len_edits
-        hazard = laziness_hazard(node, consumer, info.node, parents)
+        if isinstance(node, ast.ListComp):
+            item_effects = effects.of_block([node.elt, *(c for g in node.generators for c in g.ifs),
+                                             *(g.iter for g in node.generators[1:])])
+            source_names = _root_names(node.generators[0].iter)
+        else:
+            item_effects, source_names = Effects(), _root_names(node.args[0])  # type: ignore[attr-defined]
+        verdict = laziness(node, consumer, info.node, effects, item_effects=item_effects,
+                           source_names=source_names)
+        if verdict.blocker:
+            return None, verdict.blocker
+        hazard = verdict.hazard
+        if len_calls and not hazard:
+            from ..consumption import effects_between
+
+            for call in len_calls:
+                between = effects_between(node, call, info.node, effects)
+                if between.may_write:
+                    hazard = ("`.count` is a new query where `len()` was, after code that writes or may write: "
+                              "the number may differ")
+                    break
+        edits = self._lazy_edits(ctx, node, index) + len_edits
         if len_edits:
             title = "Iterate the read lazily and count with `.count`"
         elif isinstance(node, ast.Call):
@@ -173,9 +219,9 @@ class MaterializedQuery(Rule):
                    for r in info.reads)
 
     @staticmethod
-    def _lazy_edits(ctx, node: ast.expr, parents) -> list[Edit]:
+    def _lazy_edits(ctx, node: ast.expr, index: SyntaxIndex) -> list[Edit]:
         start, end = ctx.range(node)
-        parent = parents.get(id(node))
+        parent = index.parent(node)
         sole_argument = isinstance(parent, ast.Call) and parent.args == [node] and not parent.keywords
         if isinstance(node, ast.Call):
             inner = ctx.text(node.args[0])
@@ -187,3 +233,11 @@ class MaterializedQuery(Rule):
         if sole_argument:
             return [Edit(start, end, body)]
         return [Edit(start, end, f"({body})")]
+
+
+def _root_names(node: ast.AST) -> list[str]:
+    """The name a source expression is read from (``rows`` for ``rows``,
+    ``self.rows``, ``rows[1:]``), whose change while iterating a copy matters."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        node = node.value
+    return [node.id] if isinstance(node, ast.Name) else []

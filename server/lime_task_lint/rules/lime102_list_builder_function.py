@@ -33,17 +33,30 @@ def active_person_names(app) -> Iterator[str]:
 The fix turns `names.append(x)` into `yield x` (`extend` into `yield from`),
 removes the list and its `return`, changes a `list[T]` return annotation to
 `Iterator[T]` (adding the import) and the docstring's Returns section to
-Yields. It is safe only when every caller in the workspace (found with jedi)
-iterates the result exactly once (a `for`, a comprehension,
-`sum/any/all/min/max`, `set()/dict()`, `join`), with no `try` or
-`uow.commit()` that laziness would move the reads past. It is unsafe when the
-callers cannot all be found (jedi timed out, the function is passed as a
-value, or a public function in a single-file run), when no caller is found,
-or when laziness would move errors out of a caller's `try` or past a commit;
-the title says which. It is not offered when any caller needs a list (`len`,
-indexing, truthiness, `in`, a second pass, storing or returning it), when the
-list is used other than by `append`/`extend`, or when the return annotation
-is not a list.
+Yields. Its preconditions are checked against the module's effects model:
+
+- not offered when the list is used other than by `append`/`extend` (also in
+  a nested function or lambda), when the function is decorated (a cache such
+  as `@lru_cache` or a wrapper would keep or re-run one generator), when it
+  writes to Lime (its writes would run only while it is iterated), when code
+  after its loop has effects (it would run only once every item is taken), when
+  the return annotation is not a list, or when any caller needs a list (`len`,
+  indexing, truthiness, `in`, a second pass, storing or returning it) or may
+  stop early while making an item has effects;
+- safe only when every caller in the workspace (found with jedi) iterates the
+  result exactly once and laziness changes nothing the effects model sees
+  there;
+- unsafe, with the reason in the title, when the callers cannot all be found
+  (jedi had no answer, the function is passed as a value, or a public function
+  in a single-file run), when no caller is found, when code before its loop
+  has effects (it would run at the first item instead of at the call), when
+  the function calls code that is not visible (it would run while iterated),
+  or when in a caller an error would move out of its `try`, or the items would
+  be made between writes of the consuming loop.
+
+Behaviour changes an unsafe fix can cause: the builder's code runs while the
+caller iterates (interleaved with the caller's loop body and its writes), not
+at the call; an error while making an item surfaces in the caller's loop.
 """
 
 from __future__ import annotations
@@ -56,26 +69,18 @@ from typing import Iterator
 
 from ..checker import tree_cache
 from ..collections_model import accumulator_estimate, iterable_source
-from ..consumption import expression_use, laziness_hazard, name_consumption, parent_map
+from ..consumption import expression_use, laziness, name_consumption, used_by_nested_code
 from ..docstrings import RaiseAnalysis, docstring_node, update_docstring
 from ..edits import Applicability, Edit, Fix, apply_edits, import_edit
+from ..effects import effects_for_tree
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
 from ..memory import format_bytes
-from ..model import FunctionInfo, child_nodes, walk
+from ..model import FunctionInfo, walk
+from ..semantic import SyntaxIndex
 
 #: A Returns section in google/numpy style or a sphinx ``:returns:`` / ``:rtype:`` field.
 _RETURNS_SECTION = re.compile(r"^\s*(Returns?:|Returns?\s*\n\s*-{3,})|:returns?:|:rtype:", re.M)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-
-
-def _own_nodes(func: ast.AST) -> Iterator[ast.AST]:
-    stack = list(getattr(func, "body", []))
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in child_nodes(node):
-            if not isinstance(child, SCOPES):
-                stack.append(child)
 
 
 @dataclass
@@ -91,7 +96,7 @@ class Builder:
     blocker: str = ""
 
 
-def builder_shape(info: FunctionInfo) -> Builder | None:
+def builder_shape(info: FunctionInfo, index: SyntaxIndex) -> Builder | None:
     """``items = []``; ``items.append(x)`` in a loop; ``return items``: the shape, or None."""
     func = info.node
     if not func.body or not isinstance(func.body[-1], ast.Return):
@@ -109,8 +114,7 @@ def builder_shape(info: FunctionInfo) -> Builder | None:
     returns: list[ast.Return] = []
     blocker = ""
     loop: ast.For | None = None
-    parents = parent_map(func)
-    for node in _own_nodes(func):
+    for node in index.own_nodes(func):
         if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Await)):
             blocker = blocker or "it already yields or awaits"
         if isinstance(node, ast.Return) and node is not last:
@@ -119,7 +123,7 @@ def builder_shape(info: FunctionInfo) -> Builder | None:
             returns.append(node)
         if not isinstance(node, ast.Name) or node.id != name:
             continue
-        parent = parents.get(id(node))
+        parent = index.parent(node)
         if isinstance(node.ctx, ast.Store):
             if parent is not binding:
                 blocker = blocker or f"`{name}` is assigned more than once"
@@ -127,23 +131,25 @@ def builder_shape(info: FunctionInfo) -> Builder | None:
         if isinstance(parent, ast.Return):
             continue
         if isinstance(parent, ast.Attribute) and parent.attr in ("append", "extend"):
-            call = parents.get(id(parent))
-            statement = parents.get(id(call)) if call is not None else None
+            call = index.parent(parent)
+            statement = index.parent(call) if call is not None else None
             if isinstance(call, ast.Call) and call.func is parent and len(call.args) == 1 and not call.keywords \
                     and isinstance(statement, ast.Expr):
                 appends.append(call)
-                enclosing = _enclosing_for(call, parents, func)
+                enclosing = index.enclosing(call, (ast.For, ast.AsyncFor), stop=func)
                 if enclosing is not None and loop is None:
                     loop = enclosing
                 continue
-        blocker = blocker or f"`{name}` is used other than by `append`/`extend` ({_describe(node, parents)})"
+        blocker = blocker or f"`{name}` is used other than by `append`/`extend` ({_describe(node, index)})"
     if not appends or loop is None:
         return None
+    if used_by_nested_code(name, func, index):
+        blocker = blocker or f"`{name}` is also used by a nested function or lambda"
     return Builder(name, binding, appends, returns + [last], loop, blocker)
 
 
-def _describe(node: ast.AST, parents) -> str:
-    use = expression_use(node, parents)
+def _describe(node: ast.AST, index: SyntaxIndex) -> str:
+    use = expression_use(node, index)
     return use.reason or "copied to another name"
 
 
@@ -151,15 +157,6 @@ def _is_empty_list(value: ast.AST) -> bool:
     return isinstance(value, ast.List) and not value.elts or (
         isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "list"
         and not value.args and not value.keywords)
-
-
-def _enclosing_for(node: ast.AST, parents, func) -> ast.For | None:
-    current = parents.get(id(node))
-    while current is not None and current is not func:
-        if isinstance(current, (ast.For, ast.AsyncFor)):
-            return current  # type: ignore[return-value]
-        current = parents.get(id(current))
-    return None
 
 
 # -- callers -----------------------------------------------------------------------
@@ -177,34 +174,15 @@ def _callers(ctx: RuleContext, info: FunctionInfo) -> tuple[list, str]:
         return sites, ""
     from ..workspace import CallSite
 
-    parents = _module_parents(ctx)
     sites = []
     for node in _name_loads(ctx.tree).get(info.name, []):
-        parent = parents.get(id(node))
+        parent = ctx.index.parent(node)
         if not (isinstance(parent, ast.Call) and parent.func is node):
             return sites, f"`{info.name}` is used as a value, so its callers cannot all be followed"
         sites.append(CallSite(path or "", ctx.tree, parent, ctx.document.text))
     if not info.name.startswith("_"):
         return sites, "callers in other modules are not searched in a single-file run"
     return sites, ""
-
-
-_PARENTS: dict[int, tuple[ast.AST, dict]] = {}
-
-
-def _parents_of(tree: ast.AST) -> dict[int, ast.AST]:
-    cached = _PARENTS.get(id(tree))
-    if cached is not None and cached[0] is tree:
-        return cached[1]
-    parents = parent_map(tree)
-    if len(_PARENTS) > 64:
-        _PARENTS.clear()
-    _PARENTS[id(tree)] = (tree, parents)
-    return parents
-
-
-def _module_parents(ctx) -> dict[int, ast.AST]:
-    return _parents_of(ctx.tree)
 
 
 _LOADS: dict[int, tuple[ast.AST, dict]] = {}
@@ -241,7 +219,7 @@ def _name_loads(tree: ast.AST) -> dict[str, list[ast.Name]]:
 @tree_cache
 def _release(tree: ast.AST) -> None:
     """Drop the caches' entries for ``tree`` (its analysis is done)."""
-    for cache in (_PARENTS, _LOADS):
+    for cache in (_LOADS,):
         cached = cache.get(id(tree))
         if cached is not None and cached[0] is tree:
             del cache[id(tree)]
@@ -249,25 +227,27 @@ def _release(tree: ast.AST) -> None:
         _PER_TREE.pop(key, None)
 
 
-def caller_verdict(site) -> tuple[str, str]:
-    """("once" | "hazard" | "list", reason) for one call site."""
-    parents = _parents_of(site.tree)
-    func = parents.get(id(site.call))
-    while func is not None and not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        func = parents.get(id(func))
+def caller_verdict(site, builder_effects) -> tuple[str, str]:
+    """("once" | "hazard" | "list", reason) for one call site: whether the caller
+    iterates the result exactly once, and what making the items lazily, while the
+    caller consumes them, would change (``builder_effects``: the effects of the
+    builder's loop, made one item at a time)."""
+    effects = effects_for_tree(site.tree)
+    index = effects.index
+    func = index.enclosing(site.call, (ast.FunctionDef, ast.AsyncFunctionDef))
     # Named by function and file, not by line: a line number in the message would go
     # stale when an edit above moves the caller (and incremental analysis reuses it).
     where = f"`{func.name}`" if func is not None else "at module level"
     if site.path:
         where += f" in {Path(site.path).name}"
-    use = expression_use(site.call, parents)
+    use = expression_use(site.call, index)
     if use.kind == "assigned":
         if func is None:
             return "list", f"the caller {where} keeps the result"
         target = use.node.targets[0] if isinstance(use.node, ast.Assign) else None
         if target is None:
             return "list", f"the caller {where} binds the result with an annotation or `:=`"
-        consumption = name_consumption(target.id, use.node, func, parents)  # type: ignore[attr-defined]
+        consumption = name_consumption(target.id, use.node, func, index)  # type: ignore[attr-defined]
         if not consumption.once:
             return "list", f"the caller {where} needs a list: {consumption.reason}"
         consumer = consumption.consumer
@@ -276,9 +256,11 @@ def caller_verdict(site) -> tuple[str, str]:
     else:
         return "list", f"the caller {where} needs a list: {use.reason}"
     if func is not None:
-        hazard = laziness_hazard(site.call, consumer, func, parents)
-        if hazard:
-            return "hazard", f"in the caller {where}, {hazard}"
+        verdict = laziness(site.call, consumer, func, effects, item_effects=builder_effects)
+        if verdict.blocker:
+            return "list", f"in the caller {where}, {verdict.blocker}"
+        if verdict.hazard:
+            return "hazard", f"in the caller {where}, {verdict.hazard}"
     return "once", ""
 
 
@@ -295,7 +277,7 @@ class ListBuilderFunction(Rule):
         for info in model.functions.values():
             if info.is_task or info.class_name is not None or not info.direct.returns_appended_list:
                 continue
-            shape = builder_shape(info)
+            shape = builder_shape(info, ctx.index)
             if shape is None:
                 continue
             source = iterable_source(model, info, shape.loop.iter, ctx.settings, workspace=ctx.workspace,
@@ -319,22 +301,53 @@ class ListBuilderFunction(Rule):
                                  bytes=est.estimate.total_bytes if est is not None else None)
 
     def _fix(self, ctx: RuleContext, info: FunctionInfo, shape: Builder) -> tuple[Fix | None, str]:
+        """The generator fix and its preconditions (see Fix safety above), or why none.
+
+        1. the builder's shape is plain: the list is only appended to (not in a
+           nested function), not decorated (a cache or wrapper would keep or
+           re-run the generator), no code with effects after its loop (it would
+           run only when the generator is exhausted), and it does not write;
+        2. every caller iterates the result exactly once, and laziness changes
+           nothing the effects model can see there (see ``consumption.laziness``):
+           code with effects before the loop would run at the first item.
+        Unknown callers or unseen calls make it unsafe, named; false withholds it."""
         if shape.blocker:
             return None, shape.blocker
-        if info.summary.commits:
-            return None, "it commits, and as a generator its commits would run only while it is iterated"
+        func = info.node
+        if func.decorator_list:
+            return None, (f"it is decorated (`@{ctx.text(func.decorator_list[0])}`): a wrapper may cache, "
+                          "retry or re-use the result, which a generator cannot be")
+        effects = ctx.effects
+        if effects.of_function(func).writes:
+            return None, "it writes to Lime, and as a generator its writes would run only while it is iterated"
+        before, after = _around_loop(func, shape)
+        trailing = effects.of_block(after)
+        if trailing.has_side_effects or trailing.raises:
+            return None, ("code after its loop has effects, and as a generator it would run only when every "
+                          "item has been taken")
+        leading = effects.of_block(before)
+        builder_effects = effects.of_block(shape.loop.body) | effects.of_node(shape.loop.iter)
+        if effects.of_function(func).may_write:
+            hazards = effects.of_function(func).hazards()
+            lead_reason = f"as a generator, its calls would run while it is iterated: {hazards[0]}"
+        elif leading.has_side_effects:
+            lead_reason = "code before its loop would run at the first item instead of at the call"
+        else:
+            lead_reason = ""
         annotation = info.node.returns
         new_annotation = _iterator_annotation(ctx, annotation) if annotation is not None else None
         if annotation is not None and new_annotation is None:
             return None, "its return annotation is not a `list`"
         sites, unknown = _callers(ctx, info)
         applicability, reason = Applicability.SAFE, ""
+        if lead_reason:
+            applicability, reason = Applicability.UNSAFE, lead_reason
         if unknown:
             applicability, reason = Applicability.UNSAFE, unknown
         elif not sites:
             applicability, reason = Applicability.UNSAFE, "no caller was found to show how the result is used"
         for site in sites:
-            verdict, why = caller_verdict(site)
+            verdict, why = caller_verdict(site, builder_effects)
             if verdict == "list":
                 return None, why
             if verdict == "hazard" and applicability is Applicability.SAFE:
@@ -468,3 +481,21 @@ def _name_range(ctx: RuleContext, func: ast.AST) -> tuple[int, int]:
         return ctx.range(func)
     begin = index.line_starts[line] + column + 4
     return begin, begin + len(func.name)  # type: ignore[attr-defined]
+
+
+def _around_loop(func: ast.AST, shape: Builder) -> tuple[list[ast.stmt], list[ast.stmt]]:
+    """The builder's statements before its loop and after it (besides the list's
+    binding and the final ``return``), at the top level of its body."""
+    before: list[ast.stmt] = []
+    after: list[ast.stmt] = []
+    seen_loop = False
+    for stmt in func.body:  # type: ignore[attr-defined]
+        if stmt is shape.binding or stmt is shape.returns[-1]:
+            continue
+        if stmt is shape.loop or any(n is shape.loop for n in ast.walk(stmt)):
+            seen_loop = True
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+            continue  # the docstring
+        (after if seen_loop else before).append(stmt)
+    return before, after
