@@ -6,6 +6,7 @@ import * as readline from "readline";
 import * as path from "path";
 import * as vscode from "vscode";
 import {
+  DidChangeConfigurationNotification,
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
@@ -23,7 +24,15 @@ import {
 import * as python from "./python";
 import { classifyServerLine, LogLevel } from "./serverLog";
 import { budgetReportHtml, missingCommandMessage, SERVER_COMMANDS, ServerCommand, serverCommands } from "./serverCommands";
-import { buildInitializationOptions, SECTION, ServerSettingKey, SettingGetter } from "./settings";
+import {
+  buildInitializationOptions,
+  effectiveLogLevel,
+  SECTION,
+  ServerLogLevel,
+  ServerSettingKey,
+  SettingGetter,
+  withLogLevel,
+} from "./settings";
 
 const NAME = "Lime Task Lint";
 const SERVER_MODULE = "lime_task_lint";
@@ -67,6 +76,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<LimeTa
       }
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => restart("workspace trusted")),
+    // Unless limeTaskLint.logLevel is set, the server follows the channel's level:
+    // tell it to pull its settings again (the answer carries the new level).
+    log.onDidChangeLogLevel(() => {
+      log.info(`Server log level: ${serverLogLevel()}`);
+      if (client?.state === State.Running) {
+        void client.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+      }
+    }),
   );
 
   try {
@@ -156,6 +173,11 @@ async function showInterpreterError(message: string): Promise<void> {
   }
 }
 
+/** `limeTaskLint.logLevel` if set, else the output channel's level. */
+function serverLogLevel(): ServerLogLevel {
+  return effectiveLogLevel(vscode.workspace.getConfiguration(SECTION).inspect("logLevel"), log.logLevel);
+}
+
 function settingGetter(scope: vscode.ConfigurationScope | undefined): SettingGetter {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
   return <K extends ServerSettingKey>(key: K) => config.get(key);
@@ -175,6 +197,7 @@ async function startServer(reason: string): Promise<void> {
   const args = [...interpreter.command.slice(1), "-m", SERVER_MODULE];
   log.info(`Interpreter: ${interpreter.command.join(" ")} (from ${interpreter.source}; Python ${formatVersion(interpreter.version)}; ${interpreter.executable})`);
   log.info(`Server: ${command} ${args.join(" ")}  PYTHONPATH=${pythonPath}`);
+  log.info(`Server log level: ${serverLogLevel()}`);
 
   const serverOptions: ServerOptions = {
     command,
@@ -207,8 +230,17 @@ async function startServer(reason: string): Promise<void> {
     initializationOptions: buildInitializationOptions(
       folders.map((f) => ({ uri: f.uri.toString(), get: settingGetter(f.uri) })),
       settingGetter(undefined),
+      serverLogLevel(),
     ),
     synchronize: { configurationSection: SECTION },
+    middleware: {
+      workspace: {
+        configuration: async (params, token, next) => {
+          const results = await next(params, token);
+          return Array.isArray(results) ? withLogLevel(params.items, results, serverLogLevel()) : results;
+        },
+      },
+    },
     stdioOptions: {
       stdout: (input, channel) => lines(input, (line) => channel.info(line)),
       stderr: (input, channel) => {

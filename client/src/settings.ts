@@ -5,6 +5,8 @@
 
 export const SECTION = "limeTaskLint";
 
+export type ServerLogLevel = "error" | "warning" | "info" | "debug";
+
 /** Every server setting with its default (the same names as in package.json). */
 export const SERVER_SETTING_DEFAULTS = {
   select: ["LIME"] as string[],
@@ -26,8 +28,13 @@ export const SERVER_SETTING_DEFAULTS = {
   commitLatencyMs: 25,
   externalCallLatencyMs: 150,
   perObjectMs: 0.05,
-  logLevel: "info" as "error" | "warning" | "info" | "debug",
+  logLevel: "info" as ServerLogLevel,
   codeLens: true,
+  enable: true,
+  fixAll: true,
+  showNotifications: "off" as "off" | "onError" | "onWarning" | "always",
+  run: "onType" as "onType" | "onSave",
+  lintLibraryFiles: false,
 };
 
 export type ServerSettings = typeof SERVER_SETTING_DEFAULTS;
@@ -60,15 +67,73 @@ export interface InitializationOptions {
   globalSettings: ServerSettings;
 }
 
-/** `initializationOptions = { settings: { [folderUri]: {...} }, globalSettings: {...} }`. */
-export function buildInitializationOptions(folders: FolderScope[], globalGet: SettingGetter): InitializationOptions {
+/**
+ * `initializationOptions = { settings: { [folderUri]: {...} }, globalSettings: {...} }`.
+ * `logLevel` (window-scoped) is the effective one, the same in every scope.
+ */
+export function buildInitializationOptions(
+  folders: FolderScope[],
+  globalGet: SettingGetter,
+  logLevel?: ServerLogLevel,
+): InitializationOptions {
+  const read = (get: SettingGetter) => {
+    const values = readServerSettings(get);
+    return logLevel ? { ...values, logLevel } : values;
+  };
   const settings: Record<string, ServerSettings> = {};
   for (const folder of folders) {
-    settings[folder.uri] = readServerSettings(folder.get);
+    settings[folder.uri] = read(folder.get);
   }
-  return { settings, globalSettings: readServerSettings(globalGet) };
+  return { settings, globalSettings: read(globalGet) };
 }
 
 function clone<T>(value: T): T {
   return value !== null && typeof value === "object" ? (JSON.parse(JSON.stringify(value)) as T) : value;
+}
+
+/** `vscode.LogLevel` values (Off, Trace, Debug, Info, Warning, Error), so this module needs no vscode import. */
+export const CHANNEL_LOG_LEVEL = { Off: 0, Trace: 1, Debug: 2, Info: 3, Warning: 4, Error: 5 } as const;
+
+/** What `inspect("logLevel")` says about where the setting is set. */
+export interface LogLevelInspect {
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/**
+ * The server's log level. `limeTaskLint.logLevel`, when the user set it anywhere,
+ * wins; otherwise it follows the output channel's level (*Developer: Set Log
+ * Level… → Lime Task Lint*), so lowering the channel to Debug also makes the server
+ * log debug records. Trace maps to debug; Off to error.
+ */
+export function effectiveLogLevel(inspect: LogLevelInspect | undefined, channelLevel: number): ServerLogLevel {
+  const explicit = inspect?.workspaceFolderValue ?? inspect?.workspaceValue ?? inspect?.globalValue;
+  if (explicit === "error" || explicit === "warning" || explicit === "info" || explicit === "debug") {
+    return explicit;
+  }
+  if (channelLevel === CHANNEL_LOG_LEVEL.Trace || channelLevel === CHANNEL_LOG_LEVEL.Debug) {
+    return "debug";
+  }
+  if (channelLevel === CHANNEL_LOG_LEVEL.Warning) {
+    return "warning";
+  }
+  if (channelLevel === CHANNEL_LOG_LEVEL.Error || channelLevel === CHANNEL_LOG_LEVEL.Off) {
+    return "error";
+  }
+  return "info";
+}
+
+/**
+ * The answer to the server's `workspace/configuration` request with the effective
+ * log level put into every `limeTaskLint` section (the editor alone would send the
+ * setting's default, not the channel's level). Other sections and non-object
+ * answers are passed through unchanged.
+ */
+export function withLogLevel(items: { section?: string }[], results: unknown[], level: ServerLogLevel): unknown[] {
+  return results.map((result, i) =>
+    items[i]?.section === SECTION && result !== null && typeof result === "object" && !Array.isArray(result)
+      ? { ...(result as Record<string, unknown>), logLevel: level }
+      : result,
+  );
 }

@@ -3,7 +3,10 @@ import * as fs from "fs";
 import * as path from "path";
 import {
   buildInitializationOptions,
+  CHANNEL_LOG_LEVEL,
   CLIENT_ONLY_KEYS,
+  effectiveLogLevel,
+  withLogLevel,
   readServerSettings,
   SERVER_SETTING_DEFAULTS,
   SERVER_SETTING_KEYS,
@@ -58,6 +61,75 @@ suite("settings sent to the server", () => {
   });
 });
 
+suite("per-folder control settings", () => {
+  test("enable, fixAll, showNotifications, run and lintLibraryFiles are sent per folder", () => {
+    const opts = buildInitializationOptions(
+      [
+        { uri: "file:///ws/on", get: getter({}) },
+        { uri: "file:///ws/off", get: getter({ enable: false, fixAll: false, run: "onSave", showNotifications: "onError", lintLibraryFiles: true }) },
+      ],
+      getter({}),
+    );
+    const on = opts.settings["file:///ws/on"];
+    const off = opts.settings["file:///ws/off"];
+    assert.deepStrictEqual(
+      [on.enable, on.fixAll, on.run, on.showNotifications, on.lintLibraryFiles],
+      [true, true, "onType", "off", false],
+      "defaults",
+    );
+    assert.deepStrictEqual(
+      [off.enable, off.fixAll, off.run, off.showNotifications, off.lintLibraryFiles],
+      [false, false, "onSave", "onError", true],
+    );
+  });
+});
+
+suite("log level", () => {
+  test("an explicit limeTaskLint.logLevel wins over the channel's level", () => {
+    assert.strictEqual(effectiveLogLevel({ globalValue: "error" }, CHANNEL_LOG_LEVEL.Debug), "error");
+    assert.strictEqual(effectiveLogLevel({ globalValue: "debug" }, CHANNEL_LOG_LEVEL.Error), "debug");
+    assert.strictEqual(effectiveLogLevel({ globalValue: "error", workspaceValue: "warning" }, CHANNEL_LOG_LEVEL.Info), "warning");
+  });
+
+  test("unset, the server follows the output channel's level", () => {
+    const cases: [number, string][] = [
+      [CHANNEL_LOG_LEVEL.Trace, "debug"],
+      [CHANNEL_LOG_LEVEL.Debug, "debug"],
+      [CHANNEL_LOG_LEVEL.Info, "info"],
+      [CHANNEL_LOG_LEVEL.Warning, "warning"],
+      [CHANNEL_LOG_LEVEL.Error, "error"],
+      [CHANNEL_LOG_LEVEL.Off, "error"],
+    ];
+    for (const [channel, expected] of cases) {
+      assert.strictEqual(effectiveLogLevel({}, channel), expected, `channel level ${channel}`);
+      assert.strictEqual(effectiveLogLevel(undefined, channel), expected);
+    }
+  });
+
+  test("a value the server does not know is not sent; the channel's level is", () => {
+    assert.strictEqual(effectiveLogLevel({ globalValue: "verbose" }, CHANNEL_LOG_LEVEL.Warning), "warning");
+  });
+
+  test("the level goes into every scope of the initialization options", () => {
+    const opts = buildInitializationOptions(
+      [{ uri: "file:///ws/a", get: getter({ logLevel: "info", batchSize: 7 }) }],
+      getter({}),
+      "debug",
+    );
+    assert.strictEqual(opts.globalSettings.logLevel, "debug");
+    assert.strictEqual(opts.settings["file:///ws/a"].logLevel, "debug");
+    assert.strictEqual(opts.settings["file:///ws/a"].batchSize, 7, "other settings untouched");
+  });
+
+  test("workspace/configuration answers carry the level in limeTaskLint sections only", () => {
+    const items = [{ section: "limeTaskLint" }, { section: "python" }, { section: "limeTaskLint" }, { section: "limeTaskLint" }];
+    const results = [{ logLevel: "info", select: ["LIME1"] }, { logLevel: "x" }, null, ["odd"]];
+    const out = withLogLevel(items, results, "error");
+    assert.deepStrictEqual(out, [{ logLevel: "error", select: ["LIME1"] }, { logLevel: "x" }, null, ["odd"]]);
+    assert.deepStrictEqual(results[0], { logLevel: "info", select: ["LIME1"] }, "the editor's answer is not mutated");
+  });
+});
+
 suite("package.json manifest", () => {
   test("contributes exactly the server settings plus the client-only ones", () => {
     const declared = Object.keys(properties).map((k) => k.replace(/^limeTaskLint\./, "")).sort();
@@ -80,6 +152,10 @@ suite("package.json manifest", () => {
     assert.deepStrictEqual(properties["limeTaskLint.targetVersion"].enum, ["", "py310", "py311", "py312", "py313", "py314"]);
     assert.deepStrictEqual(properties["limeTaskLint.logLevel"].enum, ["error", "warning", "info", "debug"]);
     assert.strictEqual(properties["limeTaskLint.interpreter"].scope, "machine-overridable");
+    assert.deepStrictEqual(properties["limeTaskLint.showNotifications"].enum, ["off", "onError", "onWarning", "always"]);
+    assert.deepStrictEqual(properties["limeTaskLint.run"].enum, ["onType", "onSave"]);
+    // enable is per folder: a folder's .vscode/settings.json can switch the linter off there.
+    assert.strictEqual(properties["limeTaskLint.enable"].scope, "resource");
   });
 
   test("identity, activation, serverInfo and restricted mode", () => {

@@ -212,6 +212,8 @@ def loop_size(loop: Loop, settings, model: LimeModel | None = None) -> LoopSize:
             return LoopSize(max(1, math.ceil(source.count / max(size, 1))), source.source, f"batch of {size}")
         count, source = settings.default_object_count, "`default-object-count`"
         return LoopSize(count, source, "pass")
+    if loop.known_size is not None and loop.size_origin is not None:
+        return LoopSize(loop.known_size, loop.size_origin, "item")  # the model's one fact about the loop
     return _size_of_expr(loop.iterable, info, settings, loop, depth=0)
 
 

@@ -70,6 +70,8 @@ class CommitInLoop(Rule):
                 if site.loop is None or not site.commits:
                     continue
                 loop = site.loop
+                if loop.is_small:
+                    continue  # a few passes the code states (literal, constant, configuration)
                 if site.kind == "commit" and commits_per_batch(loop, site.commit.name):
                     continue  # a batch loop: each pass commits the objects of an inner loop
                 size = loop_size(loop, ctx.settings)

@@ -50,7 +50,7 @@ class UnitOfWorkPerItem(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Violation]:
         for call in ctx.model.uow_calls():
-            if call.kind != "create" or call.loop is None or call.loop.is_comprehension:
+            if call.kind != "create" or call.loop is None or call.loop.is_comprehension or call.loop.is_small:
                 continue
             if commits_per_batch(call.loop, _assigned_name(call.node, call.function.node)):
                 continue  # one unit of work per batch
