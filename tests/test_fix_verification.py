@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lime_task_lint import checker, document as document_module
-from lime_task_lint.checker import _checked_fix, check, fix_parses_locally
+from lime_task_lint.checker import _checked_fix, adds_no_broken_statement_locally, check, fix_parses_locally
 from lime_task_lint.document import SourceDocument
 from lime_task_lint.edits import Edit, Fix, apply_edits, count_syntax_errors
 from lime_task_lint.settings import Settings
@@ -70,9 +70,11 @@ def test_a_fix_right_after_a_broken_statement_gets_the_whole_file_check():
     after_broken = Fix("count", (_edit_replacing(text, "len(list(app.limetypes.deal.get_all()))",
                                                  "app.limetypes.deal.count()", 3),))
     assert not fix_parses_locally(document, after_broken.edits)
+    assert adds_no_broken_statement_locally(document, after_broken.edits) is True
     kept = _checked_fix(document, after_broken)
     assert kept is not None and apply_edits(text, kept.edits) == apply_edits(text, after_broken.edits)
     breaking = Fix("open a bracket", (_edit_replacing(text, "return deals", "return (deals", 3),))
+    assert adds_no_broken_statement_locally(document, breaking.edits) is not True
     assert _checked_fix(document, breaking) is None
 
 
@@ -99,9 +101,9 @@ def test_checking_fixes_in_a_broken_file_does_not_parse_the_whole_file_per_fix(m
     fixes = [v for v in result.violations if v.fix is not None]
     assert len(fixes) >= 40
     whole_file = [n for n in calls if n >= len(text) - 200]
-    # The document's own parse, plus the fixes of the one task right after the
-    # broken statement (checked against the whole file), not one or two per fix.
-    assert len(whole_file) <= 1 + sum(1 for v in fixes if "tally_21" in text[text.rfind("def ", 0, v.start):v.start])
+    # The document's own parse only: fixes near the broken statement are counted
+    # on a window of lines around it, the others proven on their own statements.
+    assert len(whole_file) == 1
 
 
 def _inputs() -> list[tuple[str, str]]:
@@ -137,5 +139,28 @@ def test_fixes_in_broken_files_are_those_of_the_whole_file_check(monkeypatch, na
         local = findings(broken)
         with monkeypatch.context() as patch:
             patch.setattr(checker, "fix_parses_locally", lambda document, edits: False)
+            patch.setattr(checker, "adds_no_broken_statement_locally", lambda document, edits: None)
             whole = findings(broken)
         assert local == whole
+
+
+@pytest.mark.parametrize(("name", "text"), _inputs()[::3], ids=[name for name, _ in _inputs()[::3]])
+def test_the_window_count_agrees_with_the_whole_file_count(name, text):
+    """Edits that break, keep or repair statements near a broken one: the
+    window's verdict, when it has one, is the whole-file recovery's."""
+    for broken in _broken_variants(text):
+        document = SourceDocument(broken, name)
+        if document.recovered.error is None:
+            continue
+        original = count_syntax_errors(broken)
+        edits = []
+        for needle, replacement in ((")\n", "\n"), ("(", "(("), (":\n", "\n"), ("'x=%s', \n", "'x=%s')\n")):
+            start = broken.find(needle)
+            while start != -1 and len(edits) < 40:
+                edits.append(Edit(start, start + len(needle), replacement))
+                start = broken.find(needle, start + 1)
+        for edit in edits:
+            verdict = adds_no_broken_statement_locally(document, (edit,))
+            if verdict is not None:
+                whole = count_syntax_errors(apply_edits(broken, [edit])) <= original
+                assert verdict == whole, (name, edit)

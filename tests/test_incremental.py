@@ -394,3 +394,32 @@ def test_blanker_and_shared_index_equal_the_plain_ones(path: Path):
             shared = _reduced_document(reduced, index, None, None).index
             fresh = LineIndex(reduced)
             assert vars(shared) == vars(fresh)
+
+
+def _dense_module(tasks: int) -> str:
+    """Many small tasks, each with findings whose fixes also edit the top of the
+    file (an import), like a generated task-dense module."""
+    parts = ["import logging\nfrom lime_task import task\n\nlogger = logging.getLogger(__name__)\n"]
+    for number in range(tasks):
+        parts.append(f"\n\n@task\ndef sync_{number}(app, rows):\n    for row in rows:\n"
+                     f"        uow = app.unit_of_work()\n"
+                     f"        deal = app.limetypes.deal.get(row['id'])\n"
+                     f"        logger.info(f\"deal {{deal.id}}\")\n"
+                     f"        uow.add(deal)\n        uow.commit()\n")
+    return "".join(parts)
+
+
+def test_an_edit_in_one_of_many_tasks_reanalyses_that_task_only():
+    text = _dense_module(30)
+    analyser = IncrementalAnalyser()
+    analyser.analyse("u", text, SETTINGS, path="dense.py")
+    assert any(v.fix is not None and any(e.start < 100 for e in v.fix.edits)
+               for v in analyser.analyse("u", text, SETTINGS, path="dense.py").violations
+               if v.start > len(text) // 2)  # a fix reaching back above the edit below
+    at = text.index('deal {deal.id}', text.index("def sync_15("))
+    edited = text[:at] + "x" + text[at:]
+    before = analyser.stats.analysed_components
+    result = analyser.analyse("u", edited, SETTINGS, path="dense.py")
+    assert analyser.stats.last_mode == "incremental"
+    assert analyser.stats.analysed_components - before == 1
+    assert signature(result) == signature(analyse("u", edited, SETTINGS, path="dense.py"))

@@ -8,8 +8,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .document import SourceDocument, parse_module
-from .edits import BOM, apply_edits, fix_is_acceptable, minimal_edit, parses
+from .document import SourceDocument, parse_module, recover_module
+from .edits import BOM, apply_edits, count_syntax_errors, fix_is_acceptable, minimal_edit, parses
 from .edits import Edit, Fix
 from .framework import RuleContext, Severity, Violation, all_rules
 from .noqa import parse_suppressions
@@ -128,7 +128,11 @@ def _checked_fix(document: SourceDocument, fix: Fix | None) -> Fix | None:
     checked = Fix(fix.title, edits, fix.applicability)
     if edits and fix_parses_locally(document, edits):
         return checked
-    if not edits or not fix_is_acceptable(text, checked, original_errors=document_syntax_errors(document)):
+    verdict = adds_no_broken_statement_locally(document, edits) if edits else None
+    if verdict is True:
+        return checked
+    if verdict is False or not edits or \
+            not fix_is_acceptable(text, checked, original_errors=document_syntax_errors(document)):
         log.warning("dropped fix %r: its result does not parse", fix.title)
         return None
     return checked
@@ -195,6 +199,75 @@ def fix_parses_locally(document: SourceDocument, edits: tuple[Edit, ...]) -> boo
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
     return True
+
+
+def adds_no_broken_statement_locally(document: SourceDocument, edits: tuple[Edit, ...]) -> bool | None:
+    """In a file that does not parse: does the fix keep the number of broken
+    top-level statements from growing?  Counted on a window of lines around each
+    touched group instead of the whole file; None when the window cannot tell.
+
+    The window starts at the first of the broken statements directly before the
+    group (after a statement that parsed, the recovering parser starts afresh)
+    and ends with the first statement after the group that parsed.  When that
+    last statement still comes out as a statement of its own in the edited
+    window, the parser is back in step there, the rest of the file is read as
+    before, and the whole file's count changes exactly as the window's does.
+    """
+    broken = _broken_lines(document)
+    if not broken or any("__future__" in e.new_text for e in edits):
+        return None
+    spans = document_statement_lines(document)
+    items = sorted([(first, last, False) for first, last in spans] + [(first, last, True) for first, last in broken])
+    index, text = document.index, document.text
+    starts = index.line_starts
+    windows: list[list[int]] = []  # [first line, last line, line of the closing statement or -1]
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if edit.end < edit.start or edit.end > len(text):
+            return None
+        first, last = index.line_of(edit.start), index.line_of(edit.end)
+        position = 0
+        while position < len(items) and items[position][1] < first:
+            position += 1
+        begin = position
+        while begin > 0 and items[begin - 1][2]:  # broken statements directly before: into the window
+            begin -= 1
+        if begin < len(items):
+            first = min(first, items[begin][0])
+        while position < len(items) and (items[position][0] <= last or items[position][2]):
+            last = max(last, items[position][1])
+            position += 1
+        closing = -1
+        if position < len(items):
+            closing = items[position][0]
+            last = items[position][1]
+        if windows and first <= windows[-1][1]:
+            return None  # overlapping windows: the whole-file check
+        windows.append([first, last, closing])
+    for first, last, closing in windows:
+        begin = starts[first]
+        end = starts[last + 1] if last + 1 < len(starts) else len(text)
+        window = text[begin:end]
+        inside = [Edit(e.start - begin, e.end - begin, e.new_text) for e in edits if begin <= e.start and e.end <= end]
+        try:
+            edited = apply_edits(window, inside)
+        except ValueError:
+            return None
+        before_count = count_syntax_errors(window)
+        after = recover_module(edited)
+        after_count = 0 if not after.broken_ranges and after.error is None else max(1, len(after.broken_ranges))
+        if closing >= 0:
+            line = closing - first + 1 + (edited.count("\n") - window.count("\n"))
+            in_step = any(_first_line(stmt) == line for stmt in after.tree.body) and \
+                all(broken_last < line for _, broken_last in after.broken_ranges)
+            if not in_step or "\r" in window + edited:
+                return None
+        if after_count > before_count:
+            return False
+    return True
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
 
 
 def _broken_lines(document: SourceDocument) -> list[tuple[int, int]]:

@@ -691,7 +691,12 @@ def _offsets(violation: Violation):
 
 
 def _moved(cached: list[Violation], prefix: int, old_end: int, delta: int) -> list[Violation] | None:
-    """The cached findings shifted past the edit; None when one touches the changed text."""
+    """The cached findings moved past the edit (offsets before the changed text
+    stay, offsets after it shift by ``delta``); None when one touches the changed text.
+
+    Each offset moves on its own: a finding after the edit may carry a fix edit
+    before it (an import added at the top of the file), and such a component's
+    findings are still reusable."""
     if delta == 0 and prefix == old_end:
         return cached
     out = []
@@ -700,19 +705,22 @@ def _moved(cached: list[Violation], prefix: int, old_end: int, delta: int) -> li
         if all(o < prefix for o in offsets):
             out.append(violation)
             continue
-        if all(o > old_end for o in offsets):
-            out.append(_shift(violation, delta))
-            continue
-        return None
+        if any(prefix <= o <= old_end for o in offsets):
+            return None
+        out.append(_shift(violation, delta, prefix))
     return out
 
 
-def _shift(violation: Violation, delta: int) -> Violation:
+def _shift(violation: Violation, delta: int, after: int = 0) -> Violation:
+    """``violation`` with every offset at or past ``after`` moved by ``delta``."""
+    def moved(offset: int) -> int:
+        return offset + delta if offset >= after else offset
+
     fix = violation.fix
     if fix is not None:
-        fix = Fix(fix.title, tuple(Edit(e.start + delta, e.end + delta, e.new_text) for e in fix.edits),
+        fix = Fix(fix.title, tuple(Edit(moved(e.start), moved(e.end), e.new_text) for e in fix.edits),
                   fix.applicability)
-    return replace(violation, start=violation.start + delta, end=violation.end + delta, fix=fix)
+    return replace(violation, start=moved(violation.start), end=moved(violation.end), fix=fix)
 
 
 def _touches(violation: Violation, ranges: list[tuple[int, int]]) -> bool:
