@@ -6,6 +6,13 @@
 * ``# lime-task-lint: noqa`` anywhere in a file turns the tool off for that file
   (``# lime-task-lint: noqa: LIME104`` for named codes only).
 
+A finding's *noqa line* is the line it starts on, except where no comment can
+go: a finding that starts inside a multi-line string (or f-string), or on a
+line continued with a backslash, is read from (and written to) the last line of
+that string or continuation, after the closing quotes, as ruff does (ruff
+issues #1297 and #4483).  The same mapping serves reading (:func:`parse_suppressions`)
+and writing (:func:`add_noqa_edits`), so a written comment is always honoured.
+
 Comments are found with the tokenizer so a ``#`` inside a string never counts;
 a file that cannot be tokenized (mid-edit) falls back to a line scan.
 """
@@ -32,12 +39,17 @@ class Suppressions:
     #: ``None`` = the whole file is off; a set = those codes are off in the file.
     file_codes: set[str] | None = field(default_factory=set)
     file_all: bool = False
+    #: 0-based line -> its noqa line, for the lines whose noqa line is another
+    #: (inside a multi-line string, before a backslash); see the module docstring.
+    noqa_line_of: dict[int, int] = field(default_factory=dict)
 
     def suppresses(self, code: str, line: int) -> bool:
+        """Whether a finding ``code`` starting on 0-based ``line`` is suppressed."""
         if self.file_all:
             return True
         if self.file_codes and code in self.file_codes:
             return True
+        line = self.noqa_line_of.get(line, line)
         if line in self.lines:
             codes = self.lines[line]
             return codes is None or code in codes
@@ -51,36 +63,95 @@ def _codes(match: re.Match) -> set[str] | None:
     return {c.upper() for c in re.split(r"[\s,]+", raw.strip()) if c}
 
 
-def _comments(text: str) -> list[tuple[int, str]]:
-    """(0-based line, comment text) for every comment."""
-    out: list[tuple[int, str]] = []
-    if "#" not in text:
-        return out
+@dataclass
+class _Scan:
+    """What the tokenizer tells about comments, for one text or one statement."""
+
+    #: (0-based line, column in code points, comment text) of every comment.
+    comments: list[tuple[int, int, str]] = field(default_factory=list)
+    #: (first, last) 0-based lines that form one line for noqa purposes: a
+    #: multi-line string or f-string, lines joined by a backslash.
+    joined: list[tuple[int, int]] = field(default_factory=list)
+
+    def shifted(self, lines: int) -> "_Scan":
+        return _Scan([(line + lines, column, text) for line, column, text in self.comments],
+                     [(first + lines, last + lines) for first, last in self.joined])
+
+
+_FSTRING_STARTS = {getattr(tokenize, name) for name in ("FSTRING_START", "TSTRING_START") if hasattr(tokenize, name)}
+_FSTRING_ENDS = {getattr(tokenize, name) for name in ("FSTRING_END", "TSTRING_END") if hasattr(tokenize, name)}
+_LINE_BREAKS = (tokenize.NL, tokenize.NEWLINE)
+#: Without one of these a text has no comment and no joined lines.
+_SCAN_NEEDED = re.compile(r"#|\\|\"\"\"|'''")
+
+
+def _scan(text: str) -> _Scan:
+    """Comments and joined lines of ``text``.  When it does not tokenize, the
+    comments come from a line scan (a ``#`` inside a string then counts too) and
+    the joined lines are those found before the tokenizer stopped."""
+    scan = _Scan()
+    if not _SCAN_NEEDED.search(text):
+        return scan
+    opened: list[int] = []  # first lines of the f-strings being read (Python 3.12+ tokens)
+    previous: tokenize.TokenInfo | None = None
+    # newline="": lines end where Python's (and LSP's) end, at CR LF, CR and LF only.
+    readline = io.StringIO(text, newline="").readline
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT:
-                out.append((token.start[0] - 1, token.string))
+        for token in tokenize.generate_tokens(readline):
+            kind = token.type
+            if kind == tokenize.COMMENT:
+                scan.comments.append((token.start[0] - 1, token.start[1], token.string))
+            elif kind == tokenize.STRING and token.end[0] > token.start[0]:
+                scan.joined.append((token.start[0] - 1, token.end[0] - 1))
+            elif kind in _FSTRING_STARTS:
+                opened.append(token.start[0])
+            elif kind in _FSTRING_ENDS and opened:
+                first = opened.pop()
+                if token.end[0] > first:
+                    scan.joined.append((first - 1, token.end[0] - 1))
+            if previous is not None and token.start[0] > previous.end[0] and previous.type not in _LINE_BREAKS \
+                    and kind not in (tokenize.DEDENT, tokenize.ENDMARKER):
+                # No line break token between two tokens on different lines: a backslash joined them.
+                scan.joined.append((previous.end[0] - 1, token.start[0] - 1))
+            previous = token
     except (tokenize.TokenError, IndentationError, SyntaxError):
-        out = []
+        scan.comments = []
         # Python's line breaks only (str.splitlines also breaks at form feeds).
         for number, line in enumerate(io.StringIO(text, newline="").readlines()):
             position = line.find("#")
             if position >= 0:
-                out.append((number, line[position:]))
-    return out
+                scan.comments.append((number, position, line[position:].rstrip("\r\n")))
+    return scan
+
+
+def _noqa_line_map(joined: list[tuple[int, int]]) -> dict[int, int]:
+    """0-based line -> noqa line for every line of a joined span but its last
+    (overlapping spans, such as two strings sharing a line, merge)."""
+    mapping: dict[int, int] = {}
+    merged: list[list[int]] = []
+    for first, last in sorted(joined):
+        if merged and first <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
+    for first, last in merged:
+        for line in range(first, last):
+            mapping[line] = last
+    return mapping
 
 
 _CANDIDATE = re.compile(r"noqa", re.IGNORECASE)
 
 
-def _comments_in_statements(text: str, line_starts: list[int],
-                            statement_lines: list[tuple[int, int]]) -> list[tuple[int, str]]:
-    """Like :func:`_comments`, for lines that mention ``noqa`` only, tokenizing
-    just the top-level statements holding them (a statement is lexically whole
-    on its own; lines between statements hold only blanks and comments)."""
+def _scan_statements(text: str, line_starts: list[int], statement_lines: list[tuple[int, int]]) -> _Scan:
+    """Like :func:`_scan`, for lines that mention ``noqa`` only, tokenizing just
+    the top-level statements holding them (a statement is lexically whole on
+    its own; lines between statements hold only blanks and comments).  Joined
+    lines lie inside one statement, so every line whose noqa line holds a
+    comment is mapped."""
     import bisect
 
-    out: list[tuple[int, str]] = []
+    scan = _Scan()
     done: set[int] = set()
     for match in _CANDIDATE.finditer(text):
         line = bisect.bisect_right(line_starts, match.start()) - 1
@@ -92,15 +163,17 @@ def _comments_in_statements(text: str, line_starts: list[int],
             begin = line_starts[first]
             end = line_starts[last + 1] if last + 1 < len(line_starts) else len(text)
             done.update(range(first, last + 1))
-            out.extend((first + number, comment) for number, comment in _comments(text[begin:end]))
+            part = _scan(text[begin:end]).shifted(first)
+            scan.comments.extend(part.comments)
+            scan.joined.extend(part.joined)
         else:
             done.add(line)
             end = line_starts[line + 1] if line + 1 < len(line_starts) else len(text)
             raw = text[line_starts[line]:end]
             at = raw.find("#")
             if at >= 0:
-                out.append((line, raw[at:].rstrip("\r\n")))
-    return out
+                scan.comments.append((line, at, raw[at:].rstrip("\r\n")))
+    return scan
 
 
 def parse_suppressions(text: str, line_starts: list[int] | None = None,
@@ -112,10 +185,10 @@ def parse_suppressions(text: str, line_starts: list[int] | None = None,
     if not _CANDIDATE.search(text):
         return result  # every suppression comment says noqa
     if line_starts is not None and statement_lines is not None:
-        comments = _comments_in_statements(text, line_starts, statement_lines)
+        scan = _scan_statements(text, line_starts, statement_lines)
     else:
-        comments = _comments(text)
-    for line, comment in comments:
+        scan = _scan(text)
+    for line, _, comment in scan.comments:
         file_match = _FILE.search(comment)
         if file_match:
             codes = _codes(file_match)
@@ -132,23 +205,66 @@ def parse_suppressions(text: str, line_starts: list[int] | None = None,
                 result.lines[line] = None
             else:
                 result.lines[line] = previous | codes
+    result.noqa_line_of = _noqa_line_map(scan.joined)
     return result
 
 
-def add_noqa_edit(text: str, index: LineIndex, line: int, code: str) -> Edit:
-    """An edit that adds ``code`` to the line's ``# noqa:`` comment (creating it if needed)."""
+def noqa_line(text: str, line: int) -> int:
+    """The 0-based line where a ``# noqa`` for a finding starting on 0-based
+    ``line`` of ``text`` goes (and is read from)."""
+    return _noqa_line_map(_scan(text).joined).get(line, line)
+
+
+def add_noqa_edits(text: str, findings, index: LineIndex | None = None) -> list[Edit]:
+    """Edits (code point offsets into ``text``, one per noqa line, in text order)
+    that suppress every finding of ``findings``: an iterable of (0-based line the
+    finding starts on, code).  Each code goes to its finding's noqa line: added
+    to a ``# noqa: X`` already there (``# noqa: X, CODE``), else a new
+    ``  # noqa: CODE, ...`` at the end of the line (after a comment that is no
+    noqa).  Lines a bare ``# noqa`` or their own codes already cover get no edit."""
+    index = index or LineIndex(text)
+    scan = _scan(text)
+    mapping = _noqa_line_map(scan.joined)
+    comment_on = {line: (column, comment) for line, column, comment in scan.comments}
+    wanted: dict[int, list[str]] = {}
+    for line, code in findings:
+        codes = wanted.setdefault(mapping.get(line, line), [])
+        if code.upper() not in codes:
+            codes.append(code.upper())
+    edits: list[Edit] = []
+    for line in sorted(wanted):
+        edit = _line_edit(index, line, wanted[line], comment_on.get(line))
+        if edit is not None:
+            edits.append(edit)
+    return edits
+
+
+def _line_edit(index: LineIndex, line: int, codes: list[str], comment: tuple[int, str] | None) -> Edit | None:
     line_text = index.line_text(line)
     line_start = index.line_starts[line]
-    comment_at = None
-    for comment_line, comment in _comments(line_text + "\n"):
-        comment_at = line_text.rfind(comment)
-    if comment_at is not None and comment_at >= 0:
-        comment = line_text[comment_at:]
-        match = _NOQA.search(comment)
-        if match and match.group("codes"):
-            end = line_start + comment_at + match.end()
-            return Edit(end, end, f", {code}")
-        if match:  # a bare noqa already silences everything
-            return Edit(line_start + len(line_text), line_start + len(line_text), "")
+    if comment is not None:
+        column, body = comment
+        match = _NOQA.search(body)
+        if match and not match.group("codes"):
+            return None  # a bare noqa already silences everything
+        if match:
+            present = _codes(match) or set()
+            missing = [code for code in codes if code not in present]
+            if not missing:
+                return None
+            end = line_start + column + match.end()
+            return Edit(end, end, "".join(f", {code}" for code in missing))
     end = line_start + len(line_text.rstrip())
-    return Edit(end, line_start + len(line_text), f"  # noqa: {code}")
+    return Edit(end, line_start + len(line_text), f"  # noqa: {', '.join(codes)}")
+
+
+def add_noqa_edit(text: str, index: LineIndex, line: int, code: str) -> Edit:
+    """An edit that suppresses ``code`` for a finding starting on 0-based ``line``
+    (see :func:`add_noqa_edits`); an empty edit at the end of that line when a
+    ``# noqa`` there already covers it."""
+    edits = add_noqa_edits(text, [(line, code)], index)
+    if edits:
+        return edits[0]
+    target = noqa_line(text, line)
+    end = index.line_starts[target] + len(index.line_text(target))
+    return Edit(end, end, "")
