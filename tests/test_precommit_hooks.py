@@ -69,18 +69,25 @@ def test_fix_hook_command_line(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_pre_commit_try_repo_runs_the_hooks(tmp_path):
-    """pre-commit installs this repository into its own environment and runs the hooks."""
+    """pre-commit installs this repository into its own environment and runs the hooks.
+
+    It installs a clone of the committed state (HEAD): try-repo on a working tree
+    would mix tracked edits in progress with none of the untracked files."""
     pre_commit = Path(sys.executable).parent / "pre-commit"
     if not pre_commit.exists():
         pytest.skip("pre-commit is not installed (pip install -e '.[dev]')")
+    if not (ROOT / ".git").exists():
+        pytest.skip("needs the project's git repository")
+    hooks_repo = tmp_path / "hooks-repo"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(hooks_repo)], check=True)
     (tmp_path / "project").mkdir()
     project = staged_project(tmp_path / "project")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
-    checked = subprocess.run([str(pre_commit), "try-repo", str(ROOT), "lime-task-lint", "--all-files"],
+    checked = subprocess.run([str(pre_commit), "try-repo", str(hooks_repo), "lime-task-lint", "--all-files"],
                              cwd=project, capture_output=True, text=True, env=env, timeout=900)
     assert checked.returncode == 1, checked.stdout + checked.stderr
     assert "jobs/deals.py" in checked.stdout and "LIME104" in checked.stdout and "vendored" not in checked.stdout
-    fixed = subprocess.run([str(pre_commit), "try-repo", str(ROOT), "lime-task-lint-fix", "--all-files"],
+    fixed = subprocess.run([str(pre_commit), "try-repo", str(hooks_repo), "lime-task-lint-fix", "--all-files"],
                            cwd=project, capture_output=True, text=True, env=env, timeout=900)
     # pre-commit fails a hook that changed files; the fix is in the file.
     assert fixed.returncode == 1 and "files were modified by this hook" in fixed.stdout, fixed.stdout
