@@ -26,9 +26,11 @@ import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from .edits import Edit, LineIndex, _import_anchor, import_edit, with_newline
+from .log_format import UNKNOWN, KindResolver, field_placeholder, percent_accepts, percent_fields
+from .semantic import SyntaxIndex, syntax_index
 
 LEVELS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log")
 ERROR_LEVELS = ("error", "exception", "critical", "fatal")
@@ -41,12 +43,17 @@ BROAD_EXCEPTIONS = {"Exception", "BaseException"}
 SECRET_WORDS = frozenset({
     "password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "authorization",
     "bearer", "credential", "credentials", "privatekey", "jwt", "cookie", "passcode",
+    # `smtp_pass`, `db_pass`; an `auth` header value; a DSN (a connection URL with its password)
+    "pass", "pword", "auth", "dsn", "connstr", "connectionstring",
 })
 #: ...or its last two words are one of these pairs.
 SECRET_PAIRS = frozenset({
     ("api", "key"), ("private", "key"), ("session", "key"), ("secret", "key"), ("access", "key"),
     ("signing", "key"), ("encryption", "key"), ("client", "secret"), ("auth", "header"),
     ("session", "id"), ("sas", "key"), ("subscription", "key"), ("app", "key"), ("master", "key"),
+    # connection strings carry `Password=...`
+    ("conn", "str"), ("conn", "string"), ("connection", "string"), ("connection", "str"), ("database", "url"),
+    ("db", "url"), ("db", "uri"), ("database", "uri"),
 })
 #: Words that may follow the head noun without changing what the value is
 #: (``password_value``, ``x-api-key`` header, ``token_str``).
@@ -129,34 +136,36 @@ class LogCall:
 
 
 @dataclass
-class FunctionScope:
-    node: ast.AST
-    loggers: set[str] = field(default_factory=set)
-    #: Names bound in the function (parameters, assignments, loops, handlers, imports).
-    bound: set[str] = field(default_factory=set)
-
-
-@dataclass
 class LoggingModel:
-    logging_names: set[str]  # names bound to the logging module (``logging``, ``lg``)
-    module_loggers: set[str]
-    attribute_loggers: set[str]  # ``self.<attr>`` loggers
-    calls: list[LogCall]
-    scopes: dict[int, FunctionScope]  # id(function node) -> scope
-    module_bound: set[str]
-    handlers: list[tuple[ast.ExceptHandler, ast.AST]]  # (handler, function)
-    parents: dict[int, ast.AST]
-    loop_targets: dict[int, ast.AST]
+    """Loggers, log calls and except handlers of one module, on its syntax index."""
 
-    def module_logger(self) -> str | None:
-        """The name of the module-level logger, preferring ``logger``."""
+    index: SyntaxIndex
+    logging_names: set[str]  # names bound to the logging module (``logging``, ``lg``)
+    module_loggers: set[str]  # module-level names every binding of which is a logger
+    attribute_loggers: set[str]  # ``self.<attr>`` loggers and class-level logger attributes
+    calls: list[LogCall]
+    handlers: list[tuple[ast.ExceptHandler, ast.AST]]  # (handler, function)
+
+    def module_logger(self, at: Iterable[ast.AST] = ()) -> str | None:
+        """The name of the module-level logger (``logger`` preferred) that every
+        node of ``at`` sees (a parameter or local of the same name hides it)."""
+        usable = [name for name in self.module_loggers
+                  if all(self.index.resolve(name, node) is self.index.scopes[0] for node in at)]
         for name in ("logger", "log", "LOGGER", "_logger", "_log"):
-            if name in self.module_loggers:
+            if name in usable:
                 return name
-        return min(self.module_loggers) if self.module_loggers else None
+        return min(usable) if usable else None
 
     def calls_in(self, function: ast.AST) -> Iterator[LogCall]:
         return (c for c in self.calls if c.function is function)
+
+    def function_nodes(self) -> list[ast.AST]:
+        """Every ``def``, ``async def`` and ``lambda`` of the module."""
+        return [s.node for s in self.index.scopes if s.kind in ("function", "lambda")]
+
+    def name_in_use(self, name: str) -> bool:
+        """Whether any scope of the module binds or reads ``name``."""
+        return any(name in s.bindings or name in s.uses for s in self.index.scopes)
 
 
 # -- building --------------------------------------------------------------------
@@ -172,49 +181,13 @@ def logging_model(ctx) -> LoggingModel:
     return cached
 
 
-def _is_getlogger(value: ast.AST | None, logging_names: set[str], getlogger_names: set[str],
-                  loggers: set[str]) -> bool:
-    if not isinstance(value, ast.Call):
-        return False
-    func = value.func
-    if isinstance(func, ast.Name) and func.id in getlogger_names:
-        return True
-    if isinstance(func, ast.Attribute):
-        if func.attr in ("getLogger", "LoggerAdapter") and isinstance(func.value, ast.Name) \
-                and func.value.id in logging_names:
-            return True
-        if func.attr == "getChild" and _is_getlogger(func.value, logging_names, getlogger_names, loggers):
-            return True
-        if func.attr == "getChild" and isinstance(func.value, ast.Name) and func.value.id in loggers:
-            return True
-    return False
-
-
 def _module_binds_logger(tree: ast.Module, name: str) -> bool | None:
     """True/False when ``tree`` binds ``name`` at top level by getLogger / otherwise; None when absent."""
-    logging_names, getlogger_names = _logging_imports(tree)
-    found: bool | None = None
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
-                found = _is_getlogger(stmt.value, logging_names, getlogger_names, set())
-    return found
-
-
-def _logging_imports(tree: ast.Module) -> tuple[set[str], set[str]]:
-    logging_names: set[str] = set()
-    getlogger_names: set[str] = set()
-    for stmt in ast.walk(tree):
-        if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                if alias.name == "logging":
-                    logging_names.add(alias.asname or "logging")
-        elif isinstance(stmt, ast.ImportFrom) and stmt.module == "logging" and not stmt.level:
-            for alias in stmt.names:
-                if alias.name == "getLogger":
-                    getlogger_names.add(alias.asname or alias.name)
-    return logging_names, getlogger_names
+    if not any(isinstance(stmt, (ast.Assign, ast.AnnAssign)) and any(
+            isinstance(t, ast.Name) and t.id == name
+            for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])) for stmt in tree.body):
+        return None
+    return name in _Loggers(syntax_index(tree)).module_loggers()
 
 
 def _resolve_module_path(path: str | None, module: str | None, level: int) -> Path | None:
@@ -266,175 +239,243 @@ def _imported_loggers(tree: ast.Module, path: str | None, workspace, used_as_log
     return found
 
 
-class _Walker:
-    """One walk of the module collecting loggers, log calls and except handlers."""
+_LOGGER_TYPES = {"Logger", "LoggerAdapter", "RootLogger"}
 
-    def __init__(self, model: LoggingModel, getlogger_names: set[str]) -> None:
-        self.model = model
-        self.getlogger_names = getlogger_names
 
-    def is_logger_expr(self, node: ast.AST, scope: FunctionScope | None) -> bool:
+class _Loggers:
+    """Which expressions are loggers, by how their names are bound (scope by scope)."""
+
+    def __init__(self, index: SyntaxIndex, imported: set[str] = frozenset()) -> None:
+        self.index = index
+        self.imported = imported  # module-level names imported from a module that binds them as loggers
+        self._seen: set[tuple[int, str]] = set()
+        self.attributes: set[str] = set()
+
+    def _alias_of(self, name: str, at: ast.AST) -> tuple[ast.AST, ast.alias] | None:
+        scope = self.index.resolve(name, at)
+        bindings = scope.bindings.get(name, []) if scope is not None else []
+        if len(bindings) == 1 and isinstance(bindings[0], ast.alias):
+            return self.index.parent(bindings[0]), bindings[0]
+        return None
+
+    def is_logging_module(self, node: ast.AST) -> bool:
+        if not isinstance(node, ast.Name):
+            return False
+        found = self._alias_of(node.id, node)
+        return found is not None and isinstance(found[0], ast.Import) and found[1].name == "logging"
+
+    def _from_logging(self, node: ast.AST, names: set[str]) -> bool:
+        """``node`` is ``logging.<one of names>`` or a name imported from logging as one of them."""
+        if isinstance(node, ast.Attribute):
+            return node.attr in names and self.is_logging_module(node.value)
         if isinstance(node, ast.Name):
-            if scope is not None and node.id in scope.loggers:
+            found = self._alias_of(node.id, node)
+            return found is not None and isinstance(found[0], ast.ImportFrom) and found[0].module == "logging" \
+                and found[1].name in names
+        return False
+
+    def is_logger_type(self, annotation: ast.AST | None) -> bool:
+        """``logging.Logger``, ``Logger`` (from logging), ``LoggerAdapter``, or
+        ``Optional[...]`` / ``... | None`` of one."""
+        if annotation is None:
+            return False
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            return annotation.value.split(".")[-1] in _LOGGER_TYPES
+        if isinstance(annotation, ast.Subscript) and (dotted(annotation.value) or "").split(".")[-1] == "Optional":
+            return self.is_logger_type(annotation.slice)
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            parts = [annotation.left, annotation.right]
+            return any(self.is_logger_type(p) for p in parts) and all(
+                self.is_logger_type(p) or (isinstance(p, ast.Constant) and p.value is None) for p in parts)
+        return self._from_logging(annotation, _LOGGER_TYPES)
+
+    def is_logger_value(self, value: ast.AST | None) -> bool:
+        """An expression that evaluates to a logger: ``logging.getLogger(...)``,
+        ``LoggerAdapter(...)``, ``<logger>.getChild(...)`` or a logger name/attribute."""
+        if isinstance(value, ast.Call):
+            if self._from_logging(value.func, {"getLogger", "LoggerAdapter"}):
                 return True
-            if scope is not None and node.id in scope.bound and node.id not in self.model.logging_names:
-                return False  # a local that shadows the module logger with something else
-            return node.id in self.model.module_loggers or node.id in self.model.logging_names
+            func = value.func
+            return isinstance(func, ast.Attribute) and func.attr == "getChild" and self.is_logger(func.value)
+        return self.is_logger(value) and not self.is_logging_module(value)
+
+    def is_logger(self, node: ast.AST | None, strict: bool = False) -> bool:
+        """Whether ``node`` (a name, ``self.<attr>`` or a call) is a logger where it
+        stands; ``strict``: every binding of the name is one (no ``None``)."""
+        if isinstance(node, ast.Name):
+            scope = self.index.resolve(node.id, node)
+            if scope is None:
+                return False
+            if scope is self.index.scopes[0] and node.id in self.imported:
+                return True
+            return self._binds_logger(scope, node.id, strict)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
-            return node.attr in self.model.attribute_loggers
-        return _is_getlogger(node, self.model.logging_names, self.getlogger_names, self.model.module_loggers)
+            return node.attr in self.attributes
+        return isinstance(node, ast.Call) and self.is_logger_value(node)
 
-    def walk(self, body: list[ast.stmt]) -> None:
-        for stmt in body:
-            self.visit(stmt, None, None, ())
+    def _binds_logger(self, scope, name: str, strict: bool) -> bool:
+        key = (id(scope), name)
+        if key in self._seen:
+            return False  # ``log = log`` cycles prove nothing
+        self._seen.add(key)
+        try:
+            verdicts = [self._binding_is_logger(b) for b in scope.bindings.get(name, [])]
+        finally:
+            self._seen.discard(key)
+        if not verdicts or not any(v is True for v in verdicts):
+            return False
+        return all(v is True for v in verdicts) if strict else all(v is not False for v in verdicts)
 
-    def visit(self, node: ast.AST, function, handler, loops) -> None:
-        model = self.model
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            for child in ast.iter_child_nodes(node.args):
-                self.visit(child, function, handler, loops)
-            if not isinstance(node, ast.Lambda):
-                for decorator in node.decorator_list:
-                    self.visit(decorator, function, handler, loops)
-            scope = self._scope_for(node)
-            body = node.body if isinstance(node.body, list) else [node.body]
-            for child in body:
-                self._link(child, node)
-                self.visit(child, node if not isinstance(node, ast.Lambda) else function, None, ())
-            _ = scope
-            return
-        if isinstance(node, ast.Call):
-            self._record_call(node, function, handler, loops)
-        if isinstance(node, ast.ExceptHandler) and function is not None:
-            model.handlers.append((node, function))
-            for child in ast.iter_child_nodes(node):
-                self._link(child, node)
-                self.visit(child, function, node, loops)
-            return
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            for name, value in ast.iter_fields(node):
-                children = value if isinstance(value, list) else [value]
-                for child in children:
-                    if isinstance(child, ast.AST):
-                        self._link(child, node)
-                        inner = loops + (node,) if name == "body" else loops
-                        self.visit(child, function, handler, inner)
-            return
-        for child in ast.iter_child_nodes(node):
-            self._link(child, node)
-            self.visit(child, function, handler, loops)
+    def _binding_is_logger(self, binding: ast.AST) -> bool | None:
+        """True: binds a logger; None: binds ``None`` (an optional logger); False: anything else."""
+        if isinstance(binding, ast.arg):
+            if self.is_logger_type(binding.annotation):
+                return True
+            default = _default_of(self.index, binding)
+            return True if default is not None and self.is_logger_value(default) else False
+        parent = self.index.parent(binding)
+        value = getattr(parent, "value", None) if isinstance(parent, (ast.Assign, ast.AnnAssign)) else None
+        if value is None:
+            return False
+        if isinstance(parent, ast.AnnAssign) and self.is_logger_type(parent.annotation):
+            return True
+        if isinstance(value, ast.Constant) and value.value is None:
+            return None
+        return self.is_logger_value(value)
 
-    def _link(self, child: ast.AST, parent: ast.AST) -> None:
-        self.model.parents[id(child)] = parent
+    def module_loggers(self) -> set[str]:
+        module = self.index.scopes[0]
+        found = {name for name in module.bindings if self._binds_logger(module, name, strict=True)}
+        return found | set(self.imported)
 
-    def _scope_for(self, node: ast.AST) -> FunctionScope:
-        scope = self.model.scopes.get(id(node))
-        if scope is None:
-            scope = FunctionScope(node)
-            self.model.scopes[id(node)] = scope
-        return scope
-
-    def _record_call(self, node: ast.Call, function, handler, loops) -> None:
-        func = node.func
-        scope = self.model.scopes.get(id(function)) if function is not None else None
-        level: str | None = None
-        if isinstance(func, ast.Attribute) and func.attr in LEVELS and self.is_logger_expr(func.value, scope):
-            level = func.attr
-        elif isinstance(func, ast.Name) and func.id == "print" and (scope is None or "print" not in scope.bound):
-            level = "print"
-        elif isinstance(func, ast.Attribute) and func.attr in ("print_exc", "print_exception") \
-                and isinstance(func.value, ast.Name) and func.value.id == "traceback":
-            level = "print_exc"
-        if level is not None:
-            self.model.calls.append(LogCall(node, level, function, handler, tuple(loops)))
+    def collect_attributes(self) -> None:
+        """``self.x = <logger>`` anywhere, and loggers bound in class bodies."""
+        for scope in self.index.scopes:
+            if scope.kind == "class":
+                self.attributes.update(n for n in scope.bindings if self._binds_logger(scope, n, strict=False))
+        for node in ast.walk(self.index.tree):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                            and target.value.id in ("self", "cls") and self.is_logger_value(node.value):
+                        self.attributes.add(target.attr)
 
 
-def _function_bindings(func: ast.AST, logging_names: set[str], getlogger_names: set[str],
-                       module_loggers: set[str]) -> FunctionScope:
-    scope = FunctionScope(func)
-    args = func.args  # type: ignore[attr-defined]
-    for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-        if arg is not None:
-            scope.bound.add(arg.arg)
-    stack = list(func.body) if isinstance(func.body, list) else [func.body]  # type: ignore[attr-defined]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            scope.bound.add(node.name)
-            continue
-        if isinstance(node, ast.Lambda):
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            scope.bound.add(node.id)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            scope.bound.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                scope.bound.add((alias.asname or alias.name).split(".")[0])
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if _is_getlogger(node.value, logging_names, getlogger_names, module_loggers):
-                scope.loggers.update(t.id for t in targets if isinstance(t, ast.Name))
-        stack.extend(ast.iter_child_nodes(node))
-    return scope
+def _default_of(index: SyntaxIndex, arg: ast.arg) -> ast.expr | None:
+    arguments = index.parent(arg)
+    if not isinstance(arguments, ast.arguments):
+        return None
+    positional = [*arguments.posonlyargs, *arguments.args]
+    for i, candidate in enumerate(positional):
+        if candidate is arg:
+            offset = i - (len(positional) - len(arguments.defaults))
+            return arguments.defaults[offset] if offset >= 0 else None
+    for candidate, default in zip(arguments.kwonlyargs, arguments.kw_defaults):
+        if candidate is arg:
+            return default
+    return None
 
 
 def build_logging_model(tree: ast.Module, path: str | None = None, workspace=None) -> LoggingModel:
-    logging_names, getlogger_names = _logging_imports(tree)
-    module_loggers: set[str] = set()
-    module_bound: set[str] = set()
-    attribute_loggers: set[str] = set()
-    used_as_logger: set[str] = set()
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            if _is_getlogger(stmt.value, logging_names, getlogger_names, module_loggers):
-                module_loggers.update(t.id for t in targets if isinstance(t, ast.Name))
-    functions: list[ast.AST] = []
+    index = syntax_index(tree)
+    used_as_logger = {node.func.value.id for node in ast.walk(tree) if isinstance(node, ast.Call)
+                      and isinstance(node.func, ast.Attribute) and node.func.attr in LEVELS
+                      and isinstance(node.func.value, ast.Name)}
+    probe = _Loggers(index)
+    plain = probe.module_loggers()
+    imported = _imported_loggers(tree, path, workspace, used_as_logger - plain)
+    loggers = _Loggers(index, imported)
+    loggers.collect_attributes()
+    logging_names = {name for scope in index.scopes for name, bindings in scope.bindings.items()
+                     if any(isinstance(b, ast.alias) and b.name == "logging"
+                            and isinstance(index.parent(b), ast.Import) for b in bindings)}
+    calls: list[LogCall] = []
+    handlers: list[tuple[ast.ExceptHandler, ast.AST]] = []
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            functions.append(node)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in LEVELS \
-                and isinstance(node.func.value, ast.Name):
-            used_as_logger.add(node.func.value.id)
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute) \
-                and isinstance(node.targets[0].value, ast.Name) and node.targets[0].value.id in ("self", "cls") \
-                and _is_getlogger(node.value, logging_names, getlogger_names, module_loggers):
-            attribute_loggers.add(node.targets[0].attr)
-    for stmt in tree.body:
-        for node in ast.walk(stmt) if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
-                else [stmt]:
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                module_bound.add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                module_bound.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                for alias in node.names:
-                    module_bound.add((alias.asname or alias.name).split(".")[0])
-    module_loggers |= _imported_loggers(tree, path, workspace, used_as_logger - module_loggers)
-    model = LoggingModel(logging_names, module_loggers, attribute_loggers, [], {}, module_bound, [], {}, {})
-    for func in functions:
-        model.scopes[id(func)] = _function_bindings(func, logging_names, getlogger_names, module_loggers)
-    _Walker(model, getlogger_names).walk(tree.body)
-    return model
+        if isinstance(node, ast.ExceptHandler):
+            function = _function_of(index, node)
+            if function is not None:
+                handlers.append((node, function))
+        elif isinstance(node, ast.Call):
+            level = _call_level(node, loggers, index)
+            if level is not None:
+                function = _function_of(index, node)
+                calls.append(LogCall(node, level, function, _handler_of(index, node), _loops_of(index, node)))
+    calls.sort(key=lambda c: (c.node.lineno, c.node.col_offset))
+    handlers.sort(key=lambda h: (h[0].lineno, h[0].col_offset))
+    return LoggingModel(index, logging_names, loggers.module_loggers(), loggers.attributes, calls, handlers)
+
+
+def _call_level(node: ast.Call, loggers: _Loggers, index: SyntaxIndex) -> str | None:
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in LEVELS and (
+            loggers.is_logger(func.value) or loggers.is_logging_module(func.value)):
+        return func.attr
+    if isinstance(func, ast.Name) and func.id == "print" and index.resolve("print", node) is None:
+        return "print"
+    if isinstance(func, ast.Attribute) and func.attr in ("print_exc", "print_exception") \
+            and isinstance(func.value, ast.Name) and func.value.id == "traceback":
+        return "print_exc"
+    return None
+
+
+def _function_of(index: SyntaxIndex, node: ast.AST) -> ast.AST | None:
+    """The innermost ``def`` whose own code (lambdas included) holds ``node``."""
+    function = index.function_of(node)
+    while isinstance(function, ast.Lambda):
+        function = index.function_of(function)
+    return function
+
+
+def _handler_of(index: SyntaxIndex, node: ast.AST) -> ast.ExceptHandler | None:
+    for ancestor in index.ancestors(node):
+        if isinstance(ancestor, ast.ExceptHandler):
+            return ancestor
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return None
+    return None
+
+
+def _loops_of(index: SyntaxIndex, node: ast.AST) -> tuple[ast.AST, ...]:
+    """The for/while loops of the same function whose body holds ``node``, innermost last."""
+    loops: list[ast.AST] = []
+    child = node
+    for ancestor in index.ancestors(node):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            break
+        if isinstance(ancestor, (ast.For, ast.AsyncFor, ast.While)) and any(s is child for s in ancestor.body):
+            loops.append(ancestor)
+        child = ancestor
+    return tuple(reversed(loops))
 
 
 # -- adding a logger -------------------------------------------------------------
-def ensure_logger(ctx_or_doc, model: LoggingModel) -> tuple[str, list[Edit]]:
-    """The module logger's name and the edits that create it when the module has
-    none: ``import logging`` (via :func:`import_edit`) and
-    ``logger = logging.getLogger(__name__)`` after the imports."""
+def ensure_logger(ctx_or_doc, model: LoggingModel, at: Iterable[ast.AST] = ()) -> tuple[str, list[Edit]]:
+    """The name of a module logger every node of ``at`` sees, and the edits that
+    create one when there is none: ``import logging`` (via :func:`import_edit`)
+    and ``<name> = logging.getLogger(__name__)`` after the imports.  A new
+    logger's name is one no scope of the module binds or reads (a parameter
+    ``logger=None`` keeps its meaning)."""
     document = getattr(ctx_or_doc, "document", ctx_or_doc)
-    existing = model.module_logger()
+    at = list(at)
+    existing = model.module_logger(at)
     if existing is not None:
         return existing, []
     text, tree, newline = document.text, document.tree, document.newline
-    name = "logger" if "logger" not in model.module_bound else "_task_logger"
-    logging_name = next(iter(sorted(model.logging_names)), None)
+    name = next(n for n in ("logger", "_logger", "task_logger", "_task_logger", "module_logger", "_module_logger")
+                if not model.name_in_use(n))
+    module = model.index.scopes[0]
+    logging_name = next((n for n in sorted(model.logging_names) if n in module.bindings and all(
+        isinstance(b, ast.alias) and b.name == "logging" for b in module.bindings[n])), None)
     edits: list[Edit] = []
     if logging_name is None:
         logging_name = "logging"
-        edit = import_edit(text, tree, "logging", newline=newline)
+        if model.name_in_use("logging"):
+            logging_name = "_logging"
+            edit = _insert_import_line(document, "import logging as _logging")
+        else:
+            edit = import_edit(text, tree, "logging", newline=newline)
         if edit is not None:
             edits.append(edit)
     line = f"{name} = {logging_name}.getLogger(__name__)"
@@ -452,6 +493,19 @@ def ensure_logger(ctx_or_doc, model: LoggingModel) -> tuple[str, list[Edit]]:
         else:
             insert = Edit(len(text), len(text), with_newline("\n\n" + line + "\n", newline))
     return name, merge_insertions(edits + [insert])
+
+
+def _insert_import_line(document, line: str) -> Edit | None:
+    """``line`` after the module's last top-level import (or at its top)."""
+    anchor = _import_anchor(document.tree)
+    index = document.index if hasattr(document, "index") else LineIndex(document.text)
+    if anchor is None:
+        return Edit(0, 0, with_newline(line + "\n", document.newline))
+    _, end = index.node_range(anchor)
+    row = index.line_of(end)
+    offset = index.line_starts[row + 1] if row + 1 < index.line_count else len(document.text)
+    prefix = "" if row + 1 < index.line_count else "\n"
+    return Edit(offset, offset, with_newline(prefix + line + "\n", document.newline))
 
 
 def merge_insertions(edits: list[Edit]) -> list[Edit]:
@@ -783,70 +837,115 @@ def fstring_fields(source: str) -> list[tuple[int, int]]:
 
 
 # -- lazy formatting -------------------------------------------------------------
-_SPEC_RE = re.compile(r"^([-+ 0#]?)(\d*)(\.\d+)?([dfFeEgGxXo])$")
+@dataclass
+class LazyMessage:
+    """The lazy form of an eager message: ``text`` (a ``%`` template) and the
+    sources of its arguments, in the order the original evaluated them;
+    ``hazards`` name what may change (empty: the text is proven identical)."""
+
+    text: str
+    args: list[str]
+    hazards: list[str] = field(default_factory=list)
 
 
-def _percent_spec(conversion: int, spec: ast.AST | None) -> str | None:
-    """The ``%`` placeholder equal to an f-string field, or None when there is none."""
-    spec_text = ""
-    if spec is not None:
-        if not isinstance(spec, ast.JoinedStr) or not all(isinstance(v, ast.Constant) for v in spec.values):
-            return None
-        spec_text = "".join(str(v.value) for v in spec.values)
-    if conversion not in (-1, ord("s"), ord("r"), ord("a")):
-        return None
-    if spec_text:
-        if conversion != -1 or _SPEC_RE.match(spec_text) is None:
-            return None
-        return "%" + spec_text
-    return {ord("r"): "%r", ord("a"): "%a"}.get(conversion, "%s")
+class Withheld(str):
+    """Why no lazy form is offered (the precondition known false or unprovable)."""
+
+
+def kind_resolver(ctx) -> KindResolver:
+    """The :class:`KindResolver` of ``ctx``'s module (Lime objects' ``.id`` are ints)."""
+    cached = getattr(ctx, "_lime_kind_resolver", None)
+    if cached is None:
+        model = ctx.model
+
+        def is_lime_object(name: str, at: ast.AST) -> bool:
+            function = _function_of(logging_model(ctx).index, at)
+            info = model.function_at(function) if function is not None else None
+            role = (info.names if info else {}).get(name)
+            return getattr(role, "kind", None) == "object"
+
+        cached = KindResolver(logging_model(ctx).index, is_lime_object)
+        ctx._lime_kind_resolver = cached
+    return cached
 
 
 def _arg_source(document, node: ast.AST) -> str:
     return source_of(document, node) if document is not None else ast.unparse(node)
 
 
-def lazy_from_fstring(node: ast.JoinedStr, document=None) -> tuple[str, list[str]] | None:
-    """(message text, argument sources) of the lazy form of an f-string."""
+def _spec_text(spec: ast.AST | None) -> str | None:
+    """A literal format spec's text ('' for none); None when it is computed (``{x:{w}}``)."""
+    if spec is None:
+        return ""
+    if isinstance(spec, ast.JoinedStr) and all(isinstance(v, ast.Constant) for v in spec.values):
+        return "".join(str(v.value) for v in spec.values)
+    return None
+
+
+def lazy_from_fstring(node: ast.JoinedStr, document, kinds: KindResolver,
+                      python_version: tuple[int, int], at: ast.AST | None = None) -> LazyMessage | Withheld:
+    """The lazy form of an f-string: each field becomes the ``%`` placeholder that
+    formats its value identically (see :mod:`log_format`), ``%`` in the text is doubled.
+    ``at``: where the fields are evaluated, when ``node`` is not part of the module's tree."""
     message: list[str] = []
     args: list[str] = []
+    hazards: list[str] = []
     for value in node.values:
         if isinstance(value, ast.Constant):
             message.append(str(value.value).replace("%", "%%"))
-        elif isinstance(value, ast.FormattedValue):
-            placeholder = _percent_spec(value.conversion, value.format_spec)
-            if placeholder is None:
-                return None
-            message.append(placeholder)
-            args.append(_arg_source(document, value.value))
-        else:
-            return None
-    return "".join(message), args
+            continue
+        if not isinstance(value, ast.FormattedValue):
+            return Withheld("the f-string has a part this analysis does not know")
+        spec = _spec_text(value.format_spec)
+        what = _arg_source(document, value.value)
+        kind = kinds.kind(value.value, at) if spec or python_version < (3, 11) else UNKNOWN
+        placeholder = field_placeholder(value.conversion, spec, kind, what, python_version)
+        if placeholder.text is None:
+            return Withheld(placeholder.reason or "a field has no `%` equivalent")
+        if placeholder.hazard:
+            hazards.append(placeholder.hazard)
+        message.append(placeholder.text)
+        args.append(what)
+    return LazyMessage("".join(message), args, hazards)
 
 
-def lazy_from_format_call(node: ast.Call, document=None) -> tuple[str, list[str]] | None:
-    """``"a {} b {x}".format(1, x=2)`` -> ("a %s b %s", ["1", "2"])."""
+def _is_inert(node: ast.AST) -> bool:
+    """An expression whose evaluation has no effect and cannot fail once its name is bound."""
+    return isinstance(node, (ast.Constant, ast.Name))
+
+
+def lazy_from_format_call(node: ast.Call, document, kinds: KindResolver,
+                          python_version: tuple[int, int]) -> LazyMessage | Withheld:
+    """``"a {} b {x}".format(1, x=2)`` -> ("a %s b %s", ["1", "2"]).
+
+    ``.format`` evaluates every argument once, in call order, before formatting;
+    the lazy form evaluates them in field order.  Both agree only when every
+    argument is used exactly once in call order, or the arguments are inert
+    (names, constants)."""
     import string
 
     template = _const_str(node.func.value) if isinstance(node.func, ast.Attribute) else None
     if template is None or any(isinstance(a, ast.Starred) for a in node.args) \
             or any(k.arg is None for k in node.keywords):
-        return None
+        return Withheld("the template or its arguments are not literal")
     keywords = {k.arg: k.value for k in node.keywords}
+    call_order = [*node.args, *(k.value for k in node.keywords)]
     message: list[str] = []
     args: list[str] = []
+    used: list[ast.AST] = []
+    hazards: list[str] = []
     auto = 0
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError:
-        return None
+        return Withheld("the template is not a valid format string")
     for literal, field_name, spec, conversion in parsed:
         message.append(literal.replace("%", "%%"))
         if field_name is None:
             continue
         if field_name == "":
             if auto >= len(node.args):
-                return None
+                return Withheld("the template has more fields than arguments")
             value = node.args[auto]
             auto += 1
         elif field_name.isdigit() and int(field_name) < len(node.args):
@@ -854,44 +953,65 @@ def lazy_from_format_call(node: ast.Call, document=None) -> tuple[str, list[str]
         elif field_name in keywords:
             value = keywords[field_name]
         else:
-            return None
+            return Withheld(f"the field `{{{field_name}}}` reads an attribute or item")
+        if spec and ("{" in spec):
+            return Withheld("a field has a computed format spec")
         conv = ord(conversion) if conversion else -1
-        spec_node = ast.JoinedStr([ast.Constant(spec)]) if spec else None
-        placeholder = _percent_spec(conv, spec_node)
-        if placeholder is None:
-            return None
-        message.append(placeholder)
-        args.append(_arg_source(document, value))
-    return "".join(message), args
+        what = _arg_source(document, value)
+        kind = kinds.kind(value) if spec or python_version < (3, 11) else UNKNOWN
+        placeholder = field_placeholder(conv, spec or "", kind, what, python_version)
+        if placeholder.text is None:
+            return Withheld(placeholder.reason or "a field has no `%` equivalent")
+        if placeholder.hazard:
+            hazards.append(placeholder.hazard)
+        message.append(placeholder.text)
+        args.append(what)
+        used.append(value)
+    same_order = [id(v) for v in used] == [id(v) for v in call_order]
+    if not same_order and not all(_is_inert(v) for v in call_order):
+        return Withheld("the fields use the arguments in another order or more than once: "
+                        "lazy arguments would evaluate them differently")
+    return LazyMessage("".join(message), args, hazards)
 
 
-def lazy_from_percent(node: ast.BinOp, document=None) -> tuple[str, list[str]] | None:
-    """``"a %s" % (x,)`` -> ("a %s", ["x"]); None when the right side may be a tuple or mapping."""
+def lazy_from_percent(node: ast.BinOp, document, kinds: KindResolver) -> LazyMessage | Withheld:
+    """``"a %s" % (x,)`` -> ("a %s", ["x"]).  The same ``%`` operator formats the
+    text, so only two things can differ: a right side that may be a tuple (or
+    mapping) is one value lazily, and a value a numeric placeholder cannot take
+    raises in the task eagerly but only inside the logging handler lazily."""
     template = _const_str(node.left)
-    if template is None or not isinstance(node.op, ast.Mod) or "%(" in template:
-        return None
+    if template is None or not isinstance(node.op, ast.Mod):
+        return Withheld("the template is not a literal")
+    fields = percent_fields(template)
+    if fields is None:
+        return Withheld("the template uses `%(key)s` or `*` widths")
     right = node.right
     if isinstance(right, ast.Tuple):
         if any(isinstance(e, ast.Starred) for e in right.elts):
-            return None
+            return Withheld("the arguments are unpacked with `*`")
         values = right.elts
-    elif isinstance(right, ast.Attribute) or (isinstance(right, ast.Constant) and isinstance(right.value, (str, int, float))) \
-            or isinstance(right, (ast.JoinedStr, ast.BinOp)) \
-            or (isinstance(right, ast.Call) and call_name(right) in ("len", "str", "int", "float", "repr", "round")):
+    elif kinds.kind(right).name is not None:
         values = [right]
     else:
-        return None  # a name or call may hold a tuple or a dict: the meaning could change
-    return template, [_arg_source(document, v) for v in values]
+        return Withheld(f"`{_arg_source(document, right)}` may hold a tuple or a mapping: "
+                        "as one lazy argument it would format differently")
+    if len(values) != len(fields):
+        return Withheld("the template and its arguments do not match")
+    hazards = [f"`{_arg_source(document, value)}` may not be a value `%{f.type}` formats: the error would be "
+               "reported by the logging handler instead of raised in the task"
+               for f, value in zip(fields, values) if not percent_accepts(f.type, kinds.kind(value))]
+    return LazyMessage(template, [_arg_source(document, v) for v in values], hazards)
 
 
-def lazy_form(message: ast.expr, document=None) -> tuple[str, list[str]] | None:
+def lazy_form(message: ast.expr, document, kinds: KindResolver,
+              python_version: tuple[int, int]) -> LazyMessage | Withheld:
     if isinstance(message, ast.JoinedStr):
-        return lazy_from_fstring(message, document)
+        return lazy_from_fstring(message, document, kinds, python_version)
     if isinstance(message, ast.BinOp):
-        return lazy_from_percent(message, document)
+        return lazy_from_percent(message, document, kinds)
     if isinstance(message, ast.Call):
-        return lazy_from_format_call(message, document)
-    return None
+        return lazy_from_format_call(message, document, kinds, python_version)
+    return Withheld("the message is not a literal template")
 
 
 def is_eager_message(message: ast.AST | None) -> bool:
@@ -905,12 +1025,32 @@ def is_eager_message(message: ast.AST | None) -> bool:
     return False
 
 
-def lazy_edit(document, message: ast.expr, lazy: tuple[str, list[str]]) -> Edit:
-    """Replace ``message`` by the lazy message literal and its arguments."""
-    start, end = document.node_range(message)
-    quote = quote_of(document.text[start:end])
-    text, args = lazy
-    return Edit(start, end, ", ".join([string_literal(text, quote), *args]))
+def argument_span(document, call: ast.Call, argument: ast.AST) -> tuple[int, int]:
+    """The source span of ``argument`` of ``call`` including redundant parentheses
+    around it (``f((x))``): a replacement by several arguments must not stay
+    inside them, or it becomes a tuple."""
+    start, end = document.node_range(argument)
+    _, func_end = document.node_range(call.func)
+    text = document.text
+    open_paren = text.find("(", func_end)
+    while True:
+        before = start - 1
+        while before > open_paren and text[before] in " \t\r\n\\":
+            before -= 1
+        after = end
+        while after < len(text) and text[after] in " \t\r\n\\":
+            after += 1
+        if before > open_paren and text[before] == "(" and after < len(text) and text[after] == ")":
+            start, end = before, after + 1
+            continue
+        return start, end
+
+
+def lazy_edit(document, call: ast.Call, message: ast.expr, lazy: LazyMessage) -> Edit:
+    """Replace ``message`` (and its redundant parentheses) by the lazy message literal and its arguments."""
+    start, end = argument_span(document, call, message)
+    quote = quote_of(document.text[document.node_range(message)[0]:document.node_range(message)[1]])
+    return Edit(start, end, ", ".join([string_literal(lazy.text, quote), *lazy.args]))
 
 
 def closing_quote_offset(document, literal: ast.AST) -> int | None:
@@ -965,19 +1105,20 @@ def _is_broad(handler: ast.ExceptHandler) -> bool:
 IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
 
 
-def guards_optional_import(handler: ast.ExceptHandler, parent: ast.AST | None) -> bool:
+def guards_optional_import(index: SyntaxIndex, handler: ast.ExceptHandler, function: ast.AST) -> bool:
     """True for ``except ImportError:`` (or ``ModuleNotFoundError``, nothing
     broader) of a ``try`` whose body imports (``import``, ``from ... import``,
     ``importlib.import_module(...)``, ``__import__(...)``): the error is the
     expected answer to "is the optional module there?", its traceback says
     nothing more."""
     kinds = handler.type
+    parent = index.parent(handler)
     if kinds is None or not isinstance(parent, (ast.Try, getattr(ast, "TryStar", ast.Try))):
         return False
     elements = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
     if not elements or any((dotted(e) or "").split(".")[-1] not in IMPORT_ERRORS for e in elements):
         return False
-    for node in _own_walk(list(parent.body)):
+    for node in (n for stmt in parent.body for n in [stmt, *_own_nodes_under(index, function, stmt)]):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             return True
         if isinstance(node, ast.Call) and call_name(node) in ("import_module", "__import__"):
@@ -985,14 +1126,9 @@ def guards_optional_import(handler: ast.ExceptHandler, parent: ast.AST | None) -
     return False
 
 
-def _own_walk(nodes: list[ast.AST]) -> Iterator[ast.AST]:
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
+def _own_nodes_under(index: SyntaxIndex, function: ast.AST, owner: ast.AST) -> list[ast.AST]:
+    """The nodes of ``function``'s own code (no nested def/class/lambda) inside ``owner``."""
+    return [n for n in index.own_nodes(function) if n is not owner and index.contains(owner, n)]
 
 
 def handler_verdicts(ctx) -> list[HandlerVerdict]:
@@ -1011,9 +1147,9 @@ def handler_verdicts(ctx) -> list[HandlerVerdict]:
         log_calls = [c for c in calls if c.is_log]
         if any(c.has_exc_info for c in log_calls):
             continue
-        if guards_optional_import(handler, model.parents.get(id(handler))):
+        if guards_optional_import(model.index, handler, function):
             continue  # an expected ImportError: the message is the whole story (prints are LIME304's)
-        nodes = list(_own_walk(list(handler.body)))
+        nodes = _own_nodes_under(model.index, function, handler)
         if any(isinstance(n, ast.Raise) for n in nodes):
             continue  # the exception goes on: whoever catches it logs it
         call_ids = {id(n) for c in calls for n in ast.walk(c.node)}
@@ -1046,10 +1182,70 @@ def enclosing_loop_of(call_or_loops) -> ast.AST | None:
 
 def handler_loops(model: LoggingModel, handler: ast.ExceptHandler, function: ast.AST) -> list[ast.AST]:
     """The for/while loops of ``function`` that enclose ``handler``, innermost last."""
-    loops: list[ast.AST] = []
-    node = model.parents.get(id(handler))
-    while node is not None and node is not function:
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            loops.append(node)
-        node = model.parents.get(id(node))
-    return list(reversed(loops))
+    return list(_loops_of(model.index, handler))
+
+
+# -- print -> log ------------------------------------------------------------------
+PRINT_KEYWORDS = {"sep", "end", "file", "flush"}
+
+
+def print_stream(call: ast.Call) -> str | None:
+    """``"stdout"`` / ``"stderr"`` for a ``print`` to the console, None for a print to a file."""
+    stream = next((k.value for k in call.keywords if k.arg == "file"), None)
+    if stream is None or (isinstance(stream, ast.Constant) and stream.value is None):
+        return "stdout"
+    target = dotted(stream)
+    return {"sys.stdout": "stdout", "sys.stderr": "stderr"}.get(target or "")
+
+
+def print_as_log(ctx, call: ast.Call) -> LazyMessage | Withheld:
+    """The lazy log message writing the same text as ``print(...)`` (without its
+    line ending): constant text inline, every other argument a ``%s`` argument
+    in the same order (``print`` applies ``str()`` to each, so does ``%s``)."""
+    if any(k.arg not in PRINT_KEYWORDS for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
+        return Withheld("the print unpacks arguments or takes keywords a log call has not")
+    separator = next((k.value for k in call.keywords if k.arg == "sep"), None)
+    sep = " " if separator is None or (isinstance(separator, ast.Constant) and separator.value is None) \
+        else _const_str(separator)
+    if sep is None:
+        return Withheld("the separator is not a literal")
+    document = ctx.document
+    kinds = kind_resolver(ctx)
+    parts: list[tuple[str, list[str]]] = []  # (template part, arguments); None args: constant text
+    constants: list[str | None] = []
+    for arg in call.args:
+        text = _const_str(arg)
+        if text is not None:
+            parts.append((text, []))
+            constants.append(text)
+            continue
+        constants.append(None)
+        if isinstance(arg, ast.JoinedStr):
+            lazy = lazy_from_fstring(arg, document, kinds, ctx.settings.python_version)
+            if isinstance(lazy, LazyMessage) and not lazy.hazards:
+                parts.append((lazy.text, lazy.args))
+                continue
+        parts.append(("%s", [source_of(document, arg)]))
+    args = [a for _, part_args in parts for a in part_args]
+    if not args:
+        return LazyMessage(sep.join(c or "" for c in constants), [])
+    texts = [text.replace("%", "%%") if constant is not None else text
+             for (text, _), constant in zip(parts, constants)]
+    return LazyMessage(sep.replace("%", "%%").join(texts), args)
+
+
+def is_standalone_script(tree: ast.Module, text: str = "") -> bool:
+    """A module that is a program of its own, not Lime task code: it runs under
+    ``if __name__ == "__main__":`` or its ``text`` starts with a ``#!`` line,
+    and it imports nothing from Lime (``lime_*``, ``limepkg_*``, ``limeplug_*``)
+    nor relatively from a package."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0].startswith("lime") for a in node.names):
+            return False
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0].startswith("lime")):
+            return False
+    return text.lstrip("\ufeff").startswith("#!") or any(
+        isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Compare)
+               and isinstance(stmt.test.left, ast.Name) and stmt.test.left.id == "__name__"
+               and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in stmt.test.comparators)
+               for stmt in tree.body)

@@ -298,7 +298,7 @@ def measure_block(analysis: Analysis, start: int, end: int) -> list[ProvidedActi
     last = position + len(statements) - 1
     if position > 0 and is_timer_start(body[position - 1]) and last + 1 < len(body) and is_duration_log(body[last + 1]):
         return []  # already measured
-    parent = logging_model(analysis.context).parents.get(id(statements[0]))
+    parent = logging_model(analysis.context).index.parent(statements[0])
     if isinstance(parent, ast.Try) and parent.body is body and len(statements) == len(body) \
             and parent.finalbody and is_duration_log(parent.finalbody[0]):
         return []  # already measured with try/finally

@@ -33,13 +33,31 @@ for deal in deals:
 ```
 
 ## Fix safety
+Every fix edits only the flagged call or statement, where it stands (a print
+in another branch gets its own fix; nothing is deleted), and keeps its text
+and values. Preconditions, in one place:
+
+- the logger used is one the code sees there: the call's own logger, or the
+  module logger when no parameter or local of that name hides it (else a new
+  module logger with a name nothing in the module uses is added);
+- the loop key added to the message (`deal.id` for a Lime object, else the
+  loop variable of the innermost `for` loop that is not a `range` counter) is
+  a name the loop binds and nothing else in the function rebinds, so reading
+  it cannot fail; it is added only when the call mentions no loop variable.
+
 Safe for log calls, `print` and `traceback.print_exc()`: `logger.error(...)`
-becomes `logger.exception(...)`, other levels get `exc_info=True`, `print(e)`
-and `traceback.print_exc()` become one `logger.exception(...)`; inside a `for`
-loop the loop key (`deal.id` for a Lime object, else the loop variable) is
-added to the message. The module logger is added when missing. Unsafe for a
-swallowing `pass` / `continue`: the silent path starts logging a traceback per
-failure, which may be many lines in a long loop.
+becomes `logger.exception(...)`, other levels get `exc_info=True` (an
+`exc_info=False` becomes `True`); `print(msg, x)` becomes
+`logger.exception("<msg> %s", x)` with the same text (see LIME304),
+`traceback.print_exc()` becomes `logger.exception("<function> failed")`.
+What changes, on purpose: the record carries the traceback, and a print's
+text goes to the task log at error level instead of stdout/stderr. Unsafe
+for a swallowing `pass` / `continue`: the silent path starts logging a
+traceback per failure, which may be many lines in a long loop.
+
+Prints and swallowed errors in a stand-alone script (a module with
+`if __name__ == "__main__":` or a `#!` line and no Lime imports) are not
+task code and are not reported; its log calls still are.
 """
 
 from __future__ import annotations
@@ -49,9 +67,10 @@ from typing import Iterator
 
 from ..edits import Applicability, Edit, Fix, indentation_of, with_newline
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
-from ..logging_model import (HandlerVerdict, LogCall, closing_quote_offset, ensure_logger, handler_loops,
-                             handler_verdicts, insert_keyword_edit, insert_positional_edit, logging_model, loop_key,
-                             merge_insertions)
+from ..logging_model import (HandlerVerdict, LogCall, Withheld, _const_str, closing_quote_offset, ensure_logger,
+                             handler_loops, handler_verdicts, insert_keyword_edit, insert_positional_edit,
+                             is_standalone_script, logging_model, loop_key, merge_insertions, print_as_log,
+                             print_stream, quote_of, string_literal)
 
 
 @register
@@ -62,6 +81,7 @@ class ExceptionWithoutDetails(Rule):
     fix_availability = FixAvailability.ALWAYS
 
     def check(self, ctx: RuleContext) -> Iterator[Violation]:
+        script = is_standalone_script(ctx.tree, ctx.document.text)
         for verdict in handler_verdicts(ctx):
             key, key_label = self._key(ctx, verdict)
             if verdict.log is not None:
@@ -71,14 +91,17 @@ class ExceptionWithoutDetails(Rule):
                     f"`{ctx.text(call.node.func)}(...)` in an except block drops the traceback; "
                     "use `logger.exception(...)` or `exc_info=True`",
                     self._log_fix(ctx, call, key, key_label))
-            if verdict.prints:
-                fix = self._print_fix(ctx, verdict, key, key_label)
-                for call in verdict.prints:
-                    what = "traceback.print_exc()" if call.level == "print_exc" else "print(...)"
-                    yield self.violation(
-                        ctx, call.node,
-                        f"`{what}` in an except block writes to stdout, not the task log; "
-                        "use `logger.exception(...)`", fix)
+            if script:
+                continue  # a script's prints are its output, and it may ignore errors
+            for call in verdict.prints:
+                if call.level == "print_exc":
+                    what, where = "traceback.print_exc()", "stderr"
+                else:
+                    what, where = "print(...)", print_stream(call.node) or "a file"
+                yield self.violation(
+                    ctx, call.node,
+                    f"`{what}` in an except block writes to {where}, not the task log, without the traceback; "
+                    "use `logger.exception(...)`", self._print_fix(ctx, verdict, call, key, key_label))
             if verdict.swallow is not None:
                 yield self.violation(
                     ctx, verdict.swallow,
@@ -89,13 +112,35 @@ class ExceptionWithoutDetails(Rule):
     # -- helpers ---------------------------------------------------------------
     @staticmethod
     def _key(ctx: RuleContext, verdict: HandlerVerdict) -> tuple[str | None, str | None]:
+        """The loop key to add to the message: the innermost ``for`` loop that is
+        not a ``range`` counter, when reading its variable cannot fail."""
+        index = logging_model(ctx).index
         loops = handler_loops(logging_model(ctx), verdict.handler, verdict.function)
+        info = ctx.model.function_at(verdict.function)
         for loop in reversed(loops):
-            info = ctx.model.function_at(verdict.function)
+            if not isinstance(loop, (ast.For, ast.AsyncFor)):
+                continue
+            iterable = loop.iter
+            if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) \
+                    and iterable.func.id == "range" and index.resolve("range", loop) is None:
+                continue
             key = loop_key(loop, info.names if info else None)
-            if key is not None:
-                return key, key.split(".")[0]
+            if key is None:
+                return None, None
+            root = key.split(".")[0]
+            target_names = [n for n in ast.walk(loop.target) if isinstance(n, ast.Name)]
+            bindings = index.bindings_in(verdict.function, root)
+            if any(not any(b is t for t in target_names) for b in bindings) \
+                    or not index.definitely_bound(root, verdict.handler.body[0]):
+                return None, None  # rebound elsewhere in the function: its value is not certain
+            return key, root
         return None, None
+
+    @staticmethod
+    def _loop_names(ctx: RuleContext, verdict: HandlerVerdict) -> set[str]:
+        loops = handler_loops(logging_model(ctx), verdict.handler, verdict.function)
+        return {n.id for loop in loops if isinstance(loop, (ast.For, ast.AsyncFor))
+                for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
 
     @staticmethod
     def _mentions(call: ast.Call, key: str) -> bool:
@@ -107,7 +152,8 @@ class ExceptionWithoutDetails(Rule):
         node = call.node
         edits: list[Edit] = []
         message = call.message
-        if key is not None and message is not None and not self._mentions(node, key):
+        mentioned = self._loop_names(ctx, self._verdict_of(ctx, call))
+        if key is not None and message is not None and not any(self._mentions(node, n) for n in mentioned | {key}):
             quote_at = closing_quote_offset(document, message)
             if isinstance(message, ast.JoinedStr) and quote_at is not None:
                 edits.append(Edit(quote_at, quote_at, f" ({label} {{{key}}})"))
@@ -118,7 +164,12 @@ class ExceptionWithoutDetails(Rule):
                     edits.append(Edit(quote_at, quote_at, f" ({label} %s)"))
                     edits.append(positional)
         # After the loop key: an insertion at the same offset must come after the positional argument.
-        if call.level == "error":
+        disabled = next((k for k in node.keywords if k.arg == "exc_info"), None)
+        if disabled is not None:  # exc_info=False (or 0, None): `.exception` would keep it off
+            start, end = ctx.range(disabled.value)
+            edits.append(Edit(start, end, "True"))
+            title = "Set `exc_info=True`"
+        elif call.level == "error":
             _, end = ctx.range(node.func)
             edits.append(Edit(end - len("error"), end, "exception"))
             title = "Use `logger.exception(...)`"
@@ -135,27 +186,37 @@ class ExceptionWithoutDetails(Rule):
             return f'{logger}.exception("{name} failed")'
         return f'{logger}.exception("{name} failed for {label} %s", {key})'
 
-    def _print_fix(self, ctx: RuleContext, verdict: HandlerVerdict, key: str | None, label: str | None) -> Fix | None:
-        document = ctx.document
-        statements = []
-        for call in verdict.prints:
-            parent = logging_model(ctx).parents.get(id(call.node))
-            if not isinstance(parent, ast.Expr):
-                return None
-            statements.append(parent)
-        logger, logger_edits = ensure_logger(ctx, logging_model(ctx))
-        first, *rest = statements
-        start, end = ctx.range(first)
-        edits = [Edit(start, end, self._exception_call(ctx, logger, verdict.function, key, label))]
-        for stmt in rest:
-            edits.append(_delete_statement(document, stmt))
-        if any(e is None for e in edits):
+    @staticmethod
+    def _verdict_of(ctx: RuleContext, call: LogCall) -> HandlerVerdict:
+        return next(v for v in handler_verdicts(ctx) if v.handler is call.handler)
+
+    def _print_fix(self, ctx: RuleContext, verdict: HandlerVerdict, call: LogCall, key: str | None,
+                   label: str | None) -> Fix | None:
+        """This print (or print_exc) alone, where it stands, with its own text and values."""
+        model = logging_model(ctx)
+        statement = model.index.parent(call.node)
+        if not isinstance(statement, ast.Expr):
             return None
-        return Fix("Log the exception with `logger.exception(...)`", tuple(logger_edits + edits), Applicability.SAFE)
+        logger, logger_edits = ensure_logger(ctx, model, [call.node])
+        if call.level == "print_exc":
+            new = self._exception_call(ctx, logger, verdict.function, key, label)
+        else:
+            lazy = print_as_log(ctx, call.node)
+            if isinstance(lazy, Withheld):
+                return None
+            text, args = lazy.text, list(lazy.args)
+            if key is not None and not any(self._mentions(call.node, n) for n in self._loop_names(ctx, verdict)):
+                text = (text if args else text.replace("%", "%%")) + f" ({label} %s)"
+                args.append(key)
+            quote = next((quote_of(ctx.text(a)) for a in call.node.args if _const_str(a) is not None), '"')
+            new = f"{logger}.exception({', '.join([string_literal(text, quote), *args])})"
+        start, end = ctx.range(call.node)
+        return Fix("Log the exception with `logger.exception(...)`",
+                   tuple(logger_edits + [Edit(start, end, new)]), Applicability.SAFE)
 
     def _swallow_fix(self, ctx: RuleContext, verdict: HandlerVerdict, key: str | None, label: str | None) -> Fix:
         stmt = verdict.swallow
-        logger, logger_edits = ensure_logger(ctx, logging_model(ctx))
+        logger, logger_edits = ensure_logger(ctx, logging_model(ctx), [stmt])
         call = self._exception_call(ctx, logger, verdict.function, key, label)
         start, end = ctx.range(stmt)
         if isinstance(stmt, ast.Pass):
@@ -170,17 +231,3 @@ class ExceptionWithoutDetails(Rule):
         return Fix("Log the swallowed exception with `logger.exception(...)`",
                    tuple(logger_edits + [edit]), Applicability.UNSAFE)
 
-
-def _delete_statement(document, stmt: ast.stmt) -> Edit | None:
-    """Remove a statement that sits alone on its line(s)."""
-    index = document.index
-    start, end = document.node_range(stmt)
-    first_line, last_line = index.line_of(start), index.line_of(end)
-    line_start = index.line_starts[first_line]
-    if document.text[line_start:start].strip():
-        return None
-    rest = index.line_text(last_line)[end - index.line_starts[last_line]:]
-    if rest.strip() and not rest.strip().startswith("#"):
-        return None
-    next_start = index.line_starts[last_line + 1] if last_line + 1 < index.line_count else len(document.text)
-    return Edit(line_start, next_start, "")

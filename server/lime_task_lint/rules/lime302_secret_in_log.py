@@ -28,9 +28,23 @@ logger.info(f"Sending deals to {url} with key ***")
 ```
 
 ## Fix safety
-Safe: the value is replaced by the redaction `"***"` (inside an f-string the
-field becomes the text `***`). Only the log line changes. Making the call
-lazy would not help: the secret would still be formatted into the line.
+The fix replaces the smallest piece of the logged value that is formatted on
+its own by the redaction, never a name inside an expression that would then
+run on the redaction (`token.decode()` is replaced whole, not `token`):
+
+- a whole argument of the log call or `print` (`"***"`), whose `%`
+  placeholder is `%s`, `%r` or `%a` (a numeric placeholder would fail on the
+  text: no fix);
+- an element or value of a list, tuple, set or dict written in the call;
+- a field of an f-string (it becomes the text `***`).
+
+Safe when the replaced expression is a name certainly bound there or a
+constant: only the log line changes. Unsafe when the replaced expression
+does more (`token.decode()`, `config["password"]`, `get_key()`): it is no
+longer evaluated, so an error it raised no longer reaches the task and a call
+it made no longer runs. Not offered for `*args`, for a secret message with
+other format arguments, or under a numeric placeholder. Making the call lazy
+would not help: the secret would still be formatted into the line.
 """
 
 from __future__ import annotations
@@ -40,7 +54,9 @@ from typing import Iterator
 
 from ..edits import Applicability, Edit, Fix
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
-from ..logging_model import SecretPart, fstring_fields, logged_expressions, logging_model, secret_parts, taint
+from ..log_format import percent_fields
+from ..logging_model import (SecretPart, _const_str, fstring_fields, logged_expressions, logging_model, secret_parts,
+                             taint)
 
 
 def secrets_of_call(ctx: RuleContext, call, taints: dict) -> list[SecretPart]:
@@ -58,9 +74,8 @@ def function_taints(ctx: RuleContext) -> dict[int | None, dict[str, str]]:
                                                                       ast.ClassDef))]
         module = taint(module_body)
         cached = {None: module}
-        for scope in logging_model(ctx).scopes.values():
-            body = scope.node.body  # type: ignore[attr-defined]
-            cached[id(scope.node)] = taint(body, module)
+        for function in logging_model(ctx).function_nodes():
+            cached[id(function)] = taint(function.body, module)  # type: ignore[attr-defined]
         ctx._lime_taints = cached
     return cached
 
@@ -79,7 +94,7 @@ class SecretInLog(Rule):
             if call.level == "print_exc":
                 continue
             for part in secrets_of_call(ctx, call, taints.get(id(call.function) if call.function else None, {})):
-                fix = self._fix(ctx, part)
+                fix = self._fix(ctx, call, part)
                 where = "stdout" if call.level == "print" else "the log"
                 yield self.violation(
                     ctx, self._range(ctx, part) or ctx.range(part.node),
@@ -87,23 +102,127 @@ class SecretInLog(Rule):
                     fix, secret=part.name.split("`")[0])
 
     @staticmethod
-    def _range(ctx: RuleContext, part: SecretPart) -> tuple[int, int] | None:
-        if part.fstring is None:
-            return None
-        start, end = ctx.range(part.fstring)
+    def _field_span(ctx: RuleContext, fstring: ast.JoinedStr, field_index: int) -> tuple[int, int] | None:
+        start, end = ctx.range(fstring)
         fields = fstring_fields(ctx.document.text[start:end])
-        if part.field_index >= len(fields):
+        if field_index >= len(fields):
             return None
-        field_start, field_end = fields[part.field_index]
+        field_start, field_end = fields[field_index]
         return start + field_start, start + field_end
 
-    def _fix(self, ctx: RuleContext, part: SecretPart) -> Fix | None:
-        if part.fstring is not None:
-            span = self._range(ctx, part)
-            if span is None:
-                return None
-            return Fix("Redact the secret from the log", (Edit(span[0], span[1], "***"),), Applicability.SAFE)
-        if isinstance(part.node, ast.Starred):
+    def _range(self, ctx: RuleContext, part: SecretPart) -> tuple[int, int] | None:
+        if part.fstring is None:
             return None
-        start, end = ctx.range(part.node)
-        return Fix("Redact the secret from the log", (Edit(start, end, '"***"'),), Applicability.SAFE)
+        return self._field_span(ctx, part.fstring, part.field_index)
+
+    def _fix(self, ctx: RuleContext, call, part: SecretPart) -> Fix | None:
+        index = logging_model(ctx).index
+        target = redaction_target(index, call, part)
+        if target is None:
+            return None
+        replaced, where = target
+        if where is _FIELD:
+            fstring = part.fstring if part.node is replaced and part.fstring is not None else index.parent(replaced)
+            if not isinstance(fstring, ast.JoinedStr):
+                return None
+            fields = [v for v in fstring.values if isinstance(v, ast.FormattedValue)]
+            position = next((i for i, v in enumerate(fields) if v is replaced), None)
+            span = self._field_span(ctx, fstring, position) if position is not None else None
+            text, expression = "***", replaced.value
+        else:
+            span, text, expression = ctx.range(replaced), '"***"', replaced
+        if span is None:
+            return None
+        edit = Edit(span[0], span[1], text)
+        inert = isinstance(expression, ast.Constant) or (
+            isinstance(expression, ast.Name) and index.definitely_bound(expression.id, call.node))
+        if inert:
+            return Fix("Redact the secret from the log", (edit,), Applicability.SAFE)
+        return Fix(f"Redact the secret from the log (unsafe: `{ast.unparse(expression)}` is no longer evaluated)",
+                   (edit,), Applicability.UNSAFE)
+
+
+def redaction_target(index, call, part: SecretPart):
+    """``(node, span)``: the node whose value the redaction replaces, and for an
+    f-string field the span of that field (None otherwise); None when no
+    redaction keeps the call working."""
+    node = part.node
+    if part.fstring is not None:
+        return node, _FIELD
+    call_node = call.node
+    outermost_field = None  # node positions inside f-strings are unreliable before Python 3.12
+    for ancestor in index.ancestors(node):
+        if ancestor is call_node:
+            break
+        if isinstance(ancestor, ast.FormattedValue) and not isinstance(index.parent(index.parent(ancestor)),
+                                                                       ast.FormattedValue):
+            outermost_field = ancestor
+    if outermost_field is not None:
+        return outermost_field, _FIELD
+    first_format_arg = None if call.level in ("print", "print_exc") else (2 if call.level == "log" else 1)
+    while True:
+        parent = index.parent(node)
+        if parent is None or isinstance(node, ast.Starred):
+            return None
+        if parent is call_node:
+            if first_format_arg is None:
+                return node, None
+            positions = [i for i, a in enumerate(call_node.args) if a is node]
+            if not positions:
+                return node, None  # a keyword's value (``extra``)
+            position = positions[0]
+            if position < first_format_arg:  # the message itself
+                return (node, None) if len(call_node.args) == position + 1 else None
+            template = _const_str(call_node.args[first_format_arg - 1])
+            fields = percent_fields(template) if template is not None else None
+            if fields is None or position - first_format_arg >= len(fields):
+                return None
+            return (node, None) if fields[position - first_format_arg].type in "sra" else None
+        if isinstance(parent, ast.keyword) and index.parent(parent) is call_node:
+            return node, None
+        if isinstance(parent, ast.FormattedValue):
+            return parent, _FIELD
+        if isinstance(parent, (ast.Tuple, ast.List, ast.Set)) and any(e is node for e in parent.elts):
+            holder = index.parent(parent)
+            if isinstance(holder, ast.BinOp) and isinstance(holder.op, ast.Mod) and holder.right is parent \
+                    and isinstance(parent, ast.Tuple):
+                template = _const_str(holder.left)
+                fields = percent_fields(template) if template is not None else None
+                position = [i for i, e in enumerate(parent.elts) if e is node][0]
+                if fields is None or position >= len(fields) or fields[position].type not in "sra":
+                    node = holder
+                    continue
+                return node, None
+            if _formatted_whole(index, parent, call_node):
+                return node, None
+            node = parent
+            continue
+        if isinstance(parent, ast.Dict) and any(v is node for v in parent.values) \
+                and _formatted_whole(index, parent, call_node):
+            return node, None
+        if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mod) and parent.right is node \
+                and _const_str(parent.left) is not None:
+            fields = percent_fields(_const_str(parent.left))
+            if fields is not None and len(fields) == 1 and fields[0].type in "sra" \
+                    and not isinstance(node, (ast.Tuple, ast.Dict)):
+                return node, None
+        node = parent
+
+
+_FIELD = ("field",)
+
+
+def _formatted_whole(index, container: ast.AST, call_node: ast.Call) -> bool:
+    """Whether ``container`` is only formatted: it stands, through other displays,
+    as an argument of the call (or an f-string field), never inside an operation."""
+    node = container
+    while True:
+        parent = index.parent(node)
+        if parent is call_node or isinstance(parent, ast.FormattedValue):
+            return True
+        if isinstance(parent, ast.keyword) and index.parent(parent) is call_node:
+            return True
+        if isinstance(parent, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
+            node = parent
+            continue
+        return False

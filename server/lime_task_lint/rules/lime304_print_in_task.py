@@ -29,11 +29,17 @@ def import_rows(app):
 ```
 
 ## Fix safety
-Safe: `print(a, b)` becomes `logger.info(...)` with the same text joined by a
-space in lazy form (`logger.warning` for `file=sys.stderr`);
-`traceback.print_exc()` in an except block becomes `logger.exception(...)`.
-`import logging` and `logger = logging.getLogger(__name__)` are added when the
-module has no logger. Not offered for `sep=`, `*args` or
+Safe: `print(a, b)` becomes `logger.info(...)` (`logger.warning` for
+`file=sys.stderr`) writing the same text: constant text inline (`%`
+doubled), every other argument a `%s` argument in the same order (`print`
+and `%s` both apply `str()`), the separator kept. An f-string argument is
+inlined when its fields convert exactly (LIME306's rules), else passed whole
+as a `%s` argument. `traceback.print_exc()` in an except block becomes
+`logger.exception(...)`. `import logging` and a module logger are added when
+the module has none (named so it hides no parameter or local). What changes,
+on purpose: the text goes to the task log instead of stdout/stderr, without
+the line ending, and `str()` of the values runs when the record is emitted.
+Not offered for `*args`, a computed `sep=`, other keywords or
 `traceback.print_exc()` outside an except block.
 """
 
@@ -44,7 +50,8 @@ from typing import Iterator
 
 from ..edits import Applicability, Edit, Fix
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
-from ..logging_model import _const_str, dotted, ensure_logger, handler_verdicts, logging_model, string_literal, quote_of
+from ..logging_model import (Withheld, _const_str, ensure_logger, handler_verdicts, logging_model, print_as_log,
+                             print_stream, quote_of, string_literal)
 
 
 @register
@@ -69,12 +76,10 @@ class PrintInTask(Rule):
                 continue
             level = "info"
             if call.level == "print":
-                stream = next((k.value for k in call.node.keywords if k.arg == "file"), None)
-                if stream is not None:
-                    target = dotted(stream)
-                    if target not in ("sys.stdout", "sys.stderr"):
-                        continue
-                    level = "warning" if target == "sys.stderr" else "info"
+                stream = print_stream(call.node)
+                if stream is None:
+                    continue  # a print to a file
+                level = "warning" if stream == "stderr" else "info"
             fix = self._fix(ctx, call, level)
             what = "traceback.print_exc()" if call.level == "print_exc" else "print(...)"
             yield self.violation(ctx, call.node,
@@ -82,66 +87,20 @@ class PrintInTask(Rule):
 
     def _fix(self, ctx: RuleContext, call, level: str) -> Fix | None:
         node = call.node
+        model = logging_model(ctx)
         if call.level == "print_exc":
             if call.handler is None:
                 return None
-            logger, edits = ensure_logger(ctx, logging_model(ctx))
+            logger, edits = ensure_logger(ctx, model, [node])
             name = getattr(call.function, "name", "task")
             start, end = ctx.range(node)
             return Fix("Use `logger.exception(...)`",
                        tuple(edits + [Edit(start, end, f'{logger}.exception("{name} failed")')]), Applicability.SAFE)
-        if any(k.arg not in ("file", "flush", "end") for k in node.keywords) or not node.args \
-                or any(isinstance(a, ast.Starred) for a in node.args):
+        lazy = print_as_log(ctx, node)
+        if isinstance(lazy, Withheld):
             return None
-        parts: list[str] = []
-        args: list[str] = []
-        quote = '"'
-        for arg in node.args:
-            text = _const_str(arg)
-            if text is not None:
-                parts.append(text)
-                quote = quote_of(ctx.text(arg))
-            elif isinstance(arg, ast.JoinedStr):
-                from ..logging_model import lazy_from_fstring
-
-                lazy = lazy_from_fstring(arg, ctx.document)
-                if lazy is None:
-                    return None
-                parts.append(lazy[0])
-                args.extend(lazy[1])
-            else:
-                parts.append("%s")
-                from ..logging_model import source_of
-
-                args.append(source_of(ctx.document, arg))
-        message = " ".join(parts)
-        if not args and "%" in message:
-            # No arguments: logging does not %-format the message, keep it as written.
-            pass
-        elif args:
-            # Constant parts were taken verbatim: double their % signs (f-string parts already are).
-            message = self._escape_constants(node, ctx)
-            if message is None:
-                return None
-        logger, edits = ensure_logger(ctx, logging_model(ctx))
+        quote = next((quote_of(ctx.text(a)) for a in node.args if _const_str(a) is not None), '"')
+        logger, edits = ensure_logger(ctx, model, [node])
         start, end = ctx.range(node)
-        new = f"{logger}.{level}({', '.join([string_literal(message, quote), *args])})"
+        new = f"{logger}.{level}({', '.join([string_literal(lazy.text, quote), *lazy.args])})"
         return Fix(f"Use `{logger}.{level}(...)`", tuple(edits + [Edit(start, end, new)]), Applicability.SAFE)
-
-    @staticmethod
-    def _escape_constants(node: ast.Call, ctx: RuleContext) -> str | None:
-        from ..logging_model import lazy_from_fstring
-
-        parts = []
-        for arg in node.args:
-            text = _const_str(arg)
-            if text is not None:
-                parts.append(text.replace("%", "%%"))
-            elif isinstance(arg, ast.JoinedStr):
-                lazy = lazy_from_fstring(arg)
-                if lazy is None:
-                    return None
-                parts.append(lazy[0])
-            else:
-                parts.append("%s")
-        return " ".join(parts)
