@@ -73,8 +73,14 @@ class FakeLimeApplication:
     Server collation real Lime databases use (an assumption).
     """
 
-    def __init__(self, schema: dict, *, name="fakeapp", case_insensitive=True):
+    def __init__(self, schema: dict, *, name="fakeapp", case_insensitive=True, page_size=None):
         self.schema = parse_schema(schema)
+        #: None: `get_all()` reads its whole result set when iteration starts (one
+        #: round trip, a fixed cursor).  A number: it pages like a REST API, one
+        #: "get_all" read per page of that many rows by offset, each page reading
+        #: the store as it is then, so commits made while iterating are seen (and
+        #: can shift the pages).  Fixes may not rely on either.
+        self.page_size = page_size
         self.case_insensitive = case_insensitive
         self.identifier = name
         self.name = name

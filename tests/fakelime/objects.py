@@ -299,12 +299,31 @@ class GetAllResult:
 
     def __iter__(self):
         lt = self._limetype
+        if lt.application.page_size:
+            return self._pages(lt.application.page_size)
         lt.application.recorder.record("get_all", lt.name, filter=self._filter,
                                        limit=self._limit, offset=self._offset)
         start = self._offset or 0
         stop = None if self._limit is None else start + self._limit
         result_set = list(islice(self._matching_rows(), start, stop))
         return _load_each(lt, result_set)
+
+    def _pages(self, size):
+        """The paging mode (see FakeLimeApplication.page_size)."""
+        lt = self._limetype
+        start = self._offset or 0
+        left = self._limit
+        while left is None or left > 0:
+            take = size if left is None else min(size, left)
+            lt.application.recorder.record("get_all", lt.name, filter=self._filter, limit=take, offset=start)
+            page = list(islice(self._matching_rows(), start, start + take))
+            for row in page:
+                yield lt._load(row)
+            if len(page) < take:
+                return
+            start += take
+            if left is not None:
+                left -= take
 
     @property
     def count(self) -> int:
