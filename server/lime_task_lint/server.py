@@ -641,7 +641,7 @@ async def _pull_configuration(ls: LimeServer) -> None:
         return
     finally:
         ls._configuration_request = None
-    if not isinstance(results, list) or not results:
+    if not isinstance(results, (list, tuple)) or not results:
         log.warning("could not read the editor settings: the client's answer is not a list")
         return
     if isinstance(results[0], dict):
