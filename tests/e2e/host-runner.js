@@ -1,7 +1,7 @@
 // Drives code-server's workbench in headless chromium so that it loads the
 // extension in development mode and runs the in-host mocha suite
 // (extensionTestsPath), like @vscode/test-electron does with a desktop VS Code.
-// Usage: node host-runner.js <port> <workspace dir> <extension dir> <tests index.js>
+// Usage: node host-runner.js <port> <workspace dir or .code-workspace file> <extension dir> <tests index.js>
 // Exits with the extension host's exit code.
 const path = require("path");
 const util = require("util");
@@ -15,7 +15,8 @@ async function main() {
     ["extensionDevelopmentPath", `${remote}${extDir}`],
     ["extensionTestsPath", `${remote}${testsPath}`],
   ];
-  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const open = ws.endsWith(".code-workspace") ? "workspace" : "folder";
+  const url = `http://127.0.0.1:${port}/?${open}=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
   const browser = await chromium.launch(launchOptions());
   const started = Date.now();
   let done;

@@ -48,9 +48,18 @@ cat > "$OUT/user/User/settings.json" <<'JSON'
   "workbench.enableExperiments": false, "workbench.tips.enabled": false, "editor.minimap.enabled": false,
   "files.hotExit": "off", "chat.disableAIFeatures": true, "git.openRepositoryInParentFolders": "never" }
 JSON
-WS=$OUT/ws; mkdir -p "$WS"
+# The workspace path has a space and a non-ASCII letter: VS Code percent-encodes
+# both in every URI it sends (file:///…/%C3%85sa%20projekt/…), as Windows drive
+# colons are. A second folder of a multi-root workspace switches the linter off
+# in its .vscode/settings.json (a per-folder setting).
+WS=$OUT/"Åsa projekt"; OFF_WS=$OUT/"Björn utan lint"
+mkdir -p "$WS" "$OFF_WS/.vscode"
 if [ -d "$REPO/examples" ]; then cp -r "$REPO/examples/." "$WS/"; fi
 cp -r "$E2E/workspace/." "$WS/"
+echo '{ "limeTaskLint.enable": false }' > "$OFF_WS/.vscode/settings.json"
+WORKSPACE_FILE=$OUT/e2e.code-workspace
+node -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ folders: [{ path: process.argv[2] }, { path: process.argv[3] }], settings: {} }, null, 2))' \
+  "$WORKSPACE_FILE" "$WS" "$OFF_WS"
 
 log "installing the .vsix ($(du -k "$REPO/dist/lime-task-lint.vsix" | cut -f1) KiB)"
 "$CS_BIN" --config /dev/null --user-data-dir "$OUT/user" --extensions-dir "$OUT/ext" \
@@ -59,24 +68,20 @@ log "installing the .vsix ($(du -k "$REPO/dist/lime-task-lint.vsix" | cut -f1) K
 EXT_DIR=$(ls -d "$OUT"/ext/lime-task-lint.lime-task-lint-* | head -n 1)
 [ -f "$EXT_DIR/out/extension.js" ] || { log "extension not installed"; exit 1; }
 
-# Pythons for the interpreter tests: a 3.10 (the oldest supported) and an older one.
-find_python() {  # find_python <minor...>: first interpreter whose version is 3.<minor>
-  local minor c
-  for minor in "$@"; do
-    for c in "python3.$minor" $(ls -d "$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/3."$minor".*/bin/python3."$minor" 2>/dev/null); do
-      if [ -x "$(command -v "$c" 2>/dev/null)" ] && "$c" -c "import sys; sys.exit(sys.version_info[:2] != (3, $minor))" 2>/dev/null; then
-        command -v "$c"; return
-      fi
-    done
-  done
-}
-export LTL_E2E_PY310=${LTL_E2E_PY310-$(find_python 10)}
-export LTL_E2E_PY_OLD=${LTL_E2E_PY_OLD-$(find_python 9 8 7)}
-log "default python3: $(command -v python3) ($(python3 --version 2>&1)); 3.10: ${LTL_E2E_PY310:-none}; old: ${LTL_E2E_PY_OLD:-none}"
+# Pythons: the suite runs once on the oldest supported Python (3.10) and once on
+# the newest one found (scripts/find_python.py: pyenv's versions, then PATH); a
+# missing one is reported and its run skipped, never silently replaced.
+PY_OLDEST=${LIME_PYTHON_OLDEST:-$(python3 "$REPO/scripts/find_python.py" --oldest || true)}
+PY_NEWEST=${LIME_PYTHON_NEWEST:-$(python3 "$REPO/scripts/find_python.py" --newest || true)}
+# An unsupported Python, for the "too old is refused" test.
+export LTL_E2E_PY_OLD=${LTL_E2E_PY_OLD-$(python3 "$REPO/scripts/find_python.py" 3.9 || python3 "$REPO/scripts/find_python.py" 3.8 || true)}
+log "oldest supported Python: ${PY_OLDEST:-none}; newest: ${PY_NEWEST:-none}; unsupported: ${LTL_E2E_PY_OLD:-none}"
 
 # 3. code-server on a free loopback port, in its own process group.
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export LTL_E2E_RESULT=$OUT/host-result.json LTL_UI_RESULT=$OUT/ui-result.json
+# code-server's environment reaches the extension host: the suite reads which run
+# it is (Python, the other Python, where to write its counts) from this file.
+export LTL_E2E_RUN_INFO=$OUT/run-info.json LTL_UI_RESULT=$OUT/ui-result.json
 setsid bash -c 'echo $$ > "$0/cs.pid"; exec "$1" --config /dev/null --auth none --bind-addr "127.0.0.1:$2" \
   --disable-telemetry --disable-update-check --disable-workspace-trust \
   --user-data-dir "$0/user" --extensions-dir "$0/ext"' "$OUT" "$CS_BIN" "$PORT" > "$OUT/code-server.log" 2>&1 &
@@ -98,10 +103,27 @@ add_counts() {  # add_counts <result json> <harness exit code>
   fi
 }
 
-# 4. In-host suite: the installed extension folder is loaded as the development extension.
-log "in-host suite"
-node "$E2E/host-runner.js" "$PORT" "$WS" "$EXT_DIR" "$E2E/suite/index.js"
-add_counts "$LTL_E2E_RESULT" $?
+# 4. In-host suite, once per Python: the user settings choose the interpreter
+#    (limeTaskLint.interpreter), a fresh window loads the multi-root workspace.
+run_suite_on() {  # run_suite_on <label> <python> <the other python, for the switch test>
+  local label=$1 py=$2
+  if [ -z "$py" ]; then
+    log "SKIP in-host suite on the $label Python: none found on this machine"
+    skipped=$((skipped + 1)); return
+  fi
+  log "in-host suite on the $label Python: $py ($("$py" --version 2>&1))"
+  node -e '
+    const fs = require("fs"); const [f, py, alt, label, result] = process.argv.slice(1);
+    const s = JSON.parse(fs.readFileSync(f, "utf8")); s["limeTaskLint.interpreter"] = py;
+    fs.writeFileSync(f, JSON.stringify(s, null, 2));
+    fs.writeFileSync(process.env.LTL_E2E_RUN_INFO, JSON.stringify({ python: py, alt, label, result }));' \
+    "$OUT/user/User/settings.json" "$py" "${3:-}" "$label" "$OUT/host-result-$label.json"
+  rm -rf "$WS/e2e_tmp"
+  node "$E2E/host-runner.js" "$PORT" "$WORKSPACE_FILE" "$EXT_DIR" "$E2E/suite/index.js"
+  add_counts "$OUT/host-result-$label.json" $?
+}
+run_suite_on oldest "$PY_OLDEST" "$PY_NEWEST"
+run_suite_on newest "$PY_NEWEST" "$PY_OLDEST"
 
 # 5. UI test with screenshots, on a fresh copy of the sample.
 cp "$E2E/workspace/task_sample.py" "$WS/task_sample.py"

@@ -1,6 +1,9 @@
 // End-to-end tests run inside a real VS Code extension host (code-server), with the
 // extension installed from the built .vsix and the bundled server started on the
-// machine's python3 (which has none of the server's dependencies installed).
+// Python of this run (run.sh runs the suite on 3.10 and on the newest Python; none
+// has the server's dependencies installed). The workspace is multi-root: its first
+// folder's path has a space and a non-ASCII letter ("Åsa projekt"), so every URI
+// VS Code sends is percent-encoded; the second folder sets limeTaskLint.enable false.
 // @ts-check
 const assert = require("assert");
 const fs = require("fs");
@@ -44,15 +47,18 @@ const FIXALL_SAMPLE = [
   "",
 ].join("\n");
 
-function wsRoot() {
-  const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
-  assert.ok(folder, "a workspace folder is open");
+/** Which run this is: { python, alt, label } written by run.sh. */
+const RUN = process.env.LTL_E2E_RUN_INFO ? JSON.parse(fs.readFileSync(process.env.LTL_E2E_RUN_INFO, "utf8")) : {};
+
+function wsRoot(index = 0) {
+  const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[index];
+  assert.ok(folder, `workspace folder ${index} is open`);
   return folder.uri.fsPath;
 }
 
-/** Writes a file in the workspace copy and opens it in an editor. */
-async function openNew(name, text) {
-  const file = path.join(wsRoot(), "e2e_tmp", name);
+/** Writes a file in the workspace copy (under e2e_tmp/, or `dir`) and opens it in an editor. */
+async function openNew(name, text, dir = path.join(wsRoot(), "e2e_tmp")) {
+  const file = path.join(dir, name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, text);
   const doc = await vscode.workspace.openTextDocument(file);
@@ -124,6 +130,27 @@ async function setInterpreter(value) {
   await vscode.workspace.getConfiguration("limeTaskLint").update("interpreter", value, vscode.ConfigurationTarget.Global);
 }
 
+/** The interpreter this run's user settings chose (restored after the switch tests). */
+const RUN_INTERPRETER = vscode.workspace.getConfiguration("limeTaskLint").inspect("interpreter").globalValue;
+
+async function setWorkspaceSetting(key, value) {
+  await vscode.workspace.getConfiguration("limeTaskLint").update(key, value, vscode.ConfigurationTarget.Workspace);
+}
+
+async function fixAllActions(doc) {
+  const whole = new vscode.Range(0, 0, doc.lineCount, 0);
+  const actions = await vscode.commands.executeCommand("vscode.executeCodeActionProvider", doc.uri, whole, "source.fixAll");
+  return (actions || []).filter((a) => a.kind && a.kind.value.startsWith("source.fixAll.lime-task-lint"));
+}
+
+async function hoverText(doc, pos) {
+  const hovers = await vscode.commands.executeCommand("vscode.executeHoverProvider", doc.uri, pos);
+  return hovers
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === "string" ? c : c.value))
+    .join("\n");
+}
+
 suite("Lime Task Lint in VS Code", function () {
   this.timeout(90000);
 
@@ -139,8 +166,24 @@ suite("Lime Task Lint in VS Code", function () {
   });
 
   suiteTeardown(async () => {
-    await setInterpreter(undefined);
-    await vscode.workspace.getConfiguration("limeTaskLint").update("ignore", undefined, vscode.ConfigurationTarget.Workspace);
+    await setInterpreter(RUN_INTERPRETER);
+    await setWorkspaceSetting("ignore", undefined);
+    await setWorkspaceSetting("fixAll", undefined);
+  });
+
+  test("the workspace path has a space and a non-ASCII letter, sent percent-encoded", () => {
+    assert.match(wsRoot(), /Åsa projekt$/);
+    assert.ok(vscode.workspace.workspaceFolders[0].uri.toString().includes("%C3%85sa%20projekt"));
+  });
+
+  test("the server runs on this run's Python", async function () {
+    if (!RUN.python) {
+      console.log("SKIP reason: run.sh named no Python for this run (LTL_E2E_RUN_INFO)");
+      this.skip();
+    }
+    console.log(`run: ${RUN.label} Python ${RUN.python}`);
+    const [pid] = await waitFor("one server", () => (serverPids().length === 1 ? serverPids() : undefined));
+    assert.strictEqual(serverArgv0(pid), RUN.python);
   });
 
   test("opening a Python file activates the extension and starts one server", async () => {
@@ -156,6 +199,7 @@ suite("Lime Task Lint in VS Code", function () {
 
   test("LIME104 diagnostic appears on len(list(<read>))", async () => {
     const { doc } = await openNew("diagnostic.py", SAMPLE);
+    assert.ok(doc.uri.toString().includes("%C3%85sa%20projekt"), doc.uri.toString());
     const d = await expectLenOfQuery(doc);
     assert.strictEqual(d.source, SOURCE);
     assert.strictEqual(d.severity, vscode.DiagnosticSeverity.Warning);
@@ -206,19 +250,11 @@ suite("Lime Task Lint in VS Code", function () {
     await vscode.commands.executeCommand("workbench.action.files.revert");
   });
 
-  test("the hover shows a memory estimate", async function () {
+  test("the hover shows a memory estimate", async () => {
     const { doc } = await openNew("hover.py", SAMPLE);
     await expectLenOfQuery(doc);
     const pos = doc.positionAt(doc.getText().indexOf("get_all") + 2);
-    const hovers = await vscode.commands.executeCommand("vscode.executeHoverProvider", doc.uri, pos);
-    const text = hovers
-      .flatMap((h) => h.contents)
-      .map((c) => (typeof c === "string" ? c : c.value))
-      .join("\n");
-    if (!text.trim()) {
-      console.log("SKIP reason: the server gives no hover on a Lime read yet (no hover text at `get_all`)");
-      this.skip();
-    }
+    const text = await hoverText(doc, pos);
     assert.match(text, /\d[\d.,]*\s*(MB|MiB|KB|kB|GB)/, `a memory estimate in the hover: ${text}`);
   });
 
@@ -267,23 +303,23 @@ suite("Lime Task Lint in VS Code", function () {
     await expectLenOfQuery(doc);
   });
 
-  test("changing limeTaskLint.interpreter restarts the server on that Python (3.10)", async function () {
-    const alt = process.env.LTL_E2E_PY310;
+  test("changing limeTaskLint.interpreter restarts the server on that Python", async function () {
+    const alt = RUN.alt;
     if (!alt) {
-      console.log("SKIP reason: no Python 3.10 found on this machine (LTL_E2E_PY310 unset)");
+      console.log("SKIP reason: only one supported Python found on this machine (run.sh names no other)");
       this.skip();
     }
     const [before] = await waitFor("a running server", () => (serverPids().length === 1 ? serverPids() : undefined));
     await setInterpreter(alt);
-    const [pid] = await waitFor("a server on Python 3.10", () => {
+    const [pid] = await waitFor(`a server on ${alt}`, () => {
       const now = serverPids();
       return now.length === 1 && now[0] !== before && serverArgv0(now[0]) === alt ? now : undefined;
     });
     assert.ok(pid);
-    const { doc } = await openNew("py310.py", SAMPLE);
+    const { doc } = await openNew("other_python.py", SAMPLE);
     await expectLenOfQuery(doc);
-    await setInterpreter(undefined);
-    await waitFor("the server back on the default Python", () => {
+    await setInterpreter(RUN_INTERPRETER);
+    await waitFor("the server back on this run's Python", () => {
       const now = serverPids();
       return now.length === 1 && serverArgv0(now[0]) !== alt;
     });
@@ -301,7 +337,7 @@ suite("Lime Task Lint in VS Code", function () {
     await new Promise((r) => setTimeout(r, 1500));
     assert.strictEqual(serverPids().length, 0, "no server on an unsupported Python");
     assert.deepStrictEqual(lime.serverCommands(), []);
-    await setInterpreter(undefined);
+    await setInterpreter(RUN_INTERPRETER);
     await waitFor("the server to come back", () => serverPids().length === 1);
   });
 
@@ -336,5 +372,45 @@ suite("Lime Task Lint in VS Code", function () {
     }
     await vscode.commands.executeCommand("limeTaskLint.generateDocstring");
     await waitFor("a docstring", () => doc.getText().includes('"""'));
+  });
+
+  test("a setting from pyproject.toml applies to the files below it", async () => {
+    const dir = path.join(wsRoot(), "e2e_tmp", "configured");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "pyproject.toml"), '[tool.lime-task-lint]\nignore = ["LIME104"]\n');
+    // The same code outside that folder still gets LIME104: the file's setting, not the rule, made the difference.
+    await expectLenOfQuery((await openNew("unconfigured.py", SAMPLE)).doc);
+    const { doc } = await openNew("configured.py", SAMPLE, dir);
+    // Another finding of the file (LIME402, no type annotations) shows it was analysed.
+    await waitFor("the file's other findings", () => ours(doc.uri).length > 0);
+    assert.deepStrictEqual(ours(doc.uri, "LIME104"), [], "LIME104 is ignored by the folder's pyproject.toml");
+  });
+
+  test("limeTaskLint.enable false in one folder's settings: no findings there, the other folder still linted", async () => {
+    const offRoot = wsRoot(1);
+    assert.strictEqual(vscode.workspace.getConfiguration("limeTaskLint", vscode.Uri.file(offRoot)).get("enable"), false);
+    const { doc: on } = await openNew("enabled.py", SAMPLE);
+    const { doc: off } = await openNew("disabled.py", SAMPLE, offRoot);
+    await expectLenOfQuery(on);
+    // Give the disabled folder's file the time the enabled one needed, and more.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.deepStrictEqual(ours(off.uri).map(codeOf), [], "no findings in the folder with enable: false");
+  });
+
+  test("limeTaskLint.fixAll false keeps Lime out of source.fixAll", async () => {
+    const { doc } = await openNew("fixall_setting.py", SAMPLE);
+    await expectLenOfQuery(doc);
+    const offered = await waitFor("a source.fixAll.lime-task-lint action by default", async () => (await fixAllActions(doc)).length > 0);
+    assert.ok(offered);
+    await setWorkspaceSetting("fixAll", false);
+    try {
+      await waitFor("no source.fixAll.lime-task-lint action", async () => (await fixAllActions(doc)).length === 0, 15000);
+      // The quick fix of the same finding is still there.
+      const d = ours(doc.uri, "LIME104")[0];
+      const quick = await vscode.commands.executeCommand("vscode.executeCodeActionProvider", doc.uri, d.range, "quickfix");
+      assert.ok(quick.some((a) => a.title.startsWith("Use `.count`")), "the quick fix stays");
+    } finally {
+      await setWorkspaceSetting("fixAll", undefined);
+    }
   });
 });

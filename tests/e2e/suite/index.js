@@ -1,6 +1,7 @@
 // Loaded by VS Code's extension host (extensionTestsPath), exactly like a
 // @vscode/test-electron test runner: runs the mocha suites next to this file with
-// the real vscode API, and writes the counts to $LTL_E2E_RESULT for run.sh.
+// the real vscode API, and writes the counts to the file run.sh names in
+// $LTL_E2E_RUN_INFO (one code-server, so one environment, serves several runs).
 const fs = require("fs");
 const path = require("path");
 const Mocha = require("mocha");
@@ -13,8 +14,9 @@ exports.run = function run() {
   const counts = { passed: 0, failed: 0, skipped: 0, failures: [] };
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
-      if (process.env.LTL_E2E_RESULT) {
-        fs.writeFileSync(process.env.LTL_E2E_RESULT, JSON.stringify(counts));
+      const info = process.env.LTL_E2E_RUN_INFO ? JSON.parse(fs.readFileSync(process.env.LTL_E2E_RUN_INFO, "utf8")) : {};
+      if (info.result) {
+        fs.writeFileSync(info.result, JSON.stringify(counts));
       }
       failures > 0 ? reject(new Error(`${failures} tests failed`)) : resolve();
     });
