@@ -22,6 +22,7 @@ first parameter of ``sync`` an application, so reads inside it are found too.
 from __future__ import annotations
 
 import ast
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, Union
@@ -36,6 +37,19 @@ COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 APP_PARAM_NAMES = {"app", "application", "lime_app", "limeapp", "lime_application", "core_app"}
 UOW_PARAM_NAMES = {"uow", "unit_of_work"}
 READ_KINDS = ("get_all", "get", "fetch", "files.fetch", "execute_query")
+
+#: A loop whose items (all enclosing loops' counts multiplied) are at most this many is
+#: small: the read or commit it repeats is a handful of round trips, not an N+1.
+SMALL_LOOP_ITEMS = 20
+#: Entries assumed for data that is small by nature but whose count is not in the code:
+#: a configuration mapping, the objects of a unit of work's ``context``.
+ASSUMED_SMALL_ITEMS = 10
+#: Names of configuration: ``config``, ``app_config``, ``settings``, ``options``...
+_CONFIG_NAME = re.compile(r"(?:^|_)(?:config|configuration|settings|cfg|conf|options)(?:$|_)", re.IGNORECASE)
+CONFIGURATION = "a configuration mapping"
+UOW_CONTEXT = "a unit of work's context"
+#: Size origins that are assumptions (``ASSUMED_SMALL_ITEMS``), not counts in the code.
+ASSUMED_ORIGINS = frozenset({CONFIGURATION, UOW_CONTEXT})
 
 
 # -- roles -----------------------------------------------------------------------
@@ -67,6 +81,35 @@ class Loop:
     dependent: set[str] = field(default_factory=set)
     #: What the loop iterates over (None for ``while``).
     iterable: ast.expr | None = None
+    #: How many items the loop runs over when the code says so (a literal, a
+    #: module constant, ``range(5)``, a parameter's default, configuration), else None.
+    known_size: int | None = None
+    #: Where ``known_size`` comes from, in words ("a literal of 3 items", ...).
+    size_origin: str | None = None
+
+    def chain_size(self) -> int | None:
+        """Passes of the innermost body: the known sizes of this loop and every
+        enclosing loop multiplied; None when any of them is unknown."""
+        total = 1
+        for loop in self.chain():
+            if loop.known_size is None:
+                return None
+            total *= loop.known_size
+        return total
+
+    @property
+    def is_small(self) -> bool:
+        """True when the code bounds the loop and every enclosing loop: the counts
+        it states multiply to at most ``SMALL_LOOP_ITEMS``, and the rest iterate
+        configuration or a unit of work's context (small by nature, however nested).
+        Repeating a read or commit there is a handful of round trips, not an N+1."""
+        total = 1
+        for loop in self.chain():
+            if loop.known_size is None:
+                return False
+            if loop.size_origin not in ASSUMED_ORIGINS:
+                total *= loop.known_size
+        return total <= SMALL_LOOP_ITEMS
 
     @property
     def is_comprehension(self) -> bool:
@@ -475,10 +518,13 @@ class _Analyser:
         self.class_attributes: dict[str, dict[str, Role]] = {}
         #: Roles of module-level names (``app = lime_application.get_application(...)``).
         self.module_names: dict[str, Role] = {}
+        #: Values of names assigned exactly once at module level (constants).
+        self.module_values: dict[str, ast.expr] = {}
 
     def run(self, tree: ast.Module | None = None) -> None:
         if tree is not None:
             self.module_names = _module_level_roles(tree, self.imports)
+            self.module_values = _module_constants(tree)
         for info in self.functions.values():
             self.param_roles[info.qualname].update(self._initial_param_roles(info))
             self.param_roles[info.qualname].update(self.seeds.get(info.qualname, {}))
@@ -701,6 +747,24 @@ def _used_as_application(func: FunctionNode) -> set[str]:
             and node.value.id not in ("self", "cls")}
 
 
+def _module_constants(tree: ast.Module) -> dict[str, ast.expr]:
+    """Names assigned exactly once at module level (and nowhere with ``global``) -> value."""
+    values: dict[str, list[ast.expr]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                for name in _target_names(target):
+                    values.setdefault(name, []).append(stmt.value if isinstance(target, ast.Name) else None)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None and isinstance(stmt.target, ast.Name):
+            values.setdefault(stmt.target.id, []).append(stmt.value)
+        elif isinstance(stmt, (ast.AugAssign, ast.For, ast.AsyncFor)):
+            for name in _target_names(stmt.target):
+                values.setdefault(name, []).append(None)
+    rebound = {name for node in walk(tree) if isinstance(node, ast.Global) for name in node.names}
+    return {name: found[0] for name, found in values.items()
+            if len(found) == 1 and found[0] is not None and name not in rebound}
+
+
 def _module_level_roles(tree: ast.Module, imports: dict[str, str]) -> dict[str, Role]:
     """Roles of names assigned at module level (an application fetched once)."""
     names: dict[str, Role] = {}
@@ -793,9 +857,25 @@ class _FunctionWalker(ast.NodeVisitor):
 
     visit_AsyncWith = visit_With  # type: ignore[assignment]
 
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        guarded = _lazily_initialised(node)
+        outer = self.loop
+        if guarded is not None and outer is not None:
+            # `if cache is None: cache = <read>`: the body runs once, not once per
+            # pass, unless a loop also resets the name outside the guard.
+            self.loop = _loop_rebinding(outer, guarded, node)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.loop = outer
+        for stmt in node.orelse:
+            self.visit(stmt)
+
     # -- loops -------------------------------------------------------------------
     def _enter(self, node: LoopNode, iterable: ast.expr | None) -> Loop:
         loop = Loop(node, self.info, self.loop, iterable=iterable)
+        if iterable is not None:
+            loop.known_size, loop.size_origin = _SizeFinder(self).size(iterable)
         self.info.loops.append(loop)
         self.loop = loop
         return loop
@@ -903,6 +983,216 @@ class _FunctionWalker(ast.NodeVisitor):
         if qualified == "lime_query.execute_query" or qualified.endswith(".execute_query") and qualified.startswith("lime_query"):
             return LimeRead(node, "execute_query", _query_limetype(node), False, info, self.loop)
         return None
+
+
+def _guard_key(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    return _self_attribute(node)
+
+
+def _lazily_initialised(node: ast.If) -> str | None:
+    """``x`` (or ``self.x``) for ``if x is None:`` / ``if not x:`` whose body assigns it."""
+    test = node.test
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Is) \
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+        key = _guard_key(test.left)
+    elif isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        key = _guard_key(test.operand)
+    else:
+        return None
+    if key is None:
+        return None
+    return key if any(key in _bound_keys(stmt) for stmt in node.body) else None
+
+
+def _bound_keys(node: ast.AST, skip: ast.AST | None = None) -> set[str]:
+    """Names and ``self.<attr>`` bound anywhere in ``node`` (not inside ``skip``)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current is skip:
+            continue
+        targets: list[ast.AST] = []
+        if isinstance(current, ast.Assign):
+            targets = list(current.targets)
+        elif isinstance(current, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.AsyncFor)):
+            targets = [current.target]
+        for target in targets:
+            found.update(_target_names(target))
+            key = _self_attribute(target)
+            if key is not None:
+                found.add(key)
+        stack.extend(child_nodes(current))
+    return found
+
+
+def _loop_rebinding(loop: Loop | None, key: str, guard: ast.If) -> Loop | None:
+    """The innermost of ``loop``'s chain whose repeated part binds ``key`` outside
+    ``guard`` (the guarded body then runs once per pass of that loop), else None."""
+    while loop is not None:
+        if any(key in _bound_keys(part, skip=guard) for part in _repeated_parts(loop)):
+            return loop
+        loop = loop.parent
+    return None
+
+
+class _SizeFinder:
+    """How many items an iterable holds, when the code says so."""
+
+    _WRAPPERS = frozenset({"enumerate", "list", "sorted", "tuple", "reversed", "set", "frozenset", "iter", "dict"})
+
+    def __init__(self, walker: "_FunctionWalker") -> None:
+        self.walker = walker
+        self.info = walker.info
+
+    def size(self, node: ast.AST, depth: int = 0) -> tuple[int | None, str | None]:
+        if depth > 6:
+            return None, None
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and not any(isinstance(e, ast.Starred) for e in node.elts):
+            return len(node.elts), f"a literal of {len(node.elts)} items"
+        if isinstance(node, ast.Dict) and None not in node.keys:
+            return len(node.keys), f"a literal of {len(node.keys)} items"
+        if isinstance(node, ast.Call):
+            return self._call(node, depth)
+        if isinstance(node, ast.Name):
+            return self._name(node.id, depth)
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            return self._path(node, depth)
+        return None, None
+
+    def _call(self, node: ast.Call, depth: int) -> tuple[int | None, str | None]:
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else None
+        if name in self._WRAPPERS and len(node.args) == 1:
+            return self.size(node.args[0], depth + 1)
+        if name == "zip" and node.args:
+            sizes = [self.size(a, depth + 1) for a in node.args]
+            known = [s for s in sizes if s[0] is not None]
+            return min(known) if known else (None, None)
+        if name == "range" and node.args and not node.keywords:
+            bounds = [_int_constant(a) for a in node.args]
+            if all(b is not None for b in bounds) and (len(bounds) < 3 or bounds[2]):
+                count = len(range(*bounds))  # type: ignore[arg-type]
+                return count, f"`range` of {count} items"
+            if len(node.args) == 1 and isinstance(node.args[0], ast.Call) and isinstance(node.args[0].func, ast.Name) \
+                    and node.args[0].func.id == "len" and len(node.args[0].args) == 1:
+                return self.size(node.args[0].args[0], depth + 1)
+        if isinstance(func, ast.Attribute) and func.attr in ("items", "keys", "values") and not node.args:
+            return self.size(func.value, depth + 1)
+        qualified = qualified_name(func, self.walker.analyser.imports) or ""
+        if qualified.startswith("lime_config.") or qualified.endswith("get_app_config"):
+            return ASSUMED_SMALL_ITEMS, CONFIGURATION
+        if isinstance(func, ast.Attribute) and func.attr == "get" and node.args:
+            return self._path(func.value, depth)  # config.get("limetypes", {})
+        return None, None
+
+    def _name(self, name: str, depth: int) -> tuple[int | None, str | None]:
+        info = self.info
+        if name in info.names:
+            return None, None  # a Lime role: its size is the data's, not the code's
+        outer = self.walker.loop
+        while outer is not None:
+            if name in outer.variables:
+                # An item of a configuration loop is configuration too.
+                return (outer.known_size, outer.size_origin) if outer.size_origin == CONFIGURATION else (None, None)
+            outer = outer.parent
+        values = _own_assignments(info).get(name)
+        if values is not None:
+            if len(values) == 1 and values[0] is not None:
+                return self.size(values[0], depth + 1)
+            return None, None
+        param = next((p for p in info.params if p.arg == name), None)
+        if param is not None:
+            default = _parameter_default(info.node, name)
+            if default is not None and not _CONFIG_NAME.search(name):
+                count, _origin = self.size(default, depth + 1)
+                return (count, f"the default of `{name}` ({count} items)") if count is not None else (None, None)
+        elif name in self.walker.analyser.module_values:
+            count, _origin = self.size(self.walker.analyser.module_values[name], depth + 1)
+            if count is not None:
+                return count, f"the module constant `{name}` ({count} items)"
+        if _CONFIG_NAME.search(name):
+            return ASSUMED_SMALL_ITEMS, CONFIGURATION
+        return None, None
+
+    def _path(self, node: ast.AST, depth: int) -> tuple[int | None, str | None]:
+        """``config["limetypes"]``, ``self.settings.fields``, ``uow.context.objects``,
+        ``KINDS["deal"]`` (a literal dict's literal value)."""
+        parts: list[ast.AST] = []
+        base = node
+        while isinstance(base, (ast.Attribute, ast.Subscript)):
+            parts.append(base)
+            base = base.value
+        attributes = [p.attr for p in parts if isinstance(p, ast.Attribute)]
+        if any(_CONFIG_NAME.search(a) for a in attributes):
+            return ASSUMED_SMALL_ITEMS, CONFIGURATION
+        if isinstance(base, ast.Name):
+            role = self.info.names.get(base.id)
+            if role is not None and role.kind == "uow" and "context" in attributes:
+                return ASSUMED_SMALL_ITEMS, UOW_CONTEXT
+            if isinstance(node, ast.Subscript) and node.value is base:
+                count, origin = self._name(base.id, depth + 1)
+                if origin == CONFIGURATION:
+                    return count, origin
+                literal = self._literal_of(base.id)
+                key = node.slice
+                if isinstance(literal, ast.Dict) and isinstance(key, ast.Constant):
+                    for k, v in zip(literal.keys, literal.values):
+                        if isinstance(k, ast.Constant) and k.value == key.value:
+                            return self.size(v, depth + 1)
+            elif self._name(base.id, depth + 1)[1] == CONFIGURATION:
+                return ASSUMED_SMALL_ITEMS, CONFIGURATION
+        return None, None
+
+    def _literal_of(self, name: str) -> ast.AST | None:
+        values = _own_assignments(self.info).get(name)
+        if values is not None:
+            return values[0] if len(values) == 1 else None
+        return self.walker.analyser.module_values.get(name)
+
+
+def _int_constant(node: ast.AST) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _int_constant(node.operand)
+        return -inner if inner is not None else None
+    return None
+
+
+def _parameter_default(func: FunctionNode, name: str) -> ast.expr | None:
+    args = func.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    return defaults.get(name)
+
+
+def _own_assignments(info: FunctionInfo) -> dict[str, list[ast.AST | None]]:
+    """Name -> values bound to it in the function's own code (None: bound other than
+    by ``name = value``), cached on the function."""
+    cached = info.__dict__.get("_own_assignments")
+    if cached is not None:
+        return cached
+    found: dict[str, list[ast.AST | None]] = {}
+    for node in _own_nodes(info.node):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                for name in _target_names(target):
+                    found.setdefault(name, []).append(node.value if isinstance(target, ast.Name) else None)
+        elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+            for name in _target_names(node.target):
+                found.setdefault(name, []).append(node.value)
+        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.comprehension)):
+            for name in _target_names(node.target):
+                found.setdefault(name, []).append(None)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            for name in _target_names(node.optional_vars):
+                found.setdefault(name, []).append(None)
+    info.__dict__["_own_assignments"] = found
+    return found
 
 
 def _relation_name(node: ast.AST) -> str | None:

@@ -76,6 +76,8 @@ class QueryInLoop(Rule):
                 read = site.read
                 if read is not None and read.bounded and read.kind == "get_all" and isinstance(loop.node, ast.While):
                     continue  # paging
+                if loop.is_small:
+                    continue  # a few passes the code states (literal, constant, configuration): not an N+1
                 size = loop_size(loop, ctx.settings)
                 cost = f"{size.count * site.reads:,} reads at {size.count:,} items ({size.source})"
                 if read is not None:
@@ -91,7 +93,8 @@ class QueryInLoop(Rule):
                     where = f" in {site.helper_path}" if site.helper_path else ""
                     message = f"N+1 query: `{site.helper}()` reads the database once per item of the loop ({cost})"
                     fix = f"the read is inside `{site.helper}`{where}; pre-fetch before the loop and pass the result"
-                if isinstance(fix, str):
-                    yield self.violation(ctx, site.node, f"{message}; no automatic fix: {fix}")
-                else:
-                    yield self.violation(ctx, site.node, message, fix)
+                violation = (self.violation(ctx, site.node, f"{message}; no automatic fix: {fix}")
+                             if isinstance(fix, str) else self.violation(ctx, site.node, message, fix))
+                if loop.chain_size() is not None:
+                    violation.severity = Severity.INFORMATION  # bounded by the code: worth knowing, not a warning
+                yield violation
