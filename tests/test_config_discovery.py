@@ -137,3 +137,19 @@ def test_required_version(tmp_path):
     put(tmp_path, "pyproject.toml", "[tool.lime-task-lint]\nrequired-version = 'soon'\n")
     _, problems, _ = resolve_settings(tmp_path / "t.py")
     assert problems and "`required-version`" in problems[0]
+
+
+def test_the_readme_configuration_example_is_valid_and_complete(tmp_path):
+    """Every key the README shows is accepted, and every project key is shown."""
+    import re
+
+    from lime_task_lint.settings import EDITOR_ONLY, KEYS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(\[tool\.lime-task-lint\]\n.*?)```", readme, re.S).group(1)
+    put(tmp_path, "pyproject.toml", block)
+    settings, problems, _ = resolve_settings(put(tmp_path, "t.py", ""))
+    assert problems == []
+    table_keys = set(re.findall(r"^([a-z-]+) =", block, re.M))
+    assert table_keys == set(KEYS) - EDITOR_ONLY
+    assert settings.severity["LIME304"] == "error" and "LIME305" in settings.ignore
