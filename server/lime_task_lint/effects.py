@@ -477,7 +477,7 @@ class EffectsModel:
                 return True
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 continue
-            inner_loop = nested_loop or (node is not stmt and isinstance(node, (ast.For, ast.AsyncFor, ast.While)))
+            inner_loop = nested_loop or isinstance(node, (ast.For, ast.AsyncFor, ast.While))
             for child in ast.iter_child_nodes(node):
                 loop_child = inner_loop and not (isinstance(node, (ast.For, ast.AsyncFor, ast.While))
                                                  and child in getattr(node, "orelse", []))

@@ -30,6 +30,9 @@ _NESTED_CODE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 _BUILTINS = frozenset(dir(builtins))
+#: CPython shares one instance of each of these (``ast.Load()``, ``ast.Add()``...)
+#: across every tree: they have no single parent, so the index leaves them out.
+_SHARED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
 
 @dataclass(eq=False)
@@ -324,10 +327,10 @@ class SyntaxIndex:
                     value = getattr(node, name, None)
                     if isinstance(value, list):
                         for item in value:
-                            if isinstance(item, ast.AST):
+                            if isinstance(item, ast.AST) and not isinstance(item, _SHARED):
                                 parents[id(item)] = node
                                 children.append((item, scope, owner if node is not tree else tree))
-                    elif isinstance(value, ast.AST):
+                    elif isinstance(value, ast.AST) and not isinstance(value, _SHARED):
                         parents[id(value)] = node
                         children.append((value, scope, owner if node is not tree else tree))
             stack.extend(reversed(children))

@@ -1,0 +1,156 @@
+"""The syntax index and the effects model that every rule and fix queries."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from lime_task_lint.effects import effects_for_tree
+from lime_task_lint.semantic import syntax_index
+
+SOURCE = textwrap.dedent('''
+    import logging
+    from lime_task import task
+    from vendor.store import persist
+
+    log = logging.getLogger(__name__)
+    LIMIT = 3
+
+
+    def save(app, obj):
+        work = app.unit_of_work()
+        work.add(obj)
+        work.commit()
+
+
+    def label(obj):
+        return obj.properties.title.value.strip()
+
+
+    @task
+    def run(app, url, rows=None):
+        total = 0
+        seen = {"offset": 0}
+        for row in app.limetypes.deal.get_all():
+            try:
+                reply = fetch(url)
+                value = reply.status
+            except OSError as error:
+                log.warning("failed %s %s %s %s", reply, error, total, row)
+            else:
+                total += 1
+            seen["offset"] += 1
+            names = [n for n in rows if n]
+            save(app, row)
+            persist(row)
+
+        def inner():
+            nonlocal total
+            total += 1
+            return url
+
+        return [label(x) for x in rows]
+''')
+
+
+@pytest.fixture(scope="module")
+def tree():
+    return ast.parse(SOURCE)
+
+
+def _name(tree, name: str, line_text: str) -> ast.Name:
+    line = next(i for i, text in enumerate(SOURCE.splitlines(), 1) if line_text in text)
+    return next(n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name and n.lineno == line)
+
+
+def _function(tree, name):
+    return next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name)
+
+
+def test_index_is_built_once_per_tree(tree):
+    assert syntax_index(tree) is syntax_index(tree)
+    assert syntax_index(ast.parse(SOURCE)) is not syntax_index(tree)
+
+
+@pytest.mark.parametrize("name, line, bound", [
+    ("reply", "log.warning", False),   # the try body may not have bound it
+    ("error", "log.warning", True),    # the handler's own name
+    ("total", "log.warning", True),    # bound before the loop
+    ("row", "log.warning", True),      # the for target, inside the loop
+    ("url", "return url", True),       # a closure's free variable (a parameter outside)
+    ("log", "log.warning", True),      # module level
+    ("fetch", "reply = fetch", False),  # neither bound nor a builtin
+    ("n", "names = [n for n", True),   # a comprehension target
+])
+def test_definitely_bound(tree, name, line, bound):
+    index = syntax_index(tree)
+    assert index.definitely_bound(name, _name(tree, name, line)) is bound
+
+
+def test_scopes_closures_and_own_nodes(tree):
+    index = syntax_index(tree)
+    run = _function(tree, "run")
+    inner = _function(tree, "inner")
+    total_in_inner = _name(tree, "total", "total += 1\n") if False else next(
+        n for n in ast.walk(inner) if isinstance(n, ast.Name) and n.id == "total")
+    # nonlocal: the store in `inner` binds run's `total`
+    assert index.resolve("total", total_in_inner) is index.scope(run)
+    assert index.function_of(total_in_inner) is inner
+    own = index.own_nodes(run)
+    assert all(not index.contains(inner, node) for node in own)
+    assert inner not in own
+    # comprehension code belongs to the function that runs it
+    comp_name = _name(tree, "n", "names = [n for n")
+    assert index.function_of(comp_name) is run and comp_name in own
+
+
+def test_statements_and_blocks(tree):
+    index = syntax_index(tree)
+    warning = _name(tree, "log", "log.warning")
+    statement = index.statement_of(warning)
+    assert isinstance(statement, ast.Expr)
+    owner, field, block = index.block_of(statement)
+    assert isinstance(owner, ast.ExceptHandler) and field == "body" and block == [statement]
+    loop = index.enclosing(warning, ast.For)
+    assert isinstance(loop, ast.For)
+    following = index.following(index.statement_of(_name(tree, "seen", 'seen["offset"] += 1')))
+    assert [type(s).__name__ for s in following] == ["Assign", "Expr", "Expr"]
+
+
+def test_effects_through_helpers_and_unknown_calls(tree):
+    from lime_task_lint.model import build_model
+
+    effects = effects_for_tree(tree)
+    assert effects.model.functions  # built from the tree's own Lime model
+    del build_model
+    loop = next(n for n in ast.walk(_function(tree, "run")) if isinstance(n, ast.For))
+    body = effects.of_block(loop.body)
+    assert body.writes and "save()" in body.writers          # through the same-module helper
+    assert "persist()" in body.unknown and body.may_write     # an import whose code is not visible
+    assert "fetch()" in body.unknown
+    assert {"seen"} <= body.mutates                           # a subscript store
+    assert {"total", "reply", "value", "names"} <= body.rebinds
+    assert body.logs
+    label = effects.of_function(_function(tree, "label"))
+    assert not label.has_side_effects and not label.may_write  # str methods only
+    assert "deal" in effects.of_node(loop.iter).reads
+
+
+@pytest.mark.parametrize("code, conditional", [
+    ("for x in xs:\n    if x:\n        work.commit()\n", True),
+    ("for x in xs:\n    work.commit()\n", False),
+    ("for x in xs:\n    if x:\n        continue\n    work.commit()\n", True),
+    ("for x in xs:\n    ok and work.commit()\n", True),
+    ("for x in xs:\n    try:\n        pass\n    except E:\n        work.commit()\n", True),
+    ("for x in xs:\n    with contextlib.suppress(E):\n        work.commit()\n", True),
+    ("for x in xs:\n    with open(p) as f:\n        work.commit()\n", False),
+    ("for x in xs:\n    for y in ys:\n        break\n    work.commit()\n", False),
+])
+def test_conditions_between_a_commit_and_its_loop(code, conditional):
+    tree = ast.parse("import contextlib\ndef f(work, xs, ys, ok, p, E):\n" + textwrap.indent(code, "    "))
+    effects = effects_for_tree(tree)
+    commit = next(n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "commit")
+    loop = tree.body[1].body[0]
+    assert bool(effects.conditions_between(commit, loop)) is conditional
