@@ -247,3 +247,16 @@ def test_module_entry_point_reads_stdin(repo):
                              "jobs/x.py", "--format", "json"], input=COUNT, capture_output=True, text=True,
                             cwd=repo)
     assert result.returncode == 1 and json.loads(result.stdout)[0]["code"] == "LIME104"
+
+
+def test_report_shares_discovery_and_usage_errors(repo, capsys):
+    (repo / "jobs" / "nightly.py").write_text(
+        "from lime_task import task\n\n\n@task\ndef nightly(app):\n"
+        "    return [d.id for d in app.limetypes.deal.get_all()]\n", encoding="utf-8")
+    (repo / "ci.toml").write_text("ignore = ['LIME4']\nmemory-budget-mb = 321\n", encoding="utf-8")
+    code, out, _ = run(capsys, "report", "jobs", "--config", "ci.toml", "--format", "json", "--no-workspace")
+    assert code == 0 and "nightly" in out and "321" in out
+    code, out, err = run(capsys, "report", "jbos", "--output", "r.html")
+    assert code == 2 and "jbos: no such file or folder" in err and not (repo / "r.html").exists()
+    code, _, err = run(capsys, "report", "jobs", "--config", "nope.toml")
+    assert code == 2 and "nope.toml" in err

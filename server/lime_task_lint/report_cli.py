@@ -20,7 +20,7 @@ from pathlib import Path
 from .budget import FileBudget, file_budgets
 from .files import UnreadableFile, discover, read_source, write_atomically
 from .report import FORMATS, render
-from .settings import resolve_settings
+from .settings import Settings, resolve_settings
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -31,7 +31,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--output", "-o", help="write the report to this file instead of stdout")
-    parser.add_argument("--config", help="use this pyproject.toml instead of the nearest one")
+    parser.add_argument("--config", help="a TOML file with the settings (top level or [tool.lime-task-lint]) "
+                                          "instead of the nearest configuration")
     parser.add_argument("--no-fixes", action="store_true", help="skip the after-fix figures (faster)")
     parser.add_argument("--no-workspace", action="store_true",
                         help="do not resolve helpers imported from other files (no jedi; faster)")
@@ -41,26 +42,40 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def build(paths: list[str], *, config: str | None = None, with_fixes: bool = True,
           use_workspace: bool = True, curve: bool | None = None, err=sys.stderr) -> tuple[list[FileBudget], bool]:
-    """The budgets of every task in ``paths``; the flag says whether the configuration had problems."""
+    """The budgets of every task in ``paths``; the flag says whether the configuration had problems.
+
+    Files are found and configured as ``check`` finds them (nearest configuration,
+    ``exclude``, .gitignore); ``config`` names a configuration file to use instead.
+    """
     root = Path.cwd()
     problems_seen: set[str] = set()
     config_error = False
-    probe, problems, pyproject = resolve_settings(Path(config) if config else root)
+    cache: dict[Path, Settings] = {}
+    config_file = Path(config) if config else None
+
+    def settings_for(path: Path) -> Settings:
+        nonlocal config_error
+        folder = path if path.is_dir() else path.parent
+        if folder not in cache:
+            settings, problems, _ = resolve_settings(path, config=config_file)
+            cache[folder] = settings
+            for problem in problems:
+                if problem not in problems_seen:
+                    problems_seen.add(problem)
+                    print(f"lime-task-lint: {problem}", file=err)
+                    config_error = True
+        return cache[folder]
+
     workspaces: dict[Path, object] = {}
     files: list[FileBudget] = []
-    for path in discover(paths, probe.exclude, pyproject.parent if pyproject else root):
-        settings, problems, pyproject = resolve_settings(Path(config) if config else path)
-        for problem in problems:
-            if problem not in problems_seen:
-                problems_seen.add(problem)
-                print(f"lime-task-lint: {problem}", file=err)
-                config_error = True
+    for path in list(discover(paths, settings_for=settings_for)):
+        settings = settings_for(path)
         try:
             text = read_source(path)
         except UnreadableFile as exc:
             print(f"lime-task-lint: {path}: {exc}; skipped", file=err)
             continue
-        project_root = pyproject.parent if pyproject else root
+        project_root = settings.project_root or root
         workspace = None
         if use_workspace:
             workspace = workspaces.get(project_root)
@@ -75,8 +90,21 @@ def build(paths: list[str], *, config: str | None = None, with_fixes: bool = Tru
     return files, config_error
 
 
+def usage_problems(paths: list[str], config: str | None) -> list[str]:
+    """Paths and ``--config`` files that do not exist (the command then exits 2 and writes nothing)."""
+    problems = [f"{p}: no such file or folder" for p in paths if not Path(p).exists()]
+    if config and not Path(config).is_file():
+        problems.append(f"--config {config}: no such file")
+    return problems
+
+
 def run(args: argparse.Namespace) -> int:
     fmt = getattr(args, "format", "text")
+    problems = usage_problems(args.paths, getattr(args, "config", None))
+    if problems:
+        for problem in problems:
+            print(f"lime-task-lint: {problem}", file=sys.stderr)
+        return EXIT_ERROR
     files, config_error = build(args.paths, config=getattr(args, "config", None),
                                 with_fixes=not getattr(args, "no_fixes", False),
                                 use_workspace=not getattr(args, "no_workspace", False),
