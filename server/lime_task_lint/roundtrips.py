@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Union
 
 from .edits import Applicability, Edit, Fix, import_edit, indent_unit, with_newline
+from .effects import MUTATING_METHODS, NOTHING, Effects
 from .model import COMPREHENSIONS, FunctionInfo, LimeModel, LimeRead, Loop, UowCall, _role_of
 
 LOOP_STATEMENTS = (ast.For, ast.AsyncFor, ast.While)
@@ -554,19 +555,6 @@ def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt | None
     return node  # type: ignore[return-value]
 
 
-def _block_of(stmt: ast.stmt, parent: ast.AST) -> list[ast.stmt] | None:
-    for name in ("body", "orelse", "finalbody"):
-        block = getattr(parent, name, None)
-        if isinstance(block, list) and any(s is stmt for s in block):
-            return block
-    for handler in getattr(parent, "handlers", []) or []:
-        if any(s is stmt for s in handler.body):
-            return handler.body
-    if isinstance(parent, ast.ExceptHandler) and any(s is stmt for s in parent.body):
-        return parent.body
-    return None
-
-
 def _names_in(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
@@ -632,24 +620,64 @@ def _iter_text(ctx, node: ast.expr) -> str:
 
 
 # -- batching ------------------------------------------------------------------------
-@dataclass
+#
+# Two fixes share this code: *in-loop* batching (LIME201/LIME204: the loop commits
+# per item) and *after-loop* batching (LIME202: one unit of work for every item,
+# committed after the loop).  `batching_plan` finds the shape (which statements
+# move where) and `_batching_edit` writes it; whether the rewrite keeps what the
+# task does is each fix's preconditions' question, stated in one function next to
+# its rule's Fix safety docs (`lime201_commit_in_loop.in_loop_batching_preconditions`,
+# `lime202_unbounded_unit_of_work.after_loop_batching_preconditions`), with the
+# queries below (on ctx.index and ctx.effects).
+@dataclass(eq=False)
 class BatchPlan:
+    """What the batching fix would move where, for one loop."""
+
     loop: Loop
+    #: "in-loop" (a commit per item) or "after-loop" (one commit of everything).
+    mode: str
+    #: The unit of work's name.
     uow: str
-    mode: str  # "in-loop" (a commit per item) or "after-loop" (one commit of everything)
+    commit: UowCall
+    commit_stmt: ast.Expr
+    #: ``uow = app.unit_of_work()``, in the loop (``create_inside``) or before it.
+    create: ast.Assign
+    create_inside: bool
+    #: Every ``uow.add(...)`` of this unit of work inside the loop.
+    adds: list[UowCall]
+    #: In-loop: the loop body's top-level ``try`` whose body holds the commit.
+    try_stmt: ast.Try | None = None
+    #: ``name += ...`` statements after the commit in that ``try`` and in its ``else:``.
+    counters: list[ast.AugAssign] = field(default_factory=list)
+    #: After-loop: the statements between the loop and the commit.
+    between: list[ast.stmt] = field(default_factory=list)
 
 
-def batching_fix(ctx, loop: Loop, mode: str) -> Fix | str:
+@dataclass(frozen=True)
+class FixVerdict:
+    """What a fix's preconditions found: ``withheld`` says why one is known to be
+    false (the fix is not offered, the finding says why); ``hazards`` name the ones
+    that cannot be proven (the fix is unsafe and its title names them)."""
+
+    withheld: str | None = None
+    hazards: tuple[str, ...] = ()
+
+
+def batching_fix(ctx, loop: Loop, mode: str, preconditions) -> Fix | str:
     """Rewrite ``loop`` to commit one unit of work per ``batch-size`` items.
 
-    ``mode`` is "in-loop" (LIME201/LIME204: the loop commits per item) or
-    "after-loop" (LIME202: one unit of work for every item, committed after
-    the loop).  Returns the fix or the reason it is not offered."""
+    ``mode`` is "in-loop" or "after-loop"; ``preconditions(ctx, plan)`` returns the
+    :class:`FixVerdict` of the fix.  Returns the fix, or the reason it is not
+    offered (a shape the rewrite cannot express, or a precondition that is false)."""
     cache = ctx.__dict__.setdefault("_batching_fixes", {})
     key = (id(loop.node), mode)
     if key not in cache:
         try:
-            cache[key] = _batching_fix(ctx, loop, mode)
+            plan = batching_plan(ctx, loop, mode)
+            verdict = preconditions(ctx, plan)
+            if verdict.withheld:
+                raise _NoFix(verdict.withheld)
+            cache[key] = _batching_edit(ctx, plan, verdict.hazards)
         except _NoFix as reason:
             cache[key] = str(reason)
     return cache[key]
@@ -667,9 +695,12 @@ class _NoFix(Exception):
     pass
 
 
-def _batching_fix(ctx, loop: Loop, mode: str) -> Fix:
+def batching_plan(ctx, loop: Loop, mode: str) -> BatchPlan:
+    """The shape of the batching rewrite of ``loop``; raises ``_NoFix`` with the
+    reason when the rewrite cannot express it."""
     node = loop.node
     info = loop.function
+    index = ctx.index
     if not isinstance(node, ast.For):
         raise _NoFix("only a `for` loop can be batched automatically" if not isinstance(node, ast.AsyncFor)
                      else "an `async for` loop is not batched automatically")
@@ -681,108 +712,531 @@ def _batching_fix(ctx, loop: Loop, mode: str) -> Fix:
     if node.body[0].lineno == node.lineno:
         raise _NoFix("the loop body is on the `for` line")
     lines = Lines(ctx)
-    if lines.indent(node.lineno) != lines.line(node.lineno)[: len(lines.indent(node.lineno))] or \
-            lines.line(node.lineno).strip().split()[0] != "for":
+    if lines.line(node.lineno).strip().split()[0] != "for":
         raise _NoFix("the loop does not start its line")
     if _has_multiline_string(node.body):
         raise _NoFix("the loop holds a multi-line string, which re-indenting would change")
-    parents = _parents(info)
-    in_loop = [c for c in info.uow_calls if c.loop is loop]
-    # The commit.
+    between: list[ast.stmt] = []
     if mode == "in-loop":
-        commits = [c for c in in_loop if c.kind == "commit"]
+        commits = [c for c in info.uow_calls if c.kind == "commit" and c.loop is loop]
         if len(commits) != 1:
             raise _NoFix("the loop commits in more than one place" if commits else "the loop does not commit itself")
         commit = commits[0]
     else:
-        commit = _commit_after(info, loop, parents)
-    commit_stmt = parents.get(id(commit.node))
+        commit, between = _commit_after(ctx, loop)
+    commit_stmt = index.parent(commit.node)
     if not isinstance(commit_stmt, ast.Expr) or not lines.owns_lines(commit_stmt):
         raise _NoFix("the result of `commit()` is used, or the commit shares its line")
     uow = commit.name
     if uow is None:
         raise _NoFix("the unit of work is not a plain name")
     # The creation.
-    creates = [stmt for stmt in ast.walk(info.node) if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
-               and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == uow
-               and any(c.kind == "create" and c.node is stmt.value for c in info.uow_calls)]
-    inside = [s for s in creates if _inside(s, node)]
+    creates = []
+    for call in info.uow_calls:
+        stmt = index.parent(call.node)
+        if call.kind == "create" and isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == uow:
+            creates.append(stmt)
+    inside = [s for s in creates if index.contains(node, s)]
     if len(inside) > 1:
         raise _NoFix("the loop creates the unit of work in more than one place")
     if inside:
-        create = inside[0]
-        create_inside = True
+        create, create_inside = inside[0], True
     else:
+        loop_block = index.block_of(node)
         before = [s for s in creates if (s.end_lineno or s.lineno) < node.lineno]
         if not before:
             raise _NoFix(f"`{uow}` is not created in this function")
-        create = before[-1]
-        create_inside = False
-        loop_parent = parents.get(id(node))
-        if parents.get(id(create)) is not loop_parent or _block_of(create, loop_parent) is not _block_of(node, loop_parent):
+        create, create_inside = before[-1], False
+        create_block = index.block_of(create)
+        if loop_block is None or create_block is None or create_block[2] is not loop_block[2]:
             raise _NoFix(f"`{uow}` is created in another block than the loop")
     if not lines.owns_lines(create):
         raise _NoFix("the unit of work is created on a shared line")
-    # Every use of the unit of work must be the creation, an add, or the commit.
+    adds = [c for c in info.uow_calls if c.kind == "add" and c.name == uow and index.contains(node, c.node)]
+    # Every use of the unit of work must be the creation, an add in the loop, or the commit.
     allowed = {id(create.targets[0]), id(commit.node.func.value)}  # type: ignore[union-attr]
-    allowed |= {id(c.node.func.value) for c in info.uow_calls if c.kind == "add" and _inside(c.node, node)}  # type: ignore[union-attr]
+    allowed |= {id(c.node.func.value) for c in adds}  # type: ignore[union-attr]
     for name in ast.walk(info.node):
         if isinstance(name, ast.Name) and name.id == uow and id(name) not in allowed:
             raise _NoFix(f"`{uow}` is used outside the loop's add and commit calls")
     # Where the commit sits: directly, under if/with, or in one top-level try.
-    path = _ancestors(commit_stmt, node, parents)
+    path = _statements_between(index, commit_stmt, node)
     tries = [a for a in path if isinstance(a, ast.Try)]
     try_stmt: ast.Try | None = None
     if tries and mode == "in-loop":
         try_stmt = tries[-1]
         if len(tries) > 1 or not any(s is try_stmt for s in node.body) or \
-                not any(_inside(commit_stmt, s) or s is commit_stmt for s in try_stmt.body):
+                not any(index.contains(s, commit_stmt) for s in try_stmt.body):
             raise _NoFix("the commit is inside a nested `try`")
     elif mode == "in-loop" and any(not isinstance(a, (ast.If, ast.With)) for a in path):
         raise _NoFix("the commit is nested in a statement the fix cannot move")
     if create_inside:
-        create_path = _ancestors(create, node, parents)
+        create_path = _statements_between(index, create, node)
         if any(not isinstance(a, (ast.If, ast.With, ast.Try)) for a in create_path) or \
                 any(isinstance(a, ast.Try) and a is not try_stmt for a in create_path):
             raise _NoFix("the unit of work is created in a nested statement the fix cannot move")
         if try_stmt is not None and try_stmt not in create_path:
             raise _NoFix("the unit of work is created outside the `try` that guards the commit")
-    # What runs after the commit, per item.
-    added = set()
-    for call in in_loop:
-        if call.kind == "add":
-            for arg in call.node.args:
-                added |= _names_in(arg)
-    counters: list[str] = []
-    if mode == "in-loop":
-        region = try_stmt.body if try_stmt is not None else node.body
-        after = [s for s in _statements(region) if s.lineno > (commit_stmt.end_lineno or commit_stmt.lineno)]
-        for stmt in after:
-            if try_stmt is not None:
-                if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-                    counters.append(stmt.target.id)
-                elif not isinstance(stmt, ast.Pass):
-                    raise _NoFix("code after the commit in the `try` runs only when that item's commit "
-                                 "succeeds")
-            elif _names_in(stmt) & added:
-                raise _NoFix("code after the commit uses the saved objects")
-        if try_stmt is not None:
-            before_commit = [s for s in _statements(try_stmt.body) if s.lineno < commit_stmt.lineno]
-            if any(isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and s.target.id in counters
-                   for s in before_commit):
-                raise _NoFix("a counter changes both before and after the commit")
-            index = next(i for i, s in enumerate(node.body) if s is try_stmt)
-            if node.body[index + 1:]:
-                raise _NoFix("statements after the `try` run for every item, even failed ones")
-            for handler in try_stmt.handlers:
-                if counters and handler.body[0].lineno == handler.lineno:
-                    raise _NoFix("an `except` clause has its body on its own line")
-    # Build.
-    removed = {create, commit_stmt} if create_inside else {commit_stmt}
+    counters = _try_counters(try_stmt, commit_stmt, node) if try_stmt is not None else []
+    return BatchPlan(loop, mode, uow, commit, commit_stmt, create, create_inside, adds, try_stmt, counters,
+                     between)
+
+
+def _statements_between(index, stmt: ast.AST, stop: ast.AST) -> list[ast.AST]:
+    """The statements (and ``except`` handlers) enclosing ``stmt`` inside ``stop``, innermost first."""
+    out = []
+    for ancestor in index.ancestors(stmt):
+        if ancestor is stop:
+            break
+        if isinstance(ancestor, (ast.stmt, ast.ExceptHandler)):
+            out.append(ancestor)
+    return out
+
+
+def _try_counters(try_stmt: ast.Try, commit_stmt: ast.stmt, loop_node: ast.For) -> list[ast.AugAssign]:
+    """The counters a per-item ``try`` updates once its item's commit succeeded:
+    ``name += ...`` after the commit in its body, and its ``else:`` clause.
+    Anything else there runs only for items whose commit succeeded, which a
+    batch cannot express: ``_NoFix``."""
+    counters: list[ast.AugAssign] = []
+    after = [s for s in _statements(try_stmt.body) if s.lineno > (commit_stmt.end_lineno or commit_stmt.lineno)]
+    for stmt in after:
+        if _is_counter(stmt):
+            counters.append(stmt)  # type: ignore[arg-type]
+        elif not isinstance(stmt, ast.Pass):
+            raise _NoFix("code after the commit in the `try` runs only when that item's commit succeeds")
+    for stmt in try_stmt.orelse:
+        if _is_counter(stmt):
+            counters.append(stmt)  # type: ignore[arg-type]
+        elif not isinstance(stmt, ast.Pass):
+            raise _NoFix("the `try`'s `else:` clause runs only when that item's commit succeeds")
+    if try_stmt.finalbody:
+        raise _NoFix("the `try` has a `finally:` clause, which runs once per item")
+    names = {c.target.id for c in counters}  # type: ignore[union-attr]
+    before_commit = [s for s in _statements(try_stmt.body) if s.lineno < commit_stmt.lineno]
+    if any(isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Name) and s.target.id in names
+           for s in before_commit):
+        raise _NoFix("a counter changes both before and after the commit")
+    index = next(i for i, s in enumerate(loop_node.body) if s is try_stmt)
+    if loop_node.body[index + 1:]:
+        raise _NoFix("statements after the `try` run for every item, even failed ones")
+    for handler in try_stmt.handlers:
+        if handler.body[0].lineno == handler.lineno:
+            raise _NoFix("an `except` clause has its body on its own line")
+    return counters
+
+
+def _is_counter(stmt: ast.stmt) -> bool:
+    """``name += 1`` / ``name -= n``: a counter whose step cannot fail or change."""
+    return isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) \
+        and isinstance(stmt.op, (ast.Add, ast.Sub)) and isinstance(stmt.value, (ast.Constant, ast.Name))
+
+
+def _commit_after(ctx, loop: Loop) -> tuple[UowCall, list[ast.stmt]]:
+    """The ``uow.commit()`` statement after the loop in its block, and the
+    statements between them."""
+    info = loop.function
+    commits = {id(c.node): c for c in info.uow_calls if c.kind == "commit"}
+    between: list[ast.stmt] = []
+    for stmt in ctx.index.following(loop.node):
+        if isinstance(stmt, ast.Expr) and id(stmt.value) in commits:
+            return commits[id(stmt.value)], between
+        if any(id(n) in commits for n in ast.walk(stmt)):
+            raise _NoFix("the result of `commit()` is used, or the commit is nested in a statement after the loop")
+        between.append(stmt)
+    raise _NoFix("the commit is not in the loop's block after it")
+
+
+# -- batching: the queries the preconditions ask -------------------------------------
+def _position(node: ast.AST) -> tuple[int, int]:
+    return node.lineno, node.col_offset  # type: ignore[attr-defined]
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (node.end_lineno or node.lineno), (node.end_col_offset or 0)  # type: ignore[attr-defined]
+
+
+def commit_conditions(ctx, plan: BatchPlan) -> list[str]:
+    """What can make the per-item commit not run for an item that added an
+    object (described for a message): an ``if``/``else``, ``and``/``or``, a
+    ``with`` that may suppress its exception, an ``except``/``else``/``finally``,
+    or a ``continue``/``raise``/... between an add and the commit.  A statement
+    that leaves the item before any add runs (``if not row: continue`` first) is
+    no condition: that item adds nothing and commits nothing either way."""
+    out: list[str] = []
+    index = ctx.index
+    for construct in ctx.effects.conditions_between(plan.commit.node, plan.loop.node):
+        if not index.contains(construct, plan.commit.node):  # an earlier statement that may leave
+            if all(_position(a.node) > _end(construct) for a in plan.adds):
+                continue
+            out.append(f"line {construct.lineno} can leave the item after an object was added, "  # type: ignore[attr-defined]
+                       "skipping the commit")
+        elif isinstance(construct, ast.If):
+            out.append(f"the commit runs only under `if {ctx.text(construct.test)}:`")
+        elif isinstance(construct, (ast.With, ast.AsyncWith)):
+            managers = ", ".join(ctx.text(i.context_expr) for i in construct.items)
+            out.append(f"the commit is inside `with {managers}:`, which may suppress its exception")
+        elif isinstance(construct, (ast.BoolOp, ast.IfExp)):
+            out.append("the commit runs only under a condition (`and`/`or`/`if`-expression)")
+        elif isinstance(construct, (ast.ExceptHandler, ast.Try)):
+            out.append("the commit runs only in an `except`, `else` or `finally` clause")
+        else:
+            out.append(f"the commit runs only sometimes (line {getattr(construct, 'lineno', '?')})")
+    return out
+
+
+def adds_after_commit(plan: BatchPlan) -> list[UowCall]:
+    """In-loop: adds that run after the item's commit (the next item's commit, or
+    none, saved them before the fix; the batch commit would save them)."""
+    end = _end(plan.commit_stmt)
+    return [a for a in plan.adds if _position(a.node) > end]
+
+
+@dataclass
+class AddedObjects:
+    """Names that may hold an object added to the unit of work in the loop."""
+
+    #: Names that may hold such an object itself.
+    direct: set[str] = field(default_factory=set)
+    #: Names that may hold one inside (a list, dict, attribute...).
+    containers: set[str] = field(default_factory=set)
+
+    @property
+    def names(self) -> set[str]:
+        return self.direct | self.containers
+
+
+def added_objects(ctx, plan: BatchPlan) -> AddedObjects:
+    """The names of the function through which an added object may be reached
+    (a conservative alias closure over its own code: assignments, ``for``
+    targets, containers the object is stored in or taken from, calls it is
+    passed to).  A Lime object made by a limetype constructor or read with
+    ``get()`` is a new object, held by nobody else."""
+    info = plan.loop.function
+    found = AddedObjects()
+    for add in plan.adds:
+        for arg in [*add.node.args, *(k.value for k in add.node.keywords)]:
+            _alias(ctx, arg, found, as_direct=True)
+    own = [n for n in ctx.index.own_nodes(info.node)]
+    changed = True
+    while changed:
+        before = (len(found.direct), len(found.containers))
+        for node in own:
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) \
+                    and getattr(node, "value", None) is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                value = node.value
+                if _mentions(value, found.names):
+                    for target in targets:
+                        for leaf in _flatten(target):
+                            if isinstance(leaf, ast.Name):
+                                (found.direct if _may_be_the_object(value, found) else found.containers).add(leaf.id)
+                            else:
+                                found.containers.update(_roots([leaf]))
+                if any(isinstance(leaf, ast.Name) and leaf.id in found.direct
+                       for target in targets for leaf in _flatten(target)):
+                    _alias(ctx, value, found, as_direct=True)
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                target_names = {n.id for n in _flatten(node.target) if isinstance(n, ast.Name)}
+                if _mentions(node.iter, found.names):
+                    found.direct.update(target_names)
+                if target_names & found.direct:
+                    _alias(ctx, node.iter, found, as_direct=False)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and any(_mentions(a, found.names) for a in [*node.args, *(k.value for k in node.keywords)]):
+                found.containers.update(_roots([node.func.value]))  # `kept.append(obj)`
+        changed = (len(found.direct), len(found.containers)) != before
+    return found
+
+
+def _alias(ctx, expr: ast.AST, found: AddedObjects, as_direct: bool) -> None:
+    """Record the names ``expr`` takes an added object from."""
+    if _is_new_object(ctx, expr):
+        return
+    if isinstance(expr, ast.Name):
+        (found.direct if as_direct else found.containers).add(expr.id)
+    elif isinstance(expr, (ast.Attribute, ast.Subscript, ast.Starred)):
+        found.containers.update(_roots([expr]))
+    else:
+        found.containers.update(n.id for n in ast.walk(expr) if isinstance(n, ast.Name))
+
+
+def _is_new_object(ctx, expr: ast.AST) -> bool:
+    """A limetype constructor call or a ``get``/``get_all`` read: a new object nobody else holds."""
+    if not isinstance(expr, ast.Call):
+        return False
+    function = ctx.index.function_of(expr)
+    info = ctx.model.function_at(function) if function is not None else None
+    if info is None:
+        return False
+    if any(read.node is expr for read in info.reads):
+        return True
+    role = _role_of(expr.func, info.names, ctx.model.imports)
+    return role is not None and role.kind == "limetype"
+
+
+def _may_be_the_object(value: ast.AST, found: AddedObjects) -> bool:
+    """Whether ``value`` may evaluate to an added object itself (not a container of it)."""
+    if isinstance(value, ast.Name):
+        return value.id in found.names
+    if isinstance(value, (ast.Attribute, ast.Subscript, ast.Call, ast.IfExp, ast.BoolOp, ast.NamedExpr)):
+        return True
+    return False  # a display, an f-string, arithmetic: a new value
+
+
+def _mentions(node: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def _flatten(target: ast.AST) -> Iterator[ast.AST]:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _flatten(element)
+    elif isinstance(target, ast.Starred):
+        yield from _flatten(target.value)
+    else:
+        yield target
+
+
+def _roots(nodes: Iterable[ast.AST]) -> set[str]:
+    out = set()
+    for node in nodes:
+        depth = 0
+        while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call, ast.Starred)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+            depth += 1
+        if isinstance(node, ast.Name):
+            out.add(node.id)
+    return out
+
+
+def _depth(node: ast.AST) -> tuple[str | None, int]:
+    """``("a", 3)`` for ``a.b[c].d``: the root name and how many steps below it."""
+    depth = 0
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+        depth += 1
+    return (node.id if isinstance(node, ast.Name) else None), depth
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    """A place in the loop that may change an added object."""
+
+    node: ast.AST
+    name: str
+    #: Whether ``name`` holds an object made afresh earlier in the same item (the
+    #: loop's target, or a constructor/``get()`` bound on every path before it).
+    fresh: bool
+    #: Whether the same item adds ``name`` again after the change, on every path,
+    #: before its commit (so the changed state is committed with that item).
+    readded: bool = False
+
+    def describe(self, ctx) -> str:
+        return f"`{ctx.text(self.node)[:60]}` (line {self.node.lineno}) changes `{self.name}`"  # type: ignore[attr-defined]
+
+
+def added_object_changes(ctx, plan: BatchPlan, objects: AddedObjects | None = None) -> list[ObjectChange]:
+    """The places in the loop that may change an object added to the unit of
+    work: attribute/subscript stores through a name that holds it (or, two steps
+    down, through a container of it), and calls that may mutate such a name
+    (``ctx.effects``: unknown methods, helpers that change their argument).
+    Storing into a container (``kept[k] = obj``, ``kept.append(obj)``) changes
+    the container, not the object, and is not listed."""
+    objects = objects or added_objects(ctx, plan)
+    names = objects.names
+    if not names:
+        return []
+    loop_node = plan.loop.node
+    index = ctx.index
+    own = [n for n in index.own_nodes(plan.loop.function.node) if index.contains(loop_node, n) and n is not loop_node]
+    skip = {id(a.node) for a in plan.adds} | {id(plan.commit.node)}
+    out: list[ObjectChange] = []
+    for node in own:
+        hits: list[str] = []
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+            for target in targets:
+                for leaf in _flatten(target):
+                    root, depth = _depth(leaf)
+                    if root is None or depth == 0:
+                        continue
+                    if root in objects.direct or (root in objects.containers and depth >= 2):
+                        hits.append(root)
+        elif isinstance(node, ast.Call) and id(node) not in skip:
+            mutated = set(ctx.effects.of_call(node).mutates) & names
+            func = node.func
+            for name in sorted(mutated):
+                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                        and func.value.id == name and name not in objects.direct \
+                        and func.attr in MUTATING_METHODS:
+                    continue  # `kept.append(obj)`: the container changes
+                hits.append(name)
+        for name in dict.fromkeys(hits):
+            stmt = index.statement_of(node) or node
+            fresh = name not in objects.containers and _fresh_in_item(ctx, plan, name, node)
+            out.append(ObjectChange(stmt, name, fresh, _readded_after(ctx, plan, name, stmt)))
+    return out
+
+
+def _readded_after(ctx, plan: BatchPlan, name: str, stmt: ast.AST) -> bool:
+    """Whether ``uow.add(name)`` runs after ``stmt`` in the same item on every
+    path (the add is conditional on nothing but leaving the item before
+    ``stmt``), with ``name`` not rebound in between."""
+    index = ctx.index
+    start = _end(stmt)
+    commit_at = _position(plan.commit_stmt) if plan.mode == "in-loop" else None
+    bindings = [b for b in index.bindings_in(plan.loop.function.node, name) if hasattr(b, "lineno")]
+    for add in plan.adds:
+        if not (len(add.node.args) == 1 and isinstance(add.node.args[0], ast.Name) and add.node.args[0].id == name):
+            continue
+        at = _position(add.node)
+        if at <= start or (commit_at is not None and at > commit_at):
+            continue
+        if any(start < _position(b) < at for b in bindings):
+            continue
+        conditions = ctx.effects.conditions_between(add.node, plan.loop.node)
+        if all(not index.contains(c, add.node) and _end(c) <= _position(stmt) for c in conditions):
+            return True
+    return False
+
+
+def _fresh_in_item(ctx, plan: BatchPlan, name: str, at: ast.AST) -> bool:
+    """Whether ``name`` at ``at`` holds an object made afresh in the current item:
+    every binding of it in the function is the loop's target or a constructor /
+    ``get()`` in the loop body, and one of them runs on every path before ``at``
+    (so it cannot still hold an earlier item's object).  Items of the loop's
+    iterable are taken to be distinct objects."""
+    index = ctx.index
+    loop_node = plan.loop.node
+    bindings = index.bindings_in(plan.loop.function.node, name)
+    if not bindings:
+        return False
+    for binding in bindings:
+        if isinstance(loop_node.target, ast.Name) and binding is loop_node.target:
+            continue
+        stmt = index.statement_of(binding)
+        if not (isinstance(stmt, ast.Assign) and index.contains(loop_node, stmt) and len(stmt.targets) == 1
+                and stmt.targets[0] is binding and _is_new_object(ctx, stmt.value)):
+            return False
+    return index.definitely_bound(name, at)
+
+
+def uses_after_commit(ctx, plan: BatchPlan, objects: AddedObjects | None = None) -> list[ast.stmt]:
+    """In-loop: statements of the item after its commit that use an added object
+    (its id and saved values exist only once the batch is committed)."""
+    objects = objects or added_objects(ctx, plan)
+    end = _end(plan.commit_stmt)
+    index = ctx.index
+    out = []
+    for node in index.own_nodes(plan.loop.function.node):
+        if isinstance(node, ast.Name) and node.id in objects.names and index.contains(plan.loop.node, node) \
+                and _position(node) > end and not index.contains(plan.loop.node.target, node):
+            if plan.try_stmt is not None and any(index.contains(h, node) for h in plan.try_stmt.handlers):
+                continue  # a handler runs for a failed item (or batch): its objects are unsaved either way
+            stmt = index.statement_of(node)
+            if stmt is not None and not any(stmt is s for s in out) and not any(stmt is c for c in plan.counters):
+                out.append(stmt)
+    return out
+
+
+def after_commit_effects(ctx, plan: BatchPlan) -> Effects:
+    """In-loop: what the item does after its commit (counters of a per-item
+    ``try`` aside); after the fix it runs before the batch is committed."""
+    end = _end(plan.commit_stmt)
+    statements = [s for s in _statements(plan.loop.node.body) if _position(s) > end
+                  and not any(s is c for c in plan.counters)]
+    return ctx.effects.of_block(statements)
+
+
+def raising_after_first_add(ctx, plan: BatchPlan) -> list[ast.AST]:
+    """In a per-item ``try``: what may raise between the item's first add and its
+    commit (a call, a subscript, an attribute, arithmetic, ``raise``).  Before the
+    fix such an exception left the added object uncommitted (the handler skipped
+    the item); after it the object would already be in the batch and be saved."""
+    if plan.try_stmt is None:
+        return []
+    index = ctx.index
+    in_try = [a for a in plan.adds if index.contains(plan.try_stmt, a.node)]
+    if not in_try:
+        return []
+    start = _end(min(in_try, key=lambda a: _position(a.node)).node)
+    end = _position(plan.commit_stmt)
+    add_calls = {id(a.node) for a in plan.adds}
+    out = []
+    for stmt in plan.try_stmt.body:
+        for node in ast.walk(stmt):
+            if not hasattr(node, "lineno") or not start < _position(node) < end:
+                continue
+            if isinstance(node, ast.Call) and id(node) in add_calls or \
+                    isinstance(node, ast.Attribute) and _is_add_method(node, add_calls, index):
+                continue
+            if isinstance(node, (ast.Call, ast.Subscript, ast.Attribute, ast.BinOp, ast.Raise, ast.Assert,
+                                 ast.Await)):
+                out.append(node)
+    return out
+
+
+def _is_add_method(node: ast.Attribute, add_calls: set[int], index) -> bool:
+    parent = index.parent(node)
+    return isinstance(parent, ast.Call) and parent.func is node and id(parent) in add_calls
+
+
+def cannot_fail(ctx, stmt: ast.stmt) -> bool:
+    """Whether ``stmt`` surely runs to its end without effects: ``pass``, or a
+    plain name bound to a constant, a name or an f-string/display of those."""
+    if isinstance(stmt, ast.Pass):
+        return True
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        return all(isinstance(t, ast.Name) for t in targets) and _simple_value(ctx, stmt.value, stmt)
+    return False
+
+
+def _simple_value(ctx, value: ast.AST, at: ast.AST) -> bool:
+    for node in ast.walk(value):
+        if isinstance(node, ast.Name):
+            if not ctx.index.definitely_bound(node.id, at):
+                return False
+        elif not isinstance(node, (ast.Constant, ast.JoinedStr, ast.FormattedValue, ast.Tuple, ast.List,
+                                   ast.Load, ast.expr_context)):
+            return False
+        elif isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+            return False
+    return True
+
+
+def loop_effect_hazards(ctx, plan: BatchPlan) -> list[str]:
+    """Hazards of the loop's other code (not this unit of work's add/commit):
+    reads that would see other objects, writes/I/O whose order against the
+    commits changes, calls whose effects are unknown."""
+    index = ctx.index
+    ours = {id(a.node) for a in plan.adds} | {id(plan.commit.node), id(plan.create.value)}
+    total = NOTHING
+    for node in index.own_nodes(plan.loop.function.node):
+        if isinstance(node, ast.Call) and id(node) not in ours and index.contains(plan.loop.node, node) \
+                and not index.contains(plan.loop.node.iter, node):  # the iterable's read: the precondition's own
+            total = total | ctx.effects.of_call(node)
+    hazards = []
+    if total.reads:
+        names = ", ".join(sorted(f"`{t}`" for t in total.reads if t)) or "Lime"
+        hazards.append(f"reads of {names} in the loop see the objects of other batches committed or not "
+                       "(before: those of earlier items)")
+    hazards.extend(h for h in total.hazards() if not h.startswith("it writes"))
+    return hazards[:3]
+
+
+def _batching_edit(ctx, plan: BatchPlan, hazards: tuple[str, ...]) -> Fix:
+    node = plan.loop.node
+    info = plan.loop.function
+    lines = Lines(ctx)
+    create, commit_stmt, try_stmt = plan.create, plan.commit_stmt, plan.try_stmt
+    removed = {create, commit_stmt} if plan.create_inside else {commit_stmt}
     skip: set[int] = set()
     for stmt in removed:
         skip |= set(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
-    pass_lines = _emptied_blocks(removed, node, parents, lines)
+    pass_lines = _emptied_blocks(ctx, removed, node, lines)
     settings = ctx.settings
     size = max(int(settings.batch_size), 1)
     use_batched = tuple(settings.python_version) >= (3, 12)
@@ -797,41 +1251,36 @@ def _batching_fix(ctx, loop: Loop, mode: str) -> Fix:
         out.append(f"{indent}for {batch} in itertools.batched({iter_text}, {size}):")
     else:
         items = fresh_name(info, "items", taken)
+        taken.add(items)
         out.append(f"{indent}{items} = iter({iter_text})")
         out.append(f"{indent}while {batch} := list(itertools.islice({items}, {size})):")
     create_text = _statement_text(lines, create).strip()
     commit_text = _statement_text(lines, commit_stmt).strip()
     header = f"for {ctx.text(node.target)} in {batch}:"
     comment = _header_comment(lines, node)
-    body_first = node.body[0].lineno
-    body_last = node.end_lineno or node.lineno
-    # Lines between the header and the first statement (comments) belong to the body.
+    # The batch loop's body stands where the item loop's did; the item loop's body
+    # (comments after the header included) moves one level in.
+    level = lines.indent(node.body[0].lineno)
     body_first = node.lineno + 1
+    body_last = node.end_lineno or node.lineno
+    snapshots = {c: fresh_name(info, f"{c}_before_batch", taken)
+                 for c in dict.fromkeys(s.target.id for s in plan.counters)}  # type: ignore[union-attr]
+    for counter, snapshot in snapshots.items():
+        out.append(f"{level}{snapshot} = {counter}")
+    out.append(f"{level}{create_text}")
+    out.append(f"{level}{header}{comment}")
+    out.extend(_region(lines, body_first, body_last, unit, skip, pass_lines))
     if try_stmt is None:
-        level = indent + unit
-        out.append(f"{level}{create_text}")
-        out.append(f"{level}{header}{comment}")
-        out.extend(_region(lines, body_first, body_last, unit, skip, pass_lines))
         out.append(f"{level}{commit_text}")
     else:
-        level = indent + unit
-        snapshots = {c: fresh_name(info, f"{c}_before_batch", taken) for c in dict.fromkeys(counters)}
-        taken |= set(snapshots.values())
-        for counter, snapshot in snapshots.items():
-            out.append(f"{level}{snapshot} = {counter}")
-        out.append(lines.line(try_stmt.lineno))
-        inner = level + unit
-        out.append(f"{inner}{create_text}")
-        out.append(f"{inner}{header}{comment}")
-        if try_stmt.lineno > body_first:
-            out.extend(_region(lines, body_first, try_stmt.lineno - 1, unit + unit, skip, pass_lines))
-        try_body_first = try_stmt.lineno + 1
-        try_body_last = try_stmt.body[-1].end_lineno or try_stmt.body[-1].lineno
-        out.extend(_region(lines, try_body_first, try_body_last, unit, skip, pass_lines))
-        out.append(f"{inner}{commit_text}")
-        handler_starts = {h.body[0].lineno: h for h in try_stmt.handlers}
-        for number in range(try_body_last + 1, (try_stmt.end_lineno or try_stmt.lineno) + 1):
-            if number in handler_starts and snapshots:
+        # The item's `try` stays per item (a failing row skips only itself); the
+        # batch commit gets the same handlers, which first restore the counters.
+        out.append(f"{level}try:")
+        out.append(f"{level}{unit}{commit_text}")
+        handler_starts = {h.body[0].lineno for h in try_stmt.handlers}
+        last = try_stmt.handlers[-1].end_lineno or try_stmt.handlers[-1].lineno
+        for number in range(try_stmt.handlers[0].lineno, last + 1):
+            if number in handler_starts:
                 body_indent = lines.indent(number)
                 for counter, snapshot in snapshots.items():
                     out.append(f"{body_indent}{counter} = {snapshot}")
@@ -839,14 +1288,14 @@ def _batching_fix(ctx, loop: Loop, mode: str) -> Fix:
     start_line = node.lineno
     end_line = node.end_lineno or node.lineno
     prefix: list[str] = []
-    if not create_inside:
+    if not plan.create_inside:
         for number in range(create.lineno, node.lineno):
             if create.lineno <= number <= (create.end_lineno or create.lineno):
                 continue
             prefix.append(lines.line(number))
         start_line = create.lineno
     suffix: list[str] = []
-    if mode == "after-loop":
+    if plan.mode == "after-loop":
         for number in range(end_line + 1, commit_stmt.lineno):
             suffix.append(lines.line(number))
         end_line = commit_stmt.end_lineno or commit_stmt.lineno
@@ -858,24 +1307,11 @@ def _batching_fix(ctx, loop: Loop, mode: str) -> Fix:
     how = "itertools.batched" if use_batched else "itertools.islice"
     title = f"Commit in batches of {size} (one unit of work per batch, {how})"
     if try_stmt is not None:
-        title += "; error handling becomes per batch"
+        title += ("; error handling becomes per batch for the commit: a failing commit loses its batch and runs "
+                  "the `except` clause once")
+    if hazards:
+        title += "; hazard: " + "; ".join(hazards)
     return Fix(title, tuple(edits), Applicability.UNSAFE)
-
-
-def _commit_after(info: FunctionInfo, loop: Loop, parents: dict[int, ast.AST]) -> UowCall:
-    node = loop.node
-    parent = parents.get(id(node))
-    block = _block_of(node, parent) if parent is not None else None  # type: ignore[arg-type]
-    if block is None:
-        raise _NoFix("the loop's block was not found")
-    index = next(i for i, s in enumerate(block) if s is node)
-    for stmt in block[index + 1:]:
-        for call in info.uow_calls:
-            if call.kind == "commit" and not isinstance(stmt, ast.Expr) and _inside(call.node, stmt):
-                raise _NoFix("the result of `commit()` is used")
-            if call.kind == "commit" and call.node is getattr(stmt, "value", None) and isinstance(stmt, ast.Expr):
-                return call
-    raise _NoFix("the commit is not in the loop's block after it")
 
 
 def _inside(inner: ast.AST, outer: ast.AST) -> bool:
@@ -897,6 +1333,8 @@ def _ancestors(stmt: ast.AST, stop: ast.AST, parents: dict[int, ast.AST]) -> lis
 
 
 def _statements(block: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of ``block``, looking into ``if``/``with``/``try`` bodies
+    (not into nested loops, functions or ``except`` handlers)."""
     for stmt in block:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             yield stmt
@@ -908,16 +1346,16 @@ def _statements(block: list[ast.stmt]) -> Iterator[ast.stmt]:
         yield stmt
 
 
-def _emptied_blocks(removed: set[ast.stmt], loop_node: ast.AST, parents: dict[int, ast.AST], lines: Lines) -> dict[int, str]:
+def _emptied_blocks(ctx, removed: set[ast.stmt], loop_node: ast.AST, lines: Lines) -> dict[int, str]:
     """Line number -> indentation, for removed statements whose block becomes empty
     (a ``pass`` is written there)."""
     out: dict[int, str] = {}
     for stmt in removed:
-        parent = parents.get(id(stmt))
-        if parent is None or parent is loop_node:
+        found = ctx.index.block_of(stmt)
+        if found is None or found[0] is loop_node:
             continue
-        block = _block_of(stmt, parent)
-        if block is not None and all(s in removed for s in block):
+        block = found[2]
+        if all(s in removed for s in block):
             first = min(block, key=lambda s: s.lineno)
             if stmt is first:
                 out[stmt.lineno] = lines.indent(stmt.lineno)

@@ -37,15 +37,41 @@ def import_rows(app, rows):
 `while batch := list(itertools.islice(items, 50)):` loop.)
 
 ## Fix safety
-Unsafe: a failing commit now loses up to a batch (`batch-size`, default 50)
-instead of one item, and a per-item `try`/`except` around the commit becomes
-per batch (its logging is kept; counters incremented after the commit are
-restored when a batch fails, so they still count saved items). Reads inside
-the loop no longer see the objects created earlier in the same batch, because
-they are not committed yet. The fix is not offered when the loop can leave
-early (`break`, `return`), when the commit's result is used, when code after
-the commit uses the saved objects, or when the commit is in a helper; the
-message says which.
+Unsafe. When the fix is offered, what the task does changes only in these ways:
+
+- How commits are grouped: one commit per batch (`batch-size`, default 50)
+  instead of one per item, so the objects of a batch are saved together at
+  its end.
+- A failing commit loses its whole batch instead of one item. An exception
+  anywhere in the loop body that is not caught inside the loop (a failing
+  commit, bad data, a helper raising) ends the task with the current batch
+  uncommitted: up to `batch-size - 1` items that were saved before the fix
+  are not.
+- With a per-item `try`/`except` around the commit, the item's own code
+  stays per item (a bad row is still skipped on its own); the batch commit
+  gets a copy of the same `except` clauses. When a batch commit fails, that
+  clause runs once for the batch (with the loop variables of its last item),
+  and counters the item counted after its commit (`created += 1` after the
+  commit or in the `try`'s `else:`) are set back to their value before the
+  batch, so they still count saved items.
+- Reads inside the loop see the objects of earlier batches, not those of
+  earlier items of the same batch (they are not committed yet); code after
+  the commit runs before its item is committed; writes, I/O and calls whose
+  effects are unknown are interleaved differently with the commits. The fix
+  title names each such hazard it finds in the loop.
+
+The fix is not offered (the message says why) when: the commit does not run
+for every item that added an object (it is under an `if`/`else`, an
+`and`/`or`, an `except`/`else`/`finally`, a `with` that may suppress its
+exception such as `contextlib.suppress`, or a `continue`/`raise` can skip it
+after an add); an add runs after the commit; an added object is changed
+after its item's commit or in a later item (the batch commit would save
+another state); code after the commit uses the saved objects (ids and saved
+values exist only after the batch commit); in a per-item `try`, something
+between the first add and the commit may raise (the failing item's object
+would be saved with its batch); the `try` has a `finally:` or other code
+after the commit; the loop can leave early (`break`, `return`); the commit's
+result is used; or the commit is in a helper.
 """
 
 from __future__ import annotations
@@ -53,7 +79,70 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
-from ..roundtrips import batching_fix, commits_per_batch, function_sites, loop_size
+from ..roundtrips import (
+    BatchPlan,
+    FixVerdict,
+    added_object_changes,
+    added_objects,
+    adds_after_commit,
+    after_commit_effects,
+    batching_fix,
+    commit_conditions,
+    commits_per_batch,
+    function_sites,
+    loop_effect_hazards,
+    loop_size,
+    raising_after_first_add,
+    uses_after_commit,
+)
+
+
+def in_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixVerdict:
+    """The preconditions of the in-loop batching fix (LIME201 and LIME204), in one
+    place, against ``ctx.index`` and ``ctx.effects`` (see the Fix safety section).
+
+    Known false -> withheld, with the reason:
+
+    1. the commit runs for every item that added an object (no condition
+       between the loop and the commit, no ``continue``/``raise`` after an add);
+    2. every add runs before the item's commit;
+    3. no added object is changed after its item's commit, or in a later item,
+       unless that item adds it again after the change (before its commit);
+    4. nothing after the commit uses an added object;
+    5. in a per-item ``try``, nothing may raise between the first add and the commit.
+
+    Unknown -> hazards named in the title: reads in the loop, writes, I/O and
+    unknown calls in it, and effects of code after the commit.
+    """
+    conditions = commit_conditions(ctx, plan)
+    if conditions:
+        return FixVerdict(f"{conditions[0]}; one commit per batch cannot keep that per item")
+    late = adds_after_commit(plan)
+    if late:
+        return FixVerdict(f"`{ctx.text(late[0].node)}` (line {late[0].node.lineno}) runs after the commit, "
+                          "which the batch commit would save")
+    objects = added_objects(ctx, plan)
+    commit_end = (plan.commit_stmt.end_lineno or plan.commit_stmt.lineno, plan.commit_stmt.end_col_offset or 0)
+    for change in added_object_changes(ctx, plan, objects):
+        if change.readded:
+            continue
+        if not change.fresh or (change.node.lineno, change.node.col_offset) > commit_end:  # type: ignore[attr-defined]
+            return FixVerdict(f"{change.describe(ctx)}, an object added to the unit of work, after its item's "
+                              "commit or in a later item; the batch commit would save another state")
+    uses = uses_after_commit(ctx, plan, objects)
+    if uses:
+        return FixVerdict(f"line {uses[0].lineno} uses the saved objects after the commit (their ids and saved "
+                          "values would exist only after the batch commit)")
+    raising = raising_after_first_add(ctx, plan)
+    if raising:
+        return FixVerdict(f"`{ctx.text(raising[0])[:40]}` (line {raising[0].lineno}) may raise after the item's "  # type: ignore[attr-defined]
+                          "object was added, and the `except` would no longer keep it from being saved")
+    hazards = []
+    after = after_commit_effects(ctx, plan)
+    if after.has_side_effects or after.may_read:
+        hazards.append("code after the commit now runs before its item is committed")
+    hazards.extend(loop_effect_hazards(ctx, plan))
+    return FixVerdict(hazards=tuple(hazards))
 
 
 @register
@@ -77,7 +166,7 @@ class CommitInLoop(Rule):
                 size = loop_size(loop, ctx.settings)
                 per = f"{size.count:,} commits at {size.count:,} {_plural(size.noun)} ({size.source})"
                 if site.kind == "commit":
-                    fix = batching_fix(ctx, loop, "in-loop")
+                    fix = batching_fix(ctx, loop, "in-loop", in_loop_batching_preconditions)
                     message = f"`{ctx.text(site.node)}` runs once per item of the loop: {per}"
                 else:
                     where = f" in {site.helper_path}" if site.helper_path else ""

@@ -31,8 +31,27 @@ for batch in itertools.batched(app.limetypes.deal.get_all(), 50):
 ```
 
 ## Fix safety
-Unsafe: the work is no longer one transaction. When a batch fails, the
-batches before it stay committed (before the fix, nothing was saved).
+Unsafe. When the fix is offered, what the task does changes only in these ways:
+
+- How commits are grouped: one commit per batch (`batch-size`, default 50)
+  during the loop instead of one commit after it. The work is no longer one
+  transaction: when a batch commit fails, or anything in the loop raises, the
+  batches before it stay committed (before the fix, nothing was saved).
+- Reads inside the loop see the objects of earlier batches (before the fix
+  they saw none of the loop's objects). When the loop iterates a Lime read,
+  that read may fetch its pages while batches are committed (`get_all()` may
+  be lazy): objects the commits change can be skipped or seen twice by a
+  paging read. Writes, I/O and calls whose effects are unknown are
+  interleaved differently with the commits. The fix title names each such
+  hazard it finds.
+
+The fix is not offered (the message says why) when code between the loop
+and the commit could fail, leave (`if dry_run: return`) or have effects (it
+would run after every batch is committed); when an object added to the unit
+of work is changed in a later item than the one that added it (a running
+total on a summary object: its batch would be committed before the later
+changes, which would never be saved); when the loop can leave early
+(`break`, `return`); or when the commit's result is used.
 """
 
 from __future__ import annotations
@@ -42,7 +61,49 @@ from typing import Iterator
 
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
 from ..model import Loop
-from ..roundtrips import batching_fix, loop_size
+from ..roundtrips import (
+    BatchPlan,
+    FixVerdict,
+    added_object_changes,
+    batching_fix,
+    cannot_fail,
+    loop_effect_hazards,
+    loop_size,
+)
+
+
+def after_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixVerdict:
+    """The preconditions of the after-loop batching fix (LIME202), in one place,
+    against ``ctx.index`` and ``ctx.effects`` (see the Fix safety section).
+
+    Known false -> withheld, with the reason:
+
+    1. every statement between the loop and the commit surely runs to its end
+       without effects (it will run after the batches are committed);
+    2. no added object is changed except in the item that made it afresh (the
+       loop's target, or an object constructed or read with ``get()`` in the
+       item), or in an item that adds it again after the change.
+
+    Unknown -> hazards named in the title: the loop's iterable is a Lime read
+    (it may page while batches are committed), reads, writes, I/O and unknown
+    calls in the loop.
+    """
+    for stmt in plan.between:
+        if ctx.effects.may_leave(stmt):
+            return FixVerdict(f"line {stmt.lineno} between the loop and the commit can skip the commit, "
+                              "but the batches would already be committed")
+        if not cannot_fail(ctx, stmt):
+            return FixVerdict(f"line {stmt.lineno} between the loop and the commit would run after every batch "
+                              "is committed")
+    for change in added_object_changes(ctx, plan):
+        if not change.fresh and not change.readded:
+            return FixVerdict(f"{change.describe(ctx)}, an object added to the unit of work, possibly in a "
+                              "later item than its add; its batch would be committed before that change")
+    hazards = []
+    if ctx.effects.of_node(plan.loop.node.iter).may_read:
+        hazards.append("the loop's read may fetch pages while batches are committed")
+    hazards.extend(loop_effect_hazards(ctx, plan))
+    return FixVerdict(hazards=tuple(hazards))
 
 
 @register
@@ -76,7 +137,7 @@ class UnboundedUnitOfWork(Rule):
                 size = loop_size(outer, ctx.settings)
                 message = (f"every item of the loop is added to one unit of work committed after it "
                            f"({size.count:,} objects in one transaction at {size.source})")
-                fix = batching_fix(ctx, outer, "after-loop")
+                fix = batching_fix(ctx, outer, "after-loop", after_loop_batching_preconditions)
                 if isinstance(fix, str):
                     yield self.violation(ctx, add.node, f"{message}; no automatic fix: {fix}")
                 else:

@@ -27,9 +27,14 @@ for batch in itertools.batched(rows, 50):
 ```
 
 ## Fix safety
-Fixed together with LIME201, with the same batching fix and the same safety:
-unsafe, since a failing commit now loses up to a batch instead of one item.
-When the loop does not commit the unit of work itself, no fix is offered.
+Fixed together with LIME201, with the same batching fix, the same
+preconditions (`in_loop_batching_preconditions`) and the same behaviour
+changes: unsafe, since commits are grouped per batch, a failing commit (or an
+exception not caught in the loop) loses up to a batch instead of one item, a
+per-item `except` runs once for a failing batch commit, and reads in the loop
+see other objects; see LIME201 for the full list and for when the fix is not
+offered. When the loop does not commit the unit of work itself, no fix is
+offered.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from typing import Iterator
 
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
 from ..roundtrips import batching_fix, commits_per_batch
+from .lime201_commit_in_loop import in_loop_batching_preconditions
 
 
 @register
@@ -55,7 +61,7 @@ class UnitOfWorkPerItem(Rule):
             if commits_per_batch(call.loop, _assigned_name(call.node, call.function.node)):
                 continue  # one unit of work per batch
             message = "a new unit of work is created for every item of the loop"
-            fix = batching_fix(ctx, call.loop, "in-loop")
+            fix = batching_fix(ctx, call.loop, "in-loop", in_loop_batching_preconditions)
             if isinstance(fix, str):
                 yield self.violation(ctx, call.node, f"{message}; no automatic fix: {fix}")
             else:
