@@ -54,6 +54,7 @@ from pygls.exceptions import (JsonRpcException, JsonRpcInternalError, JsonRpcInv
                               JsonRpcParseError)
 from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 log = logging.getLogger(__name__)
 
@@ -269,6 +270,19 @@ class LimeProtocol(LanguageServerProtocol):
                     f"the server is shutting down: {method} is not accepted after shutdown").to_response_error())
                 return
         super().handle_message(message)
+
+    @lsp_method(lsp.SHUTDOWN)
+    def lsp_shutdown(self, *args):
+        """pygls's shutdown, cancelling the pending futures from a copy of the
+        table: a cancelled future's callback now removes its own entry."""
+        if (user_handler := self.fm.features.get(lsp.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current and not future.done():
+                future.cancel()
+        self._shutdown = True
+        return None
 
     def _handle_response(self, msg_id, result=None, error=None) -> None:
         future = self._request_futures.get(msg_id)
