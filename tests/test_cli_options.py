@@ -260,3 +260,19 @@ def test_report_shares_discovery_and_usage_errors(repo, capsys):
     assert code == 2 and "jbos: no such file or folder" in err and not (repo / "r.html").exists()
     code, _, err = run(capsys, "report", "jobs", "--config", "nope.toml")
     assert code == 2 and "nope.toml" in err
+
+
+def test_add_noqa_for_a_finding_inside_a_multi_line_string_goes_after_the_quotes(repo, capsys):
+    # LIME303: a {placeholder} in a log message without its f prefix, inside a triple-quoted string.
+    source = ('import logging\n\nlogger = logging.getLogger(__name__)\n\n\n'
+              'def report(count):\n'
+              '    logger.info("""Imported\n'
+              '{count} rows""")\n')
+    path = repo / "jobs" / "deals.py"
+    path.write_text(source, encoding="utf-8")
+    code, out, _ = run(capsys, "check", "jobs", "--select", "LIME303")
+    assert code == 1 and "LIME303" in out
+    assert run(capsys, "check", "jobs", "--select", "LIME303", "--add-noqa")[0] == 0
+    fixed = path.read_text(encoding="utf-8")
+    assert fixed.endswith('{count} rows""")  # noqa: LIME303\n')  # the string itself is unchanged
+    assert run(capsys, "check", "jobs", "--select", "LIME303")[0] == 0

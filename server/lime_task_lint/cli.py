@@ -16,7 +16,7 @@ from .edits import LineIndex, apply_edits
 from .files import UnreadableFile, discover, read_source, write_atomically
 from .fixer import fix_text
 from .framework import all_rules, rule_index_markdown, rules_document
-from .noqa import add_noqa_edit
+from .noqa import add_noqa_edits
 from .output import FORMATTERS, FileFindings, format_fixed, format_statistics
 from .settings import Settings, SettingsError, _codes, required_version_problem, resolve_settings
 from .workspace import Workspace
@@ -185,22 +185,12 @@ class _Run:
 
 
 def _add_noqa(text: str, violations: list) -> tuple[str, int]:
-    """``text`` with a ``# noqa: CODE`` for every finding, placed and merged by
-    :func:`noqa.add_noqa_edit` (the line ruff reads it on); the number of codes added."""
-    wanted: dict[int, set[str]] = {}
+    """``text`` with ``# noqa: CODE`` for every finding, where :mod:`noqa` reads it
+    (after the closing quotes of a multi-line string, merged into an existing
+    ``# noqa: X``); and the number of lines that got or extended a comment."""
     lines = LineIndex(text)
-    for v in violations:
-        wanted.setdefault(lines.line_of(v.start), set()).add(v.code)
-    added = 0
-    # Bottom up, one code at a time: each edit leaves the lines above it where they were.
-    for line in sorted(wanted, reverse=True):
-        for code in sorted(wanted[line]):
-            edit = add_noqa_edit(text, LineIndex(text), line, code)
-            if edit.start == edit.end and not edit.new_text:
-                continue  # a bare `# noqa` already covers it
-            text = apply_edits(text, [edit])
-            added += 1
-    return text, added
+    edits = add_noqa_edits(text, [(lines.line_of(v.start), v.code) for v in violations], lines)
+    return apply_edits(text, edits), len(edits)
 
 
 def _write_output(target: Path, text: str) -> None:
