@@ -328,6 +328,11 @@ def laziness(produced: ast.AST, consumer: ast.AST, func: FunctionNode, effects: 
     if changed:
         name = sorted(changed)[0]
         return Laziness(blocker=f"`{name}` is changed while it is iterated: the list is a copy")
+    maybe = (between | body).may_change(source_names)
+    if maybe:
+        name = sorted(maybe)[0]
+        return Laziness(hazard=f"`{name}` is passed to code that is not visible while it is iterated: "
+                               "the list may be a copy")
     if _try_body_of(produced, index) != _try_body_of(consumer, index):
         return Laziness(hazard="an error while reading would be raised outside its `try`")
     if between.may_write:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import ast
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from .semantic import SyntaxIndex, syntax_index
@@ -99,6 +99,10 @@ class Effects:
     rebinds: frozenset = frozenset()         # names rebound
     mutates: frozenset = frozenset()         # names whose object may change
     consumes: frozenset = frozenset()        # names iterated or advanced (an iterator would be used up)
+    #: Names passed to (or the receiver of) a call whose effects are unknown: it may change them.
+    may_mutate: frozenset = frozenset()
+    #: Limetypes of the Lime objects created (``app.limetypes.deal(...)``), directly or in helpers.
+    creates: frozenset = frozenset()
     raises: bool = False                     # an explicit raise/assert
     calls: bool = False                      # makes calls at all (any call may raise)
     #: Human-readable names of calls whose effects are unknown (``save_contract()``).
@@ -111,7 +115,8 @@ class Effects:
             reads=self.reads | other.reads, writes=self.writes or other.writes,
             commits=self.commits or other.commits, io=self.io or other.io, logs=self.logs or other.logs,
             rebinds=self.rebinds | other.rebinds, mutates=self.mutates | other.mutates,
-            consumes=self.consumes | other.consumes,
+            consumes=self.consumes | other.consumes, may_mutate=self.may_mutate | other.may_mutate,
+            creates=self.creates | other.creates,
             raises=self.raises or other.raises, calls=self.calls or other.calls,
             unknown=self.unknown | other.unknown, writers=self.writers | other.writers,
         )
@@ -132,9 +137,14 @@ class Effects:
         return self.writes or self.io or self.logs or bool(self.mutates) or bool(self.unknown)
 
     def changes(self, names: Iterable[str]) -> set[str]:
-        """The names among ``names`` this code rebinds or whose object it may change."""
+        """The names among ``names`` this code rebinds or whose object it changes
+        (by a store or a mutating method: known)."""
         names = set(names)
         return names & (set(self.rebinds) | set(self.mutates))
+
+    def may_change(self, names: Iterable[str]) -> set[str]:
+        """The names among ``names`` that a call with unknown effects may change."""
+        return set(names) & set(self.may_mutate)
 
     def hazards(self) -> list[str]:
         """Short phrases naming what makes the code unsafe to reorder, for fix titles."""
@@ -205,14 +215,7 @@ class EffectsModel:
         if helper is not None:
             info = self._by_name.get(helper.callee)
             if info is not None:
-                inner = self.of_function(info.node)
-                if inner.writes:
-                    inner = inner | Effects(writers=frozenset({label}))
-                # a helper's own rebinding of its locals is invisible to the caller
-                return Effects(reads=inner.reads, writes=inner.writes, commits=inner.commits, io=inner.io,
-                               logs=inner.logs, raises=inner.raises, calls=True, unknown=inner.unknown,
-                               writers=inner.writers,
-                               mutates=frozenset(self._mutated_arguments(call, info.node, inner)))
+                return self._strip_locals(self.of_function(info.node), call, info.node, label)
         if isinstance(func, ast.Name):
             name = func.id
             scope = self.index.resolve(name, call)
@@ -234,9 +237,11 @@ class EffectsModel:
             local = self._local_function(name, call)
             if local is not None:
                 return self._strip_locals(self.of_function(local), call, local, label)
-            if self._is_limetype_constructor(func):
-                return Effects(calls=True)
-            return Effects(calls=True, unknown=frozenset({label}))
+            created = self._constructed_limetype(func)
+            if created is not None:
+                return Effects(calls=True, creates=frozenset(created))
+            return Effects(calls=True, unknown=frozenset({label}),
+                           may_mutate=frozenset(_root_names([*call.args, *(k.value for k in call.keywords)])))
         if isinstance(func, ast.Attribute):
             method = func.attr
             receiver = func.value
@@ -249,10 +254,11 @@ class EffectsModel:
                 return Effects(calls=True, mutates=frozenset(_root_names([receiver])))
             if method in PURE_METHODS:
                 return Effects(calls=True)
-            if self._is_limetype_constructor(func):
-                return Effects(calls=True)
+            created = self._constructed_limetype(func)
+            if created is not None:
+                return Effects(calls=True, creates=frozenset(created))
             return Effects(calls=True, unknown=frozenset({label}),
-                           mutates=frozenset(_root_names([receiver])))
+                           may_mutate=frozenset(_root_names([receiver, *call.args, *(k.value for k in call.keywords)])))
         return Effects(calls=True, unknown=frozenset({label}))
 
     def _qualified(self, qualified: str, call: ast.Call, label: str) -> Effects:
@@ -269,7 +275,7 @@ class EffectsModel:
                     found = found | Effects(writers=frozenset({label}))
                 return found | Effects(calls=True)
         return Effects(calls=True, unknown=frozenset({label}),
-                       mutates=frozenset(_root_names([*call.args, *(k.value for k in call.keywords)])))
+                       may_mutate=frozenset(_root_names([*call.args, *(k.value for k in call.keywords)])))
 
     def _callable_arguments(self, call: ast.Call) -> Effects:
         total = Effects(calls=True)
@@ -309,36 +315,43 @@ class EffectsModel:
                            if scope is None or not scope.binds(n) or n in scope.declared_nonlocal
                            or n in scope.declared_global}
         arguments = self._mutated_arguments(call, function, inner)
-        return Effects(reads=inner.reads, writes=inner.writes, commits=inner.commits, io=inner.io, logs=inner.logs,
-                       raises=inner.raises, calls=True, unknown=inner.unknown,
+        # The callee's own locals are invisible to the caller: only what it changes
+        # outside (globals, closures, its arguments' objects) is kept.
+        return replace(inner, calls=True, rebinds=frozenset(),
                        writers=inner.writers | (frozenset({label}) if inner.writes else frozenset()),
-                       mutates=frozenset(outer_mutations | arguments))
+                       mutates=frozenset(outer_mutations | arguments),
+                       may_mutate=frozenset(self._mutated_arguments(call, function, inner, may=True)),
+                       consumes=frozenset())
 
-    def _mutated_arguments(self, call: ast.Call, function: ast.AST, inner: Effects) -> set[str]:
-        """Caller names whose objects the callee may change (it mutates the
-        parameter they are passed as)."""
+    def _mutated_arguments(self, call: ast.Call, function: ast.AST, inner: Effects, may: bool = False) -> set[str]:
+        """Caller names whose objects the callee changes (it mutates the parameter
+        they are passed as); ``may``: those it may change (through a call whose
+        effects are unknown)."""
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return set()
+        changed = inner.may_mutate if may else inner.mutates
         params = [a.arg for a in [*function.args.posonlyargs, *function.args.args]]
         out: set[str] = set()
         for position, arg in enumerate(call.args):
             if isinstance(arg, ast.Starred):
-                return set(_root_names(call.args)) if inner.mutates else set()
-            if position < len(params) and params[position] in inner.mutates:
+                return set(_root_names(call.args)) if changed else set()
+            if position < len(params) and params[position] in changed:
                 out.update(_root_names([arg]))
         for keyword in call.keywords:
-            if keyword.arg is None or keyword.arg in inner.mutates:
+            if keyword.arg is None or keyword.arg in changed:
                 out.update(_root_names([keyword.value]))
         return out
 
-    def _is_limetype_constructor(self, func: ast.AST) -> bool:
-        info = self.model.function_at(self.index.function_of(func)) if self.index.function_of(func) else None
+    def _constructed_limetype(self, func: ast.AST) -> tuple[str | None] | None:
+        """``(limetype,)`` when ``func`` is a limetype (calling it creates an object)."""
+        owner = self.index.function_of(func)
+        info = self.model.function_at(owner) if owner is not None else None
         if info is None:
-            return False
+            return None
         from .model import _role_of  # the Lime roles of names: app, limetypes, limetype...
 
         role = _role_of(func, info.names, self.model.imports)
-        return role is not None and role.kind == "limetype"
+        return (role.limetype,) if role is not None and role.kind == "limetype" else None
 
     # -- nodes ---------------------------------------------------------------------
     def of_node(self, node: ast.AST) -> Effects:
