@@ -119,3 +119,19 @@ def test_a_broken_requirement_is_reported_and_the_interpreter_used(tmp_path):
     [problem] = problems
     assert "project.requires-python" in problem and str(tmp_path / "pyproject.toml") in problem
     assert settings.python_version == sys.version_info[:2]
+
+
+def test_the_interpreter_running_the_linter_does_not_matter_once_a_floor_is_declared(tmp_path, monkeypatch):
+    # The editor may run the server on 3.13 for a package that must still run on 3.9.
+    import lime_task_lint.settings as settings_module
+
+    monkeypatch.setattr(settings_module.sys, "version_info", (3, 13, 0, "final", 0))
+    (tmp_path / "pkg").mkdir()
+    path = project(tmp_path / "pkg", '[project]\nrequires-python = ">=3.9"\n')
+    settings, _, _ = resolve_settings(path)
+    assert settings.python_version == (3, 9)
+    assert "batched" not in fix_text(ORDERS_TASK, settings, path=str(path), unsafe=True).text
+    # With nothing declared, the running interpreter is the target.
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    assert resolve_settings(bare / "t.py")[0].python_version == (3, 13)
