@@ -152,7 +152,7 @@ from lime_task import task
 
 
 @task
-def archive_deals(app, year):
+def archive_deals(app, year: int):
     """Archive the deals of a year."""
     archived = 0
     for deal in app.limetypes.deal.get_all():

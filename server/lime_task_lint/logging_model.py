@@ -1089,7 +1089,7 @@ def insert_positional_edit(document, call: ast.Call, text: str) -> Edit | None:
 class HandlerVerdict:
     handler: ast.ExceptHandler
     function: ast.AST
-    log: LogCall | None = None  # a log call without the exception details
+    logs: list[LogCall] = field(default_factory=list)  # log calls without the exception details, one per path
     prints: list[LogCall] = field(default_factory=list)  # print(e) / traceback.print_exc()
     swallow: ast.stmt | None = None  # the pass / continue of a handler that only swallows
 
@@ -1142,14 +1142,13 @@ def handler_verdicts(ctx) -> list[HandlerVerdict]:
         if call.handler is not None:
             calls_by_handler.setdefault(id(call.handler), []).append(call)
     verdicts: list[HandlerVerdict] = []
+    index = model.index
     for handler, function in model.handlers:
         calls = sorted(calls_by_handler.get(id(handler), []), key=lambda c: (c.node.lineno, c.node.col_offset))
         log_calls = [c for c in calls if c.is_log]
-        if any(c.has_exc_info for c in log_calls):
-            continue
-        if guards_optional_import(model.index, handler, function):
+        if guards_optional_import(index, handler, function):
             continue  # an expected ImportError: the message is the whole story (prints are LIME304's)
-        nodes = _own_nodes_under(model.index, function, handler)
+        nodes = _own_nodes_under(index, function, handler)
         if any(isinstance(n, ast.Raise) for n in nodes):
             continue  # the exception goes on: whoever catches it logs it
         call_ids = {id(n) for c in calls for n in ast.walk(c.node)}
@@ -1157,22 +1156,39 @@ def handler_verdicts(ctx) -> list[HandlerVerdict]:
                                 for n in nodes):
             continue  # the exception is kept, returned or reported elsewhere
         verdict = HandlerVerdict(handler, function)
-        errors = [c for c in log_calls if c.level != "debug"]
-        if errors:
-            verdict.log = errors[0]
-        else:
-            verdict.prints = [c for c in calls if c.level in ("print", "print_exc")]
-            if not verdict.prints and not log_calls and _is_broad(handler) and all(
-                    isinstance(s, (ast.Pass, ast.Continue)) or (isinstance(s, ast.Expr) and isinstance(
-                        s.value, ast.Constant)) for s in handler.body):
-                verdict.swallow = next((s for s in handler.body if isinstance(s, (ast.Pass, ast.Continue))), None)
-        if verdict.log or verdict.prints or verdict.swallow:
+        # A call "covers" another when both run in the same pass through a block:
+        # each branch of the handler needs its own traceback, and gets one fix.
+        detailed = [c for c in log_calls if c.has_exc_info]
+        for call in log_calls:
+            if call.level == "debug" or call.has_exc_info:
+                continue
+            if not any(_covers(index, other.node, call.node) for other in detailed + verdict.logs):
+                verdict.logs.append(call)
+        verdict.prints = [c for c in calls if c.level in ("print", "print_exc") and not any(
+            _covers(index, other.node, c.node) for other in detailed + verdict.logs)]
+        if not calls and _is_broad(handler) and all(
+                isinstance(s, (ast.Pass, ast.Continue)) or (isinstance(s, ast.Expr) and isinstance(
+                    s.value, ast.Constant)) for s in handler.body):
+            verdict.swallow = next((s for s in handler.body if isinstance(s, (ast.Pass, ast.Continue))), None)
+        if verdict.logs or verdict.prints or verdict.swallow:
             verdicts.append(verdict)
     try:
         ctx._lime_handler_verdicts = verdicts
     except AttributeError:  # pragma: no cover
         pass
     return verdicts
+
+
+def _covers(index: SyntaxIndex, first: ast.AST, other: ast.AST) -> bool:
+    """Whether ``other`` runs only in a pass through the block that runs ``first``'s
+    statement (both lie on one path of the handler)."""
+    statement = index.statement_of(first)
+    found = index.block_of(statement) if statement is not None else None
+    if found is None:
+        return False
+    block = found[2]
+    return any(any(item is ancestor for item in block)
+               for ancestor in [other, *index.ancestors(other)] if isinstance(ancestor, ast.stmt))
 
 
 def enclosing_loop_of(call_or_loops) -> ast.AST | None:

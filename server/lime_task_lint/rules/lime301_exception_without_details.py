@@ -84,8 +84,7 @@ class ExceptionWithoutDetails(Rule):
         script = is_standalone_script(ctx.tree, ctx.document.text)
         for verdict in handler_verdicts(ctx):
             key, key_label = self._key(ctx, verdict)
-            if verdict.log is not None:
-                call = verdict.log
+            for call in verdict.logs:
                 yield self.violation(
                     ctx, call.node,
                     f"`{ctx.text(call.node.func)}(...)` in an except block drops the traceback; "
