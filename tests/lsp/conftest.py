@@ -9,6 +9,8 @@ import pytest_lsp
 from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from .helpers import answer_registrations
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -18,12 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 async def client(lsp_client: LanguageClient, tmp_path):
     # Zero debounce so tests do not wait; the rest are the defaults.
     lsp_client.set_configuration({"debounceMs": 0}, section="limeTaskLint")
-
-    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
-    def register_capability(params: lsp.RegistrationParams) -> None:
-        lsp_client.registrations.extend(params.registrations)  # VS Code's answer: null
-
-    lsp_client.registrations = []
+    answer_registrations(lsp_client)
     params = lsp.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),
         root_uri=tmp_path.as_uri(),

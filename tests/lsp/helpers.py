@@ -7,6 +7,16 @@ from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
 
+def answer_registrations(client: LanguageClient) -> None:
+    """Answer ``client/registerCapability`` as VS Code does (null), keeping the
+    registrations in ``client.registrations`` for tests to inspect."""
+    client.registrations = []
+
+    @client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: lsp.RegistrationParams) -> None:
+        client.registrations.extend(params.registrations)
+
+
 async def next_diagnostics(client: LanguageClient, uri: str, timeout: float = 15) -> lsp.PublishDiagnosticsParams:
     """The next publishDiagnostics for ``uri`` (others are skipped)."""
     async def wait():

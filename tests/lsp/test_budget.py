@@ -12,7 +12,7 @@ from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from .conftest import ROOT
-from .helpers import next_diagnostics
+from .helpers import answer_registrations, next_diagnostics
 
 EXAMPLES = ROOT / "examples"
 TASKS = EXAMPLES / "limepkg_acme" / "tasks"
@@ -22,6 +22,7 @@ LENS = re.compile(r"^≈ [\d,]+ reads? · [\d,]+ commits? · [\d.]+ (B|kB|MB|GB)
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "lime_task_lint"]))
 async def examples_client(lsp_client: LanguageClient):
     lsp_client.set_configuration({"debounceMs": 0}, section="limeTaskLint")
+    answer_registrations(lsp_client)
     params = lsp.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),
         root_uri=EXAMPLES.as_uri(),

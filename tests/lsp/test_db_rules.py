@@ -10,7 +10,7 @@ from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from .conftest import ROOT
-from .helpers import apply_text_edits, next_diagnostics
+from .helpers import answer_registrations, apply_text_edits, next_diagnostics
 
 EXAMPLES = ROOT / "examples"
 CONTRACTS = EXAMPLES / "limepkg_acme" / "tasks" / "contracts.py"
@@ -19,6 +19,7 @@ CONTRACTS = EXAMPLES / "limepkg_acme" / "tasks" / "contracts.py"
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "lime_task_lint"]))
 async def examples_client(lsp_client: LanguageClient):
     lsp_client.set_configuration({"debounceMs": 0}, section="limeTaskLint")
+    answer_registrations(lsp_client)
     params = lsp.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),
         root_uri=EXAMPLES.as_uri(),
