@@ -11,7 +11,7 @@ each loop around it; how many items a loop has comes from its iterable:
 ``default-object-count`` (a batch loop produced by the batching fix counts
 ``ceil(n / batch-size)``, its inner loop ``batch-size``).
 
-The rewrites (:func:`batching_fix`, :func:`hoisting_fix`) work on whole lines:
+The batching rewrite (:func:`batching_fix`; the read rewrites are in :mod:`prefetch`) works on whole lines:
 the loop is regenerated from its own source lines (re-indented, comments
 kept), so the result follows the file's indentation and line endings.  When a
 shape cannot be rewritten without changing what the code means they return a
@@ -599,8 +599,9 @@ def _leaves_early(body: list[ast.stmt]) -> str | None:
         if isinstance(node, ast.Break) and not in_inner_loop:
             return "`break`"
         inner = in_inner_loop or isinstance(node, LOOP_STATEMENTS)
+        orelse = node.orelse if isinstance(node, LOOP_STATEMENTS) else []  # a loop's `else:` runs once
         for child in ast.iter_child_nodes(node):
-            found = walk(child, inner if child not in getattr(node, "orelse", []) else in_inner_loop)
+            found = walk(child, in_inner_loop if any(child is s for s in orelse) else inner)
             if found:
                 return found
         return None
@@ -928,12 +929,14 @@ def added_objects(ctx, plan: BatchPlan) -> AddedObjects:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 value = node.value
                 if _mentions(value, found.names):
+                    whole = _may_be_the_object(value, found)
                     for target in targets:
                         for leaf in _flatten(target):
                             if isinstance(leaf, ast.Name):
-                                (found.direct if _may_be_the_object(value, found) else found.containers).add(leaf.id)
-                            else:
-                                found.containers.update(_roots([leaf]))
+                                (found.direct if whole else found.containers).add(leaf.id)
+                            else:  # `kept[key] = obj` or `(obj, 1)`: a container of it (an object's own
+                                # attribute set from its values is a change of it, counted below)
+                                found.containers.update(_roots([leaf]) - found.direct)
                 if any(isinstance(leaf, ast.Name) and leaf.id in found.direct
                        for target in targets for leaf in _flatten(target)):
                     _alias(ctx, value, found, as_direct=True)
@@ -977,12 +980,22 @@ def _is_new_object(ctx, expr: ast.AST) -> bool:
 
 
 def _may_be_the_object(value: ast.AST, found: AddedObjects) -> bool:
-    """Whether ``value`` may evaluate to an added object itself (not a container of it)."""
+    """Whether ``value`` may evaluate to an added object itself (not a container
+    of it, not a value computed from it)."""
     if isinstance(value, ast.Name):
         return value.id in found.names
-    if isinstance(value, (ast.Attribute, ast.Subscript, ast.Call, ast.IfExp, ast.BoolOp, ast.NamedExpr)):
-        return True
-    return False  # a display, an f-string, arithmetic: a new value
+    if isinstance(value, ast.IfExp):
+        return _may_be_the_object(value.body, found) or _may_be_the_object(value.orelse, found)
+    if isinstance(value, ast.BoolOp):
+        return any(_may_be_the_object(v, found) for v in value.values)
+    if isinstance(value, ast.NamedExpr):
+        return _may_be_the_object(value.value, found)
+    if isinstance(value, ast.Attribute) and value.attr == "value" and isinstance(value.value, ast.Attribute) \
+            and isinstance(value.value.value, ast.Attribute) and value.value.value.attr == "properties":
+        return False  # `obj.properties.name.value`: a property's value
+    if isinstance(value, (ast.Attribute, ast.Subscript, ast.Call)):
+        return _mentions(value, found.names)
+    return False  # a display, an f-string, arithmetic, a comparison: a new value
 
 
 def _mentions(node: ast.AST, names: set[str]) -> bool:
@@ -1393,46 +1406,6 @@ def _header_comment(lines: Lines, node: ast.For) -> str:
 EXISTENCE_TRUE = (ast.Gt, ast.NotEq, ast.GtE)
 
 
-@dataclass
-class ReadShape:
-    """What the hoisting fix found out about one read in a loop."""
-
-    read: LimeRead
-    loop: Loop
-    depends: bool
-    #: "exists" (set of keys), "by-id" (dict id -> object), "move" (loop-invariant), or None.
-    kind: str | None
-    reason: str = ""
-
-
-def _filter_equals(read: LimeRead) -> tuple[ast.Call, str, ast.expr] | None:
-    """``get_all(filter=Filter(EqualsOperator("field", key)))`` -> (Equals call, field, key)."""
-    call = read.node
-    if call.args:
-        flt = call.args[0] if len(call.args) == 1 else None
-    else:
-        flt = next((k.value for k in call.keywords if k.arg == "filter"), None)
-    if flt is None or any(k.arg not in ("filter",) for k in call.keywords) or len(call.args) > 1:
-        return None
-    if isinstance(flt, ast.Call) and _call_name(flt) == "Filter" and len(flt.args) == 1 and not flt.keywords:
-        flt = flt.args[0]
-    if not (isinstance(flt, ast.Call) and _call_name(flt) == "EqualsOperator"):
-        return None
-    args = list(flt.args) + [k.value for k in flt.keywords]
-    if len(args) != 2:
-        return None
-    field_node, key = args
-    if flt.keywords:
-        mapping = {k.arg: k.value for k in flt.keywords}
-        field_node = flt.args[0] if flt.args else mapping.get("field")
-        key = flt.args[1] if len(flt.args) > 1 else mapping.get("value")
-    if not (isinstance(field_node, ast.Constant) and isinstance(field_node.value, str) and field_node.value.isidentifier()):
-        return None
-    if key is None:
-        return None
-    return flt, field_node.value, key
-
-
 def commits_per_batch(loop: Loop, uow: str | None) -> bool:
     """True when ``loop`` is a batch loop: every ``uow.add`` of that unit of work
     inside it runs in a nested loop, so each pass commits a batch of objects;
@@ -1471,346 +1444,6 @@ def loop_writes(model: LimeModel, loop: Loop, limetype: str | None) -> bool:
     return False
 
 
-def hoisting_fix(ctx, read: LimeRead) -> Fix | str:
-    try:
-        return _hoisting_fix(ctx, read)
-    except _NoFix as reason:
-        return str(reason)
-
-
-def _keys_known_before(loop: Loop, key: ast.expr) -> bool:
-    """The loop iterates a re-iterable collection and the key is a function of the item only."""
-    node = loop.node
-    if not isinstance(node, ast.For) or not isinstance(node.iter, ast.Name):
-        return False
-    if not _names_in(key) <= loop.variables:
-        return False
-    name = node.iter.id
-    info = loop.function
-    for param in info.params:
-        if param.arg == name:
-            annotation = ast.unparse(param.annotation) if param.annotation is not None else ""
-            return annotation.split("[")[0].split(".")[-1] in ("list", "List", "tuple", "Tuple", "set", "Set",
-                                                                "Sequence", "frozenset")
-    values = assigned_values(info).get(name, [])
-    return len(values) == 1 and (
-        isinstance(values[0], (ast.List, ast.Tuple, ast.Set, ast.ListComp, ast.SetComp))
-        or isinstance(values[0], ast.Call) and _call_name(values[0]) in ("list", "sorted", "tuple", "set"))
-
-
-def _filter_prefix(ctx, equals: ast.Call) -> tuple[str, Edit | None]:
-    """How to spell ``InOperator`` and ``Filter`` where ``EqualsOperator`` was spelled."""
-    func = equals.func
-    if isinstance(func, ast.Attribute):
-        return ctx.text(func.value) + ".", None
-    imports = ctx.model.imports
-    module = (imports.get("EqualsOperator") or "lime_filter.EqualsOperator").rsplit(".", 1)[0]
-    if "InOperator" in imports:
-        return "", None
-    return "", _import(ctx, module, "InOperator")
-
-
-def _hoisting_fix(ctx, read: LimeRead) -> Fix:
-    loop = read.loop
-    if loop is None:
-        raise _NoFix("the read is not in a loop")
-    if loop.is_comprehension:
-        raise _NoFix("the read is in a comprehension; rewrite it as a loop first")
-    if not isinstance(loop.node, ast.For):
-        raise _NoFix("only reads in a `for` loop are hoisted automatically")
-    if read.kind == "fetch":
-        raise _NoFix("a relation `.fetch()` needs the related limetype, which is not known here; "
-                     "pre-fetch the related objects by id")
-    if read.kind not in ("get", "get_all"):
-        raise _NoFix(f"a `{read.kind}` read is not hoisted automatically")
-    info = read.function
-    lines = Lines(ctx)
-    node = loop.node
-    if lines.line(node.lineno).strip().split()[0] != "for":
-        raise _NoFix("the loop does not start its line")
-    parents = _parents(info)
-    depends = any(lp.depends_on(read.node) for lp in read.loops)
-    indent = lines.indent(node.lineno)
-    limetype_text = ctx.text(read.node.func.value)  # type: ignore[union-attr]
-    stmt = _statement_of(read.node, parents)
-    if stmt is None:
-        raise _NoFix("the read's statement was not found")
-    if not depends:
-        return _move_fix(ctx, read, loop, stmt, lines, parents)
-    if read.kind == "get":
-        if len(read.node.args) != 1 or read.node.keywords:
-            raise _NoFix("`.get(...)` has other arguments than the id")
-        key = read.node.args[0]
-        if any(isinstance(h, ast.ExceptHandler) for h in _ancestors(read.node, node, parents)) or \
-                any(isinstance(a, ast.Try) and a.handlers for a in _ancestors(read.node, node, parents)):
-            raise _NoFix("the read is inside a `try`: a missing id would raise another error after the fix")
-        source = _prefetch_source(ctx, loop, key, limetype_text, "id", read.node, parents)
-        how = "only the ids the loop needs" if source[2] else f"every `{read.limetype or 'object'}`"
-        one = _one_value_used(read, stmt, info, loop, parents)
-        if one is not None:
-            target, chain, uses = one
-            label = chain[1] if chain[0] == "properties" else chain[0]
-            name = fresh_name(info, f"{read.limetype or 'object'}_{label}_by_id")
-            local = fresh_name(info, f"{target.id}_{label}", {name})
-            value = "obj." + ".".join(chain)
-            prefetch = f"{indent}{name} = {{obj.id: {value} for obj in {source[0]}}}"
-            edits = [Edit(lines.start(node.lineno), lines.start(node.lineno),
-                          with_newline(prefetch + "\n", lines.newline))]
-            start, end = ctx.range(target)
-            edits.append(Edit(start, end, local))
-            start, end = ctx.range(read.node)
-            edits.append(Edit(start, end, f"{name}[{ctx.text(key)}]"))
-            for use in uses:
-                start, end = ctx.range(use)
-                edits.append(Edit(start, end, local))
-            if source[1] is not None:
-                edits.append(source[1])
-            return Fix(f"Pre-fetch {how} into a dict of `{'.'.join(chain)}` before the loop", tuple(edits),
-                       Applicability.UNSAFE)
-        name = fresh_name(info, f"{read.limetype or 'object'}_by_id")
-        prefetch = f"{indent}{name} = {{obj.id: obj for obj in {source[0]}}}"
-        edits = [Edit(lines.start(node.lineno), lines.start(node.lineno),
-                      with_newline(prefetch + "\n", lines.newline))]
-        start, end = ctx.range(read.node)
-        edits.append(Edit(start, end, f"{name}[{ctx.text(key)}]"))
-        if source[1] is not None:
-            edits.append(source[1])
-        return Fix(f"Pre-fetch {how} into a dict before the loop", tuple(edits), Applicability.UNSAFE)
-    # get_all(filter=Equals(field, key)) used only as an existence test.
-    found = _filter_equals(read)
-    if found is None:
-        raise _NoFix("only `get_all(filter=Filter(EqualsOperator(field, key)))` is hoisted automatically")
-    equals, field_name, key = found
-    tests = _existence_tests(read, stmt, info, loop, parents)
-    if tests is None:
-        raise _NoFix("the result is used for more than an existence test (`.count`); "
-                     "pre-fetch a dict of the objects instead")
-    name = fresh_name(info, f"known_{field_name}s")
-    source = _prefetch_source(ctx, loop, key, limetype_text, field_name, equals, parents)
-    prefetch = f"{indent}{name} = {{obj.properties.{field_name}.value for obj in {source[0]}}}"
-    edits = [Edit(lines.start(node.lineno), lines.start(node.lineno), with_newline(prefetch + "\n", lines.newline))]
-    key_text = ctx.text(key)
-    if _names_in(key) & _assigned_in(node.body, after=stmt.lineno):
-        raise _NoFix("the key changes between the read and its test")
-    for test_node, positive in tests:
-        start, end = ctx.range(test_node)
-        op = "in" if positive else "not in"
-        edits.append(Edit(start, end, f"{key_text} {op} {name}"))
-    if stmt is not None and not isinstance(stmt, (ast.If, ast.While)) and stmt.lineno != 0 \
-            and isinstance(stmt, ast.Assign):
-        if not lines.owns_lines(stmt):
-            raise _NoFix("the read shares its line")
-        edits.append(Edit(lines.start(stmt.lineno), lines.start((stmt.end_lineno or stmt.lineno) + 1), ""))
-    # Objects the loop creates with that key exist from then on.
-    creation = _creation_statement(ctx, read, loop, parents)
-    if creation is not None:
-        at = (creation.end_lineno or creation.lineno) + 1
-        add_line = f"{lines.indent(creation.lineno)}{name}.add({key_text})\n"
-        edits.append(Edit(lines.start(at), lines.start(at), with_newline(add_line, lines.newline)))
-    if source[1] is not None:
-        edits.append(source[1])
-    how = "the keys the loop needs" if source[2] else f"every `{read.limetype or 'object'}` key"
-    return Fix(f"Pre-fetch {how} into a set before the loop", tuple(edits), Applicability.UNSAFE)
-
-
-def _one_value_used(read: LimeRead, stmt: ast.stmt, info: FunctionInfo, loop: Loop,
-                    parents) -> tuple[ast.Name, tuple[str, ...], list[ast.Attribute]] | None:
-    """For ``obj = LT.get(key)`` whose object is only ever read for one value,
-    ``obj.properties.<field>.value`` or ``obj.<attribute>`` (the same one every
-    time, in the loop, never written, never called, never passed on):
-    (the target, the attribute chain, the uses).  None otherwise: the object
-    escapes or more than one value is read, so the dict must hold objects."""
-    if not (isinstance(stmt, ast.Assign) and stmt.value is read.node and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)):
-        return None
-    target = stmt.targets[0]
-    names = [n for n in ast.walk(info.node) if isinstance(n, ast.Name) and n.id == target.id and n is not target]
-    if not names:
-        return None
-    for node in ast.walk(info.node):  # bound elsewhere (for/with/import/def/global...): not only this read
-        if isinstance(node, (ast.Global, ast.Nonlocal)) and target.id in node.names:
-            return None
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not info.node \
-                and node.name == target.id:
-            return None
-        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
-                (a.asname or a.name).split(".")[0] == target.id for a in node.names):
-            return None
-        if isinstance(node, ast.arguments) and any(
-                a is not None and a.arg == target.id
-                for a in [*node.posonlyargs, *node.args, *node.kwonlyargs, node.vararg, node.kwarg]):
-            return None
-        if isinstance(node, ast.ExceptHandler) and node.name == target.id:
-            return None
-    chain: tuple[str, ...] | None = None
-    uses: list[ast.Attribute] = []
-    for name in names:
-        if not isinstance(name.ctx, ast.Load) or not _inside(name, loop.node):
-            return None
-        scope = parents.get(id(name))
-        while scope is not None and scope is not loop.node:
-            if isinstance(scope, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                return None  # a closure sees the variable later, not the value now
-            scope = parents.get(id(scope))
-        first = parents.get(id(name))
-        if not (isinstance(first, ast.Attribute) and first.value is name):
-            return None  # the object itself is used: passed, returned, compared, stored...
-        if first.attr == "properties":
-            second = parents.get(id(first))
-            third = parents.get(id(second))
-            if not (isinstance(second, ast.Attribute) and second.value is first and isinstance(third, ast.Attribute)
-                    and third.value is second and third.attr == "value"):
-                return None
-            top, this = third, ("properties", second.attr, "value")
-        else:
-            top, this = first, (first.attr,)
-        if not isinstance(top.ctx, ast.Load):
-            return None  # written or deleted
-        above = parents.get(id(top))
-        if isinstance(above, ast.Call) and above.func is top:
-            return None  # a method of the object
-        if chain is None:
-            chain = this
-        elif chain != this:
-            return None  # more than one value: keep the objects
-        uses.append(top)
-    if chain is None or not all(part.isidentifier() for part in chain):
-        return None
-    return target, chain, uses
-
-
-def _assigned_in(body: list[ast.stmt], after: int) -> set[str]:
-    out: set[str] = set()
-    for stmt in body:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.lineno > after:
-                out.add(node.id)
-    return out
-
-
-def _prefetch_source(ctx, loop: Loop, key: ast.expr, limetype_text: str, field_name: str, equals: ast.AST,
-                     parents) -> tuple[str, Edit | None, bool]:
-    """The read that fills the pre-fetch: filtered on the keys when they are known
-    before the loop, else the whole limetype (one scan)."""
-    node = loop.node
-    if _keys_known_before(loop, key):
-        if isinstance(equals, ast.Call) and _call_name(equals) == "EqualsOperator":
-            prefix, imp = _filter_prefix(ctx, equals)
-        else:
-            prefix, imp = _lime_filter_prefix(ctx)
-        if ctx.text(key) == ctx.text(node.target):  # type: ignore[union-attr]
-            keys = f"list({ctx.text(node.iter)})"  # type: ignore[union-attr]
-        else:
-            keys = f"[{ctx.text(key)} for {ctx.text(node.target)} in {ctx.text(node.iter)}]"  # type: ignore[union-attr]
-        filter_name = f"{prefix}Filter" if prefix else _filter_name(ctx)
-        expr = f"{limetype_text}.get_all(filter={filter_name}({prefix}InOperator({field_name!r}, {keys})))"
-        expr = expr.replace("'", '"') if "'" not in ctx.text(key) else expr
-        return expr, imp, True
-    return f"{limetype_text}.get_all()", None, False
-
-
-def _lime_filter_prefix(ctx) -> tuple[str, Edit | None]:
-    for local, qualified in ctx.model.imports.items():
-        if qualified == "lime_filter":
-            return f"{local}.", None
-    return "lime_filter.", _import(ctx, "lime_filter")
-
-
-def _filter_name(ctx) -> str:
-    return "Filter" if "Filter" in ctx.model.imports else "lime_filter.Filter"
-
-
-def _existence_tests(read: LimeRead, stmt: ast.stmt, info: FunctionInfo, loop: Loop,
-                     parents) -> list[tuple[ast.expr, bool]] | None:
-    """The expressions that test the read's result for existence, with their polarity
-    (True: "exists"), or None when the result is used otherwise."""
-    node = read.node
-    if isinstance(stmt, ast.Assign) and stmt.value is node and len(stmt.targets) == 1 \
-            and isinstance(stmt.targets[0], ast.Name):
-        name = stmt.targets[0].id
-        uses = [n for n in ast.walk(info.node) if isinstance(n, ast.Name) and n.id == name
-                and n is not stmt.targets[0]]
-        if not uses or not all(_inside(u, loop.node) for u in uses):
-            return None
-        if len(assigned_values(info).get(name, [])) != 1:
-            return None
-        out = []
-        for use in uses:
-            attribute = parents.get(id(use))
-            if not (isinstance(attribute, ast.Attribute) and attribute.attr == "count"):
-                return None
-            test = _polarity(attribute, parents)
-            if test is None:
-                return None
-            out.append(test)
-        return out
-    # Inline: ``if LT.get_all(...).count:``.
-    attribute = parents.get(id(node))
-    if isinstance(attribute, ast.Attribute) and attribute.attr == "count":
-        test = _polarity(attribute, parents)
-        return [test] if test is not None else None
-    return None
-
-
-def _polarity(count: ast.Attribute, parents) -> tuple[ast.expr, bool] | None:
-    parent = parents.get(id(count))
-    if isinstance(parent, ast.Compare) and len(parent.ops) == 1 and parent.left is count \
-            and isinstance(parent.comparators[0], ast.Constant) and parent.comparators[0].value in (0, 1):
-        op, value = parent.ops[0], parent.comparators[0].value
-        if value == 0 and isinstance(op, (ast.Gt, ast.NotEq)) or value == 1 and isinstance(op, ast.GtE):
-            return parent, True
-        if value == 0 and isinstance(op, ast.Eq) or value == 1 and isinstance(op, ast.Lt):
-            return parent, False
-        return None
-    if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
-        return parent, False
-    if isinstance(parent, (ast.If, ast.While, ast.IfExp)) and parent.test is count:
-        return count, True
-    if isinstance(parent, ast.BoolOp):
-        return count, True
-    return None
-
-
-def _creation_statement(ctx, read: LimeRead, loop: Loop, parents) -> ast.stmt | None:
-    """The statement in the loop that creates a new object of the read's limetype."""
-    info = read.function
-    for node in ast.walk(loop.node):
-        if isinstance(node, ast.Call) and node is not read.node:
-            role = _role_of(node.func, info.names, {})
-            if role is not None and role.kind == "limetype" and role.limetype == read.limetype:
-                return _statement_of(node, parents)
-    return None
-
-
-def _move_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines, parents) -> Fix:
-    node = loop.node
-    if not (isinstance(stmt, ast.Assign) and stmt.value is read.node and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)):
-        raise _NoFix("only `name = <read>` statements are moved above the loop")
-    if not any(s is stmt for s in node.body):  # type: ignore[attr-defined]
-        raise _NoFix("the read is nested in a statement of the loop")
-    name = stmt.targets[0].id
-    if len(assigned_values(read.function).get(name, [])) != 1:
-        raise _NoFix(f"`{name}` is assigned more than once")
-    if _names_in(read.node) & _assigned_in(node.body, after=0):  # type: ignore[attr-defined]
-        raise _NoFix("the read uses names the loop changes")
-    if not lines.owns_lines(stmt):
-        raise _NoFix("the read shares its line")
-    text = _statement_text(lines, stmt)
-    indent = lines.indent(node.lineno)
-    first = stmt.lineno
-    last = stmt.end_lineno or stmt.lineno
-    moved = "\n".join(indent + lines.line(n)[len(lines.indent(first)):] if n == first else lines.line(n)
-                      for n in range(first, last + 1))
-    del text
-    edits = (
-        Edit(lines.start(node.lineno), lines.start(node.lineno), with_newline(moved + "\n", lines.newline)),
-        Edit(lines.start(first), lines.start(last + 1), ""),
-    )
-    writes = loop_writes(ctx.model, loop, read.limetype)
-    return Fix("Move the read above the loop", edits, Applicability.UNSAFE if writes else Applicability.SAFE)
-
-
 def site_description(site: Site) -> str:
     if site.kind == "read" and site.read is not None:
         return _read_text(site.read)
@@ -1828,7 +1461,7 @@ def _read_text(read: LimeRead) -> str:
 
 
 __all__ = [
-    "RoundTrips", "Site", "LoopSize", "batching_fix", "hoisting_fix", "function_sites", "loop_round_trips",
+    "RoundTrips", "Site", "LoopSize", "batching_fix", "function_sites", "loop_round_trips",
     "loop_size", "round_trips", "loop_writes", "site_description",
 ]
 

@@ -1,0 +1,536 @@
+"""Proof by running: the batching fixes (LIME201/LIME202/LIME204) keep what a
+task does, apart from the changes their Fix safety docs list, or are not offered.
+
+Each test writes a task (original), asks the project's fixer for the fixed
+source, runs both on the fake Lime application (tests/fakelime) with the same
+data (1,000+ rows) and compares what an observer sees: the return value or
+the exception raised, the stored data with ids (ids are handed out at commit
+time, so equal ids mean the objects were committed in the same order), and the
+log records.  Where a fix must not be offered, the finding says why and the
+fixed source is the original.
+
+Kinds covered (each with inputs of its own): a commit that runs only under a
+condition (``if``/``else``, ``and``/``or``, a ``with`` that may suppress its
+error, a ``continue`` after the add), code between the loop and a LIME202
+commit, an object changed after its add in a later item, a per-item ``try``
+whose ``else:`` or body counts saved rows, and a per-item ``try`` that skips bad
+rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fakelime import FakeLimeApplication, load_task_module, seed  # noqa: E402
+
+from lime_task_lint.checker import check  # noqa: E402
+from lime_task_lint.document import SourceDocument  # noqa: E402
+from lime_task_lint.fixer import fix_text  # noqa: E402
+from lime_task_lint.settings import Settings  # noqa: E402
+
+BATCH = 50
+ROWS = 1_200
+SETTINGS = Settings(batch_size=BATCH, target_version=(3, 10))
+SCHEMA = {
+    "contract": {"erp_id": "string", "amount": "integer", "note": "string"},
+    "member": {"email": "string", "name": "string"},
+    "order": {"customer": "integer", "amount": "integer", "state": "string"},
+    "tally": {"customer": "integer", "total": "integer"},
+}
+CODES = {"LIME201", "LIME202", "LIME204"}
+
+
+@dataclass
+class Outcome:
+    """What an observer of one task run sees."""
+
+    result: object
+    error: str | None
+    data: dict
+    logs: list
+    commits: int
+
+
+def run(source: str, app: FakeLimeApplication, *args, **kwargs) -> Outcome:
+    module = load_task_module(textwrap.dedent(source), "batching_task")
+    app.recorder.reset()
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep(logging.DEBUG)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    old_level = root.level
+    root.setLevel(logging.DEBUG)
+    try:
+        result, error = module.task_under_test(app, *args, **kwargs), None
+    except Exception as exc:  # the exception is part of what the task does
+        result, error = None, type(exc).__name__
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    logs = [(r.levelname, r.getMessage(), r.exc_info[0].__name__ if r.exc_info else None) for r in records
+            if r.name == "batching_task"]
+    return Outcome(result, error, app.snapshot(include_ids=True), logs, app.recorder.count("commit"))
+
+
+def fixed(source: str) -> str:
+    return fix_text(textwrap.dedent(source), SETTINGS, unsafe=True, codes=CODES).text
+
+
+def findings(source: str) -> list:
+    return check(SourceDocument(textwrap.dedent(source)), SETTINGS, codes=CODES).violations
+
+
+def assert_withheld(source: str, reason: str) -> None:
+    """The batching finding is reported without a fix, says why, and --fix changes nothing."""
+    found = findings(source)
+    assert found, "the loop should still be reported"
+    assert all(v.fix is None for v in found), [v.fix.title for v in found if v.fix]
+    assert any(reason in v.message for v in found), [v.message for v in found]
+    assert fixed(source) == textwrap.dedent(source)
+
+
+def contract_rows(n: int = ROWS) -> list[dict]:
+    return [{"id": f"K-{i:05d}", "amount": str(i % 90), "skip": i % 11 == 4} for i in range(n)]
+
+
+def assert_same(before: Outcome, after: Outcome) -> None:
+    assert (after.result, after.error) == (before.result, before.error)
+    assert after.data == before.data  # with ids: same objects, committed in the same order
+    assert after.logs == before.logs
+
+
+# -- a conditional commit stays conditional: no fix ------------------------------------
+PREVIEW_IF = '''
+    from lime_task import task
+
+    @task
+    def task_under_test(app, rows, preview=False):
+        saved = 0
+        for row in rows:
+            uow = app.unit_of_work()
+            uow.add(app.limetypes.contract(erp_id=row["id"]))
+            if not preview:
+                uow.commit()
+                saved += 1
+        return saved
+'''
+
+PREVIEW_ELSE = '''
+    import logging
+    from lime_task import task
+
+    logger = logging.getLogger(__name__)
+
+    @task
+    def task_under_test(app, rows, preview=False):
+        for row in rows:
+            uow = app.unit_of_work()
+            uow.add(app.limetypes.contract(erp_id=row["id"]))
+            if preview:
+                logger.info("would save %s", row["id"])
+            else:
+                uow.commit()
+'''
+
+PREVIEW_OR = '''
+    from lime_task import task
+
+    @task
+    def task_under_test(app, rows, preview=False):
+        for row in rows:
+            uow = app.unit_of_work()
+            uow.add(app.limetypes.contract(erp_id=row["id"]))
+            preview or uow.commit()
+'''
+
+
+@pytest.mark.parametrize("source, reason", [
+    (PREVIEW_IF, "the commit runs only under `if not preview:`"),
+    (PREVIEW_ELSE, "the commit runs only under `if preview:`"),
+    (PREVIEW_OR, "the result of `commit()` is used"),
+])
+def test_commit_under_a_condition_is_not_batched(source, reason):
+    assert_withheld(source, reason)
+    # What the withheld fix protects: a preview stores nothing.
+    app = FakeLimeApplication(SCHEMA)
+    assert run(source, app, contract_rows(), preview=True).data == {name: [] for name in sorted(SCHEMA)}
+
+
+MEMBERS_CONTINUE_AFTER_ADD = '''
+    from lime_task import task
+
+    @task
+    def task_under_test(app, signups):
+        for signup in signups:
+            uow = app.unit_of_work()
+            uow.add(app.limetypes.member(email=signup["email"], name=signup["name"]))
+            if not signup["agreed"]:
+                continue
+            uow.commit()
+'''
+
+MEMBERS_CONTINUE_BEFORE_ADD = '''
+    from lime_task import task
+
+    @task
+    def task_under_test(app, signups):
+        for signup in signups:
+            if not signup["agreed"]:
+                continue
+            uow = app.unit_of_work()
+            uow.add(app.limetypes.member(email=signup["email"], name=signup["name"]))
+            uow.commit()
+        return len(signups)
+'''
+
+
+def signups(n: int = ROWS) -> list[dict]:
+    return [{"email": f"m{i}@example.com", "name": f"M {i}", "agreed": i % 3 != 0} for i in range(n)]
+
+
+def test_continue_between_add_and_commit_is_not_batched():
+    assert_withheld(MEMBERS_CONTINUE_AFTER_ADD, "can leave the item after an object was added")
+    stored = run(MEMBERS_CONTINUE_AFTER_ADD, FakeLimeApplication(SCHEMA), signups()).data["member"]
+    assert len(stored) == sum(1 for s in signups() if s["agreed"])  # the others were never stored
+
+
+def test_continue_before_the_add_is_batched_and_keeps_the_data():
+    after = fixed(MEMBERS_CONTINUE_BEFORE_ADD)
+    assert "itertools.islice(" in after
+    before = run(MEMBERS_CONTINUE_BEFORE_ADD, FakeLimeApplication(SCHEMA), signups())
+    result = run(after, FakeLimeApplication(SCHEMA), signups())
+    assert_same(before, result)
+    assert before.commits == 800 and result.commits == ROWS // BATCH
+
+
+SUPPRESSED = '''
+    import contextlib
+    from lime_task import task
+
+    @task
+    def task_under_test(app, rows):
+        for row in rows:
+            uow = app.unit_of_work()
+            uow.add(app.limetypes.contract(erp_id=row["id"]))
+            with contextlib.suppress(Exception):
+                uow.commit()
+        return "ok"
+'''
+
+UNKNOWN_MANAGER = '''
+    from lime_task import task
+    from erp.retry import retrying
+
+    @task
+    def task_under_test(app, rows):
+        for row in rows:
+            uow = app.unit_of_work()
+            uow.add(app.limetypes.contract(erp_id=row["id"]))
+            with retrying(3):
+                uow.commit()
+'''
+
+
+@pytest.mark.parametrize("source, manager", [(SUPPRESSED, "contextlib.suppress(Exception)"),
+                                              (UNKNOWN_MANAGER, "retrying(3)")])
+def test_commit_inside_a_with_that_may_swallow_errors_is_not_batched(source, manager):
+    assert_withheld(source, f"inside `with {manager}:`, which may suppress its exception")
+
+
+def test_suppressed_commit_failure_loses_one_row_only_in_the_kept_code():
+    app = FakeLimeApplication(SCHEMA)
+    app.fail_commit_when(lambda obj: obj.properties.erp_id.value == "K-00500")
+    outcome = run(SUPPRESSED, app, contract_rows())
+    assert outcome.result == "ok" and len(outcome.data["contract"]) == ROWS - 1
+
+
+# -- LIME202: the code between the loop and the commit -----------------------------------
+CLOSE_ORDERS_PREVIEW = '''
+    from lime_task import task
+
+    @task
+    def task_under_test(app, preview: bool = True):
+        uow = app.unit_of_work()
+        closed = 0
+        for order in app.limetypes.order.get_all():
+            order.properties.state.value = "closed"
+            uow.add(order)
+            closed += 1
+        if preview:
+            return f"would close {closed}"
+        uow.commit()
+        return f"closed {closed}"
+'''
+
+CLOSE_ORDERS_LABEL = CLOSE_ORDERS_PREVIEW.replace(
+    '''        if preview:
+            return f"would close {closed}"
+''', '''        label = f"closed {closed}"
+''').replace('return f"closed {closed}"', "return label")
+
+
+def order_app(n: int = ROWS) -> FakeLimeApplication:
+    app = FakeLimeApplication(SCHEMA)
+    seed(app, "order", ({"customer": i % 37, "amount": i % 101, "state": "open"} for i in range(n)))
+    return app
+
+
+def test_return_between_the_loop_and_the_commit_is_not_batched():
+    assert_withheld(CLOSE_ORDERS_PREVIEW, "between the loop and the commit can skip the commit")
+    outcome = run(CLOSE_ORDERS_PREVIEW, order_app())
+    assert outcome.result == f"would close {ROWS}" and outcome.commits == 0
+
+
+def test_plain_assignment_between_the_loop_and_the_commit_is_batched():
+    after = fixed(CLOSE_ORDERS_LABEL)
+    assert "itertools.islice(" in after and after.index('label = f"closed') > after.index("uow.commit()")
+    before = run(CLOSE_ORDERS_LABEL, order_app(), preview=False)
+    result = run(after, order_app(), preview=False)
+    assert_same(before, result)
+    assert before.commits == 1 and result.commits == ROWS // BATCH
+
+
+# -- objects changed after their add ------------------------------------------------------
+RUNNING_TALLY = '''
+    from lime_task import task
+
+    @task
+    def task_under_test(app):
+        uow = app.unit_of_work()
+        tallies = {}
+        for order in app.limetypes.order.get_all():
+            customer = order.properties.customer.value
+            if customer not in tallies:
+                tallies[customer] = app.limetypes.tally(customer=customer, total=0)
+                uow.add(tallies[customer])
+            tally = tallies[customer]
+            tally.properties.total.value = tally.properties.total.value + order.properties.amount.value
+        uow.commit()
+        return len(tallies)
+'''
+
+RUNNING_TALLY_READDED = '''
+    from lime_task import task
+
+    @task
+    def task_under_test(app):
+        uow = app.unit_of_work()
+        tallies = {}
+        for order in app.limetypes.order.get_all():
+            customer = order.properties.customer.value
+            if customer not in tallies:
+                tallies[customer] = app.limetypes.tally(customer=customer, total=0)
+            tally = tallies[customer]
+            tally.properties.total.value = tally.properties.total.value + order.properties.amount.value
+            uow.add(tally)
+        uow.commit()
+        return len(tallies)
+'''
+
+PER_ITEM_CHANGE = '''
+    from lime_task import task
+
+    @task
+    def task_under_test(app):
+        uow = app.unit_of_work()
+        for order in app.limetypes.order.get_all():
+            uow.add(order)
+            order.properties.state.value = "billed" if order.properties.amount.value > 50 else "open"
+        uow.commit()
+'''
+
+NOTE_AFTER_COMMIT = '''
+    from lime_task import task
+
+    @task
+    def task_under_test(app, rows):
+        for row in rows:
+            uow = app.unit_of_work()
+            contract = app.limetypes.contract(erp_id=row["id"])
+            uow.add(contract)
+            uow.commit()
+            contract.properties.note.value = "imported"
+'''
+
+
+def test_object_changed_in_later_items_is_not_batched():
+    assert_withheld(RUNNING_TALLY, "changes `tally`, an object added to the unit of work")
+    totals = run(RUNNING_TALLY, order_app()).data["tally"]
+    assert sum(t["total"] for t in totals) == sum(i % 101 for i in range(ROWS))
+
+
+def test_object_changed_after_its_commit_is_not_batched():
+    assert_withheld(NOTE_AFTER_COMMIT, "changes `contract`, an object added to the unit of work, after its item's commit")
+
+
+@pytest.mark.parametrize("source", [RUNNING_TALLY_READDED, PER_ITEM_CHANGE], ids=["re-added", "own-item"])
+def test_object_changed_then_added_again_or_in_its_own_item_is_batched(source):
+    after = fixed(source)
+    assert "itertools.islice(" in after
+    before = run(source, order_app())
+    result = run(after, order_app())
+    assert_same(before, result)
+    assert result.commits == ROWS // BATCH
+
+
+# -- per-item try -------------------------------------------------------------------------
+TRY_ELSE_COUNTS = '''
+    import logging
+    from lime_task import task
+
+    logger = logging.getLogger(__name__)
+
+    @task
+    def task_under_test(app, rows):
+        stored = rejected = 0
+        for row in rows:
+            try:
+                uow = app.unit_of_work()
+                uow.add(app.limetypes.contract(erp_id=row["id"], amount=int(row["amount"])))
+                uow.commit()
+            except Exception:
+                logger.exception("contract %s rejected", row["id"])
+                rejected += 1
+            else:
+                stored += 1
+        return {"stored": stored, "rejected": rejected}
+'''
+
+TRY_SKIPS_BAD_ROWS = '''
+    import logging
+    from lime_task import task
+
+    logger = logging.getLogger(__name__)
+
+    @task
+    def task_under_test(app, rows):
+        stored = 0
+        bad = []
+        for row in rows:
+            try:
+                uow = app.unit_of_work()
+                contract = app.limetypes.contract(erp_id=row["id"], amount=int(row["amount"]))
+                uow.add(contract)
+                uow.commit()
+                stored += 1
+            except (KeyError, ValueError) as exc:
+                logger.warning("row %s skipped: %s", row.get("id"), exc)
+                bad.append(row.get("id"))
+        return {"stored": stored, "bad": bad}
+'''
+
+
+def rows_with_bad_values(n: int = ROWS) -> list[dict]:
+    rows = contract_rows(n)
+    for i in range(3, n, 97):
+        rows[i]["amount"] = "n/a"
+    return rows
+
+
+@pytest.mark.parametrize("source", [TRY_ELSE_COUNTS, TRY_SKIPS_BAD_ROWS], ids=["else-counter", "bad-rows-list"])
+def test_per_item_try_keeps_skipping_bad_rows_one_by_one(source):
+    after = fixed(source)
+    assert "itertools.islice(" in after
+    before = run(source, FakeLimeApplication(SCHEMA), rows_with_bad_values())
+    result = run(after, FakeLimeApplication(SCHEMA), rows_with_bad_values())
+    assert_same(before, result)
+    bad = len(range(3, ROWS, 97))
+    assert len(before.data["contract"]) == ROWS - bad
+    assert before.commits == ROWS - bad and result.commits == ROWS // BATCH
+
+
+@pytest.mark.parametrize("source, caught", [(TRY_ELSE_COUNTS, True), (TRY_SKIPS_BAD_ROWS, False)],
+                         ids=["caught", "not-caught"])
+def test_per_item_try_failing_commit_changes_only_what_the_docs_list(source, caught):
+    """Documented: a failing commit loses its whole batch; when the `except`
+    catches it, it runs once for the batch and the counters still count what was
+    stored; when it does not, the task fails in both versions."""
+    failing = "K-00620"
+    outcomes = []
+    for text in (textwrap.dedent(source), fixed(source)):
+        app = FakeLimeApplication(SCHEMA)
+        app.fail_commit_when(lambda obj: obj.properties.erp_id.value == failing)
+        outcomes.append(run(text, app, contract_rows()))
+    before, after = outcomes
+    stored_before = {c["erp_id"] for c in before.data["contract"]}
+    stored_after = {c["erp_id"] for c in after.data["contract"]}
+    assert failing not in stored_before | stored_after
+    assert stored_after <= stored_before
+    if caught:
+        assert before.error is None and after.error is None
+        assert len(stored_before - stored_after) == BATCH - 1  # the failing row's batch
+        assert before.result["stored"] == len(stored_before) and after.result["stored"] == len(stored_after)
+        assert len(before.logs) == len(after.logs) == 1  # for the row before, for the batch after
+    else:
+        assert before.error == after.error == "InjectedCommitError"
+        assert 0 < len(stored_before - stored_after) < BATCH
+        assert before.logs == after.logs == []
+
+
+VALIDATES_AFTER_ADD = '''
+    import logging
+    from lime_task import task
+
+    logger = logging.getLogger(__name__)
+
+    @task
+    def task_under_test(app, rows):
+        for row in rows:
+            try:
+                uow = app.unit_of_work()
+                uow.add(app.limetypes.contract(erp_id=row["id"]))
+                uow.add(app.limetypes.contract(erp_id=row["id"] + "-b", amount=int(row["amount"])))
+                uow.commit()
+            except ValueError:
+                logger.warning("row %s skipped", row["id"])
+'''
+
+
+def test_per_item_try_that_can_fail_after_an_add_is_not_batched():
+    assert_withheld(VALIDATES_AFTER_ADD, "may raise after the item's object was added")
+    outcome = run(VALIDATES_AFTER_ADD, FakeLimeApplication(SCHEMA), rows_with_bad_values())
+    assert all(not c["erp_id"].startswith("K-00003") for c in outcome.data["contract"])
+
+
+def test_uncaught_error_in_the_loop_loses_at_most_the_current_batch():
+    """Documented for every batching fix: an exception the loop does not catch
+    ends the task with the current batch uncommitted."""
+    source = MEMBERS_CONTINUE_BEFORE_ADD.replace('name=signup["name"]', 'name=signup["name"].title()')
+    rows = signups()
+    rows[778]["name"] = None  # an AttributeError in row 778 (agreed)
+    before = run(source, FakeLimeApplication(SCHEMA), rows)
+    after = run(fixed(source), FakeLimeApplication(SCHEMA), rows)
+    assert before.error == after.error == "AttributeError"
+    kept_before = {m["email"] for m in before.data["member"]}
+    kept_after = {m["email"] for m in after.data["member"]}
+    assert kept_after <= kept_before and 0 < len(kept_before - kept_after) < BATCH
+
+
+def test_conditions_between_sees_a_continue_in_the_loops_own_body():
+    """ctx.effects.conditions_between reports an earlier statement that may leave
+    the loop's own body (not only blocks nested in it)."""
+    import ast
+
+    from lime_task_lint.effects import effects_model
+    from lime_task_lint.model import build_model
+
+    tree = ast.parse(textwrap.dedent(MEMBERS_CONTINUE_AFTER_ADD))
+    effects = effects_model(tree, build_model(tree))
+    loop = next(n for n in ast.walk(tree) if isinstance(n, ast.For))
+    commit = next(n for n in ast.walk(loop) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "commit")
+    [found] = effects.conditions_between(commit, loop)
+    assert isinstance(found, ast.If) and found.lineno == loop.body[2].lineno
+
