@@ -101,8 +101,9 @@ def _recover_by_statements(source: str, message: str | None) -> RecoveredModule:
     body: list[ast.stmt] = []
     broken: list[tuple[int, int]] = []
     for first, last in top_level_statement_lines(source):
-        statements = _parse_segment(lines, first, last, 0)
-        if statements is None:
+        errors: list[BaseException] = []
+        statements = _parse_segment(lines, first, last, 0, errors)
+        if statements is None and errors and _is_expression_too_deep(errors[0]):
             # A statement inside (a function's line) may be what is too deep.
             statements = _parse_without_deep_lines(lines, first, last, broken)
         if statements is None:
@@ -121,6 +122,9 @@ def _parse_without_deep_lines(lines: list[str], first: int, last: int,
     that is too deep to parse on its own replaced by ``pass`` (its range added to
     ``broken``); None when that does not make them parse."""
     segment = lines[first - 1:last]
+    opening = segment[0].split(None, 1)[:1]
+    if not opening or not (opening[0].rstrip(":") in _COMPOUND or opening[0].startswith("@")):
+        return None  # a simple statement: it is the deep one, left out whole
     deep: list[tuple[int, int, int]] = []  # (first, last, column) of each deep statement, 0-based in segment
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO("".join(segment)).readline))
@@ -164,11 +168,18 @@ _COMPOUND = frozenset({"if", "elif", "else", "for", "while", "try", "except", "f
 def _too_deep_to_parse(text: str) -> bool:
     try:
         _parse(text)
-    except (NestedTooDeeply, MemoryError):
-        return True
-    except (SyntaxError, ValueError) as exc:
-        return any(marker in _describe(exc) for marker in _NESTING_ERRORS)
+    except (SyntaxError, ValueError, MemoryError) as exc:
+        return _is_expression_too_deep(exc)
     return False
+
+
+def _is_expression_too_deep(exc: BaseException) -> bool:
+    """Whether the parser refused an expression for its depth (not a block
+    structure nested too deeply, which no single line causes)."""
+    if isinstance(exc, (NestedTooDeeply, MemoryError, RecursionError)):
+        return True
+    return isinstance(exc, SyntaxError) and any(
+        marker in _describe(exc) for marker in ("too many nested parentheses", "nested too deeply"))
 
 
 def _line_ending(line: str) -> str:
@@ -197,6 +208,10 @@ def top_level_statement_lines(source: str) -> list[tuple[int, int]]:
     that starts with a name or a decorator in column 0, and tokenizing resumes
     there."""
     lines = split_lines(source)
+    # Only column 0 matters here: every indentation becomes one space (the
+    # tokenizer reads indentation a character at a time, seconds for 3,000
+    # nested blocks), which keeps every token's line and every column-0 token.
+    flat = [line if line[:1] not in (" ", "\t", "\f") else " " + line.lstrip(" \t\f") for line in lines]
     spans: list[tuple[int, int]] = []
     offset = 0  # lines before the part being tokenized
     while offset < len(lines):
@@ -205,7 +220,7 @@ def top_level_statement_lines(source: str) -> list[tuple[int, int]]:
         decorated = False
         line_start = True  # the next token starts a logical line
         try:
-            for token in tokenize.generate_tokens(io.StringIO("".join(lines[offset:])).readline):
+            for token in tokenize.generate_tokens(io.StringIO("".join(flat[offset:])).readline):
                 if token.type in _LAYOUT:
                     if token.type == tokenize.NEWLINE:
                         line_start = True
@@ -355,7 +370,10 @@ def _last_line(node) -> int:
     return line - 1 if column == 0 and line > node.start_pos[0] else line
 
 
-def _parse_segment(lines: list[str], first: int, last: int, indent: int) -> list[ast.stmt] | None:
+def _parse_segment(lines: list[str], first: int, last: int, indent: int,
+                   errors: list[BaseException] | None = None) -> list[ast.stmt] | None:
+    """The statements of lines ``first``..``last`` (1-based) with their real
+    positions, or None when they do not parse (the error appended to ``errors``)."""
     segment = "".join(lines[first - 1:last])
     if indent:
         dedented = textwrap.dedent(segment)
@@ -364,7 +382,9 @@ def _parse_segment(lines: list[str], first: int, last: int, indent: int) -> list
         segment = dedented
     try:
         module = _parse(segment)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        if errors is not None:
+            errors.append(exc)
         return None
     for node in ast.walk(module):
         if hasattr(node, "lineno"):
