@@ -202,12 +202,10 @@ def percent_accepts(conversion: str, kind: ValueKind) -> bool:
         return True
     if not kind.proven:
         return False
-    if conversion in "diu":
-        return kind.name in (INT, FLOAT, BOOL, DECIMAL)
-    if conversion in "oxX":
-        return kind.name in (INT, BOOL)
+    if conversion in "diuoxX":
+        return kind.name in (INT, BOOL)  # a float or Decimal infinity raises OverflowError
     if conversion in "eEfFgG":
-        return kind.name in (INT, FLOAT, BOOL, DECIMAL)
+        return kind.name in (FLOAT, BOOL)  # an int beyond float range raises OverflowError
     return False
 
 
