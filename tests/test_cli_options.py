@@ -276,3 +276,11 @@ def test_add_noqa_for_a_finding_inside_a_multi_line_string_goes_after_the_quotes
     fixed = path.read_text(encoding="utf-8")
     assert fixed.endswith('{count} rows""")  # noqa: LIME303\n')  # the string itself is unchanged
     assert run(capsys, "check", "jobs", "--select", "LIME303")[0] == 0
+
+
+def test_stdin_fix_with_a_configuration_error_returns_the_source_unchanged(repo, capsys, monkeypatch):
+    (repo / "pyproject.toml").write_text("[tool.lime-task-lint]\nignore = ['LIME4']\nbatch-size = 'many'\n",
+                                         encoding="utf-8")
+    code, out, err = run(capsys, "check", "-", "--stdin-filename", "jobs/deals.py", "--fix", stdin=COUNT,
+                         monkeypatch=monkeypatch)
+    assert code == 2 and out == COUNT and "`batch-size`" in err and "no fix is applied" in err

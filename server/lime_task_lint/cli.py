@@ -132,8 +132,8 @@ def _code_list(value: str | None, flag: str) -> tuple[str, ...] | None:
 def _overrides(args: argparse.Namespace) -> dict:
     """The settings the flags set: the last layer, over the configuration file."""
     overrides: dict = {}
-    for flag, key, extend in (("select", "select", False), ("extend_select", "extend_select", True),
-                              ("ignore", "extend_ignore", True)):
+    # --ignore adds to the configuration's ignore list; --select replaces its select list.
+    for flag, key in (("select", "select"), ("extend_select", "extend_select"), ("ignore", "extend_ignore")):
         codes = _code_list(getattr(args, flag), f"--{flag.replace('_', '-')}")
         if codes is not None:
             overrides[key] = codes
@@ -226,11 +226,13 @@ def run_check(args: argparse.Namespace) -> int:
         for problem in version_problems:
             print(f"lime-task-lint: {problem}", file=sys.stderr)
         return EXIT_ERROR
+    # Fixes made with settings the project did not mean (the defaults of bad keys) are not applied.
     writing = args.fix or args.add_noqa
-    if writing and config_error and not from_stdin:
-        print("lime-task-lint: the configuration has errors (above); no file is changed", file=sys.stderr)
+    if writing and config_error:
+        print("lime-task-lint: the configuration has errors (above); no fix is applied"
+              + ("" if from_stdin else " and no file is changed"), file=sys.stderr)
         writing = False
-    fixing = (args.fix and (writing or from_stdin)) or args.diff
+    fixing = (args.fix and writing) or args.diff
 
     _tune_gc()
     root = Path.cwd()
