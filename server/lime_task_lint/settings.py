@@ -584,7 +584,10 @@ def _python_requirement(start: Path) -> tuple[tuple[int, int] | None, list[str]]
 # -- which files patterns match ---------------------------------------------------------
 @functools.lru_cache(maxsize=512)
 def _pathspec(patterns: tuple[str, ...]) -> PathSpec:
-    return PathSpec.from_lines("gitignore", patterns)
+    try:
+        return PathSpec.from_lines("gitignore", patterns)
+    except KeyError:  # pathspec before 1.0 names the same patterns "gitwildmatch"
+        return PathSpec.from_lines("gitwildmatch", patterns)
 
 
 def _relative_to_root(path: Path | str, root: Path | None) -> str:
