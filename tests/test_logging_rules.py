@@ -92,11 +92,23 @@ LOGGER_SOURCES = {
     "from-import": "from logging import getLogger\nlogger = getLogger(__name__)\ndef f(x):\n    logger.info('{x}')\n",
     "attribute": ("import logging\nclass C:\n    def __init__(self):\n        self.logger = logging.getLogger('c')\n"
                   "    def f(self, x):\n        self.logger.info('{x}')\n"),
+    "parameter": "import logging\ndef f(x, sink: logging.Logger):\n    sink.info('{x}')\n",
+    "parameter-from-import": "from logging import Logger\ndef f(x, out: 'Logger'):\n    out.info('{x}')\n",
+    "optional-parameter": ("import logging\nfrom typing import Optional\n"
+                           "def f(x, out: Optional[logging.Logger] = None):\n    out.info('{x}')\n"),
+    "parameter-default": "import logging\ndef f(x, out=logging.getLogger('a')):\n    out.info('{x}')\n",
+    "attribute-from-parameter": ("import logging\nclass C:\n    def __init__(self, log: logging.LoggerAdapter):\n"
+                                 "        self.out = log\n    def f(self, x):\n        self.out.info('{x}')\n"),
+    "fetched-inline": "import logging\ndef f(x):\n    logging.getLogger(__name__).getChild('y').info('{x}')\n",
 }
 NOT_LOGGERS = {
     "named-like-a-logger": "logger = make_sink()\ndef f(x):\n    logger.info('{x}')\n",
     "third-party": "from structlog import logger\ndef f(x):\n    logger.info('{x}')\n",
     "shadowed": "import logging\nlogger = logging.getLogger(__name__)\ndef f(x, logger):\n    logger.info('{x}')\n",
+    "unannotated-parameter": "import logging\ndef f(x, log):\n    log.info('{x}')\n",
+    "other-annotation": "import logging\ndef f(x, log: 'Sink'):\n    log.info('{x}')\n",
+    "local-shadows": ("import logging\nlogger = logging.getLogger(__name__)\ndef f(x):\n    logger = make_sink()\n"
+                      "    logger.info('{x}')\n"),
 }
 
 
@@ -289,3 +301,55 @@ def test_print_in_an_optional_import_guard_is_lime304_not_lime301():
             "        print('run failed')\n")
     found = sorted((v.code, text[v.start:v.end]) for v in findings(text, {"LIME301", "LIME304"}))
     assert found == [("LIME301", "print('run failed')"), ("LIME304", "print('yaml is missing')")]
+
+
+STDERR_SCRIPT = """{head}import sys
+
+import requests
+
+
+def fetch(path, ref):
+    try:
+        return requests.get(path, params={{"ref": ref}}).text
+    except requests.HTTPError as exc:
+        print(f"could not fetch {{path}}@{{ref}}: {{exc}}", file=sys.stderr)
+        return None
+{tail}"""
+
+
+@pytest.mark.parametrize("head, tail", [("#!/usr/bin/env python3\n", ""),
+                                        ("", "\n\nif __name__ == '__main__':\n    fetch('a', 'b')\n")])
+def test_a_stand_alone_script_is_not_held_to_task_rules(head, tail):
+    assert findings(STDERR_SCRIPT.format(head=head, tail=tail)) == []
+
+
+def test_a_print_to_stderr_is_reported_as_stderr_and_keeps_its_text():
+    text = STDERR_SCRIPT.format(head="from lime_task import task\n", tail="")
+    [finding] = findings(text, {"LIME301"})
+    assert "writes to stderr" in finding.message
+    fixed = fix_text(text, Settings(), codes={"LIME301"}).text
+    assert 'logger.exception("could not fetch %s@%s: %s", path, ref, exc)' in fixed
+
+
+def test_log_calls_of_a_helper_with_a_logger_parameter_are_checked():
+    text = ("import logging\n\n\ndef push_all(rows, log: logging.Logger):\n    for row in rows:\n        try:\n"
+            "            row.push()\n        except Exception:\n            log.error('push failed')\n")
+    [finding] = findings(text, {"LIME301"})
+    fixed = fix_text(text, Settings(), codes={"LIME301"}).text
+    assert "log.exception('push failed (row %s)', row)" in fixed
+
+
+def test_new_logger_never_takes_a_name_a_function_binds():
+    text = ("import logging\nlogger = logging.getLogger(__name__)\n\n\ndef push(row, logger=None):\n    try:\n"
+            "        row.push()\n    except ValueError as e:\n        print('push failed', e)\n")
+    fixed = fix_text(text, Settings(), codes={"LIME301"}).text
+    # The module's `logger` is hidden by the parameter: a second module logger with a free name is used.
+    assert "_logger = logging.getLogger(__name__)" in fixed
+    assert "_logger.exception('push failed %s', e)" in fixed
+
+
+def test_exc_info_false_is_switched_on_not_overridden():
+    text = ("import logging\nlogger = logging.getLogger(__name__)\n\n\ndef push(row):\n    try:\n"
+            "        row.push()\n    except ValueError:\n        logger.error('failed', exc_info=False)\n")
+    fixed = fix_text(text, Settings(), codes={"LIME301"}).text
+    assert "logger.error('failed', exc_info=True)" in fixed
