@@ -92,3 +92,43 @@ def test_pre_commit_try_repo_runs_the_hooks(tmp_path):
     # pre-commit fails a hook that changed files; the fix is in the file.
     assert fixed.returncode == 1 and "files were modified by this hook" in fixed.stdout, fixed.stdout
     assert (project / "jobs" / "deals.py").read_text(encoding="utf-8") == FIXED
+
+
+def _yaml_blocks(markdown: str) -> list:
+    import re
+
+    return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", markdown, re.S)]
+
+
+def _commands(node) -> list[str]:
+    """Every shell line of a workflow / GitLab job / hook entry that runs lime-task-lint."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("run", "script", "entry"):
+                lines = value if isinstance(value, list) else str(value).splitlines()
+                found += [line.strip() for line in lines if line.strip().startswith("lime-task-lint ")]
+            else:
+                found += _commands(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _commands(item)
+    return found
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/ci.md"])
+def test_documented_ci_configurations_parse_and_use_real_flags(document):
+    """The workflows and configs in the docs are valid YAML and every lime-task-lint
+    command in them is accepted by the CLI's own argument parser."""
+    from lime_task_lint.cli import _parser
+
+    text = (ROOT / document).read_text(encoding="utf-8")
+    blocks = _yaml_blocks(text)
+    commands = _commands(blocks) + _commands(list(HOOKS.values()))
+    assert any("--format github" in c for c in commands) and any("--format sarif" in c for c in commands)
+    for command in commands:
+        _parser().parse_args(shlex.split(command)[1:])  # raises SystemExit on an unknown flag
+    workflow = next(b for b in blocks if isinstance(b, dict) and "jobs" in b)
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    assert any(str(step.get("uses", "")).startswith("github/codeql-action/upload-sarif") for step in steps)
+    assert "pip install" in text
