@@ -276,7 +276,7 @@ def test_logging_rules_survive_odd_shapes():
         assert not failed, f"{failed}\n{source}"
         model = build_logging_model(ast.parse(source))
         for function in model.function_nodes():
-            taint(function.body)
+            taint(model.index, function)
         for call in model.calls:
             call.message, call.format_args, call.has_exc_info  # noqa: B018 - properties must not raise
 
@@ -284,12 +284,15 @@ def test_logging_rules_survive_odd_shapes():
 def test_taint_reads_a_lambda_body_and_keeps_module_taint():
     from lime_task_lint.logging_model import taint
 
+    from lime_task_lint.semantic import syntax_index
+
     tree = ast.parse("headers = {'Authorization': token}\nf = lambda: (h := headers)\n")
-    module = taint(tree.body)
+    index = syntax_index(tree)
+    module = taint(index, tree)
     assert module == {"headers": "Authorization"}
     lam = tree.body[1].value
-    assert taint(lam.body, module) == {"headers": "Authorization", "h": "headers"}
-    assert taint(None) == {}
+    assert taint(index, lam, module) == {"headers": "Authorization", "h": "headers"}
+    assert taint(index, ast.parse("x = 1")) == {}
 
 
 def test_print_in_an_optional_import_guard_is_lime304_not_lime301():

@@ -708,26 +708,10 @@ def secret_parts(expr: ast.AST, tainted: dict[str, str]) -> list[SecretPart]:
     return found
 
 
-def _body_nodes(body) -> list[ast.AST]:
-    """``body`` as a list of nodes: a function's statements, a lambda's single
-    expression (``lambda x: x.a`` has ``body = Attribute``) or nothing."""
-    if body is None:
-        return []
-    if isinstance(body, ast.AST):
-        return [body]
-    return [node for node in body if isinstance(node, ast.AST)]
-
-
-def _ordered_bindings(body: list[ast.stmt] | ast.AST) -> list[ast.AST]:
-    nodes = []
-    stack = _body_nodes(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.Call)):
-            nodes.append(node)
-        stack.extend(ast.iter_child_nodes(node))
+def _ordered_bindings(index: SyntaxIndex, owner: ast.AST) -> list[ast.AST]:
+    """The assignments and calls of ``owner``'s own code (module, def or lambda), in source order."""
+    nodes = [n for n in index.own_nodes(owner)
+             if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.Call))]
     nodes.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
     return nodes
 
@@ -736,16 +720,15 @@ def _first_name(parts: list[SecretPart]) -> str:
     return parts[0].name.split("`")[0]
 
 
-def taint(body: list[ast.stmt] | ast.AST, inherited: dict[str, str] | None = None) -> dict[str, str]:
-    """Names whose value was built from a credential in ``body``: name -> the credential.
+def taint(index: SyntaxIndex, owner: ast.AST, inherited: dict[str, str] | None = None) -> dict[str, str]:
+    """Names whose value was built from a credential in ``owner``'s own code (the
+    module, a def or a lambda; nested functions are theirs): name -> the credential.
 
     ``headers = {"Authorization": token}`` taints ``headers``; so do
     ``headers["Authorization"] = token`` and ``headers.update(token=...)``.
-
-    ``body`` is a function's statements or a lambda's expression.
     """
     tainted = dict(inherited or {})
-    bindings = _ordered_bindings(body)
+    bindings = _ordered_bindings(index, owner)
     for _ in range(2):  # a second pass for loops that feed an earlier line
         for node in bindings:
             if isinstance(node, ast.Call):

@@ -70,12 +70,11 @@ def function_taints(ctx: RuleContext) -> dict[int | None, dict[str, str]]:
     """Tainted names per function node id (None: module level), cached on the context."""
     cached = getattr(ctx, "_lime_taints", None)
     if cached is None:
-        module_body = [s for s in ctx.tree.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                                      ast.ClassDef))]
-        module = taint(module_body)
+        index = logging_model(ctx).index
+        module = taint(index, ctx.tree)
         cached = {None: module}
         for function in logging_model(ctx).function_nodes():
-            cached[id(function)] = taint(function.body, module)  # type: ignore[attr-defined]
+            cached[id(function)] = taint(index, function, module)
         ctx._lime_taints = cached
     return cached
 
