@@ -284,3 +284,14 @@ def test_stdin_fix_with_a_configuration_error_returns_the_source_unchanged(repo,
     code, out, err = run(capsys, "check", "-", "--stdin-filename", "jobs/deals.py", "--fix", stdin=COUNT,
                          monkeypatch=monkeypatch)
     assert code == 2 and out == COUNT and "`batch-size`" in err and "no fix is applied" in err
+
+
+def test_force_exclude_prunes_folders_like_a_walk(repo, capsys):
+    # `jobs/*` matches the folder jobs/old, not jobs/old/run.py itself: excluded all the same.
+    (repo / "pyproject.toml").write_text("[tool.lime-task-lint]\nignore = ['LIME4']\nexclude = ['jobs/*']\n",
+                                         encoding="utf-8")
+    (repo / "jobs" / "old").mkdir()
+    (repo / "jobs" / "old" / "run.py").write_text(COUNT, encoding="utf-8")
+    assert run(capsys, "check", ".")[0] == 0
+    assert run(capsys, "check", "jobs/old/run.py", "--force-exclude")[0] == 0
+    assert run(capsys, "check", "jobs/old/run.py")[0] == 1

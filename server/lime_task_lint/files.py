@@ -142,14 +142,17 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), root: Path | None 
 
 
 def _excluded_with_parents(path: Path, settings: Settings) -> bool:
-    """``exclude`` matches the file or one of its folders below the project root."""
+    """``exclude`` matches the file or one of its folders below the project root: what a
+    walk would have pruned (``scripts/*`` excludes the folder ``scripts/old`` and so
+    ``scripts/old/run.py``, which the pattern alone does not match)."""
     if is_excluded(path, settings):
         return True
-    root = settings.project_root
-    absolute = Path(os.path.abspath(path))
-    for folder in absolute.parents:
-        if root is not None and (folder == Path(os.path.abspath(root)) or Path(os.path.abspath(root)) not in folder.parents):
-            break
+    if settings.project_root is None:
+        return False
+    root = Path(os.path.abspath(settings.project_root))
+    for folder in Path(os.path.abspath(path)).parents:
+        if folder == root or root not in folder.parents:
+            return False
         if is_excluded(folder, settings, is_dir=True):
             return True
     return False
