@@ -39,10 +39,11 @@ def run(capsys, *args, stdin: str | None = None, monkeypatch=None) -> tuple[int,
 
 # -- silent mistakes ---------------------------------------------------------------------
 def test_a_path_that_does_not_exist_is_a_usage_error_and_nothing_is_written(repo, capsys):
-    code, out, err = run(capsys, "check", "jobs/deals.py", "jbos/", "--fix")
+    code, out, err = run(capsys, "check", "jobs/deals.py", "jbos/", "--fix", "--output-file", "lint.txt")
     assert code == 2 and out == ""
     assert err.strip().splitlines() == ["lime-task-lint: jbos/: no such file or folder"]
     assert (repo / "jobs" / "deals.py").read_text(encoding="utf-8") == COUNT
+    assert not (repo / "lint.txt").exists()
 
 
 def test_config_accepts_any_toml_and_a_missing_one_is_exit_2(repo, capsys):
