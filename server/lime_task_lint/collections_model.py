@@ -204,10 +204,19 @@ def element_of(elt: ast.AST | None, target: ast.AST | None, source: Source, sett
     if isinstance(elt, ast.Attribute) and elt.attr == "value":
         return memory.Element("str", memory.RECORD_VALUE_CHARS), "short string value", \
             f"{memory.RECORD_VALUE_CHARS}-character string, CPython layout"
-    if isinstance(elt, ast.Tuple):
-        return memory.Element("tuple", len(elt.elts)), f"tuple of {len(elt.elts)} values", "CPython layout"
-    if isinstance(elt, ast.Dict):
-        return memory.Element("dict_row", len(elt.keys)), f"dict of {len(elt.keys)} fields", "CPython layout"
+    if isinstance(elt, (ast.Tuple, ast.List, ast.Dict)):
+        fields = elt.values if isinstance(elt, ast.Dict) else elt.elts
+        kind, shape = ("dict_row", "dict") if isinstance(elt, ast.Dict) else ("tuple", "tuple")
+        objects = sum(1 for f in fields if source.is_lime and isinstance(f, ast.Name) and f.id in _names(target))
+        if not objects:
+            unit = "fields" if kind == "dict_row" else "values"
+            return memory.Element(kind, len(fields)), f"{shape} of {len(fields)} {unit}", "CPython layout"
+        size, origin = settings.object_size_bytes(source.limetype)
+        what = f"`{source.limetype}` Lime object" if source.limetype else "Lime object"
+        return (memory.Element(kind, len(fields), objects, size),
+                f"{shape} of {len(fields)} value{'s' if len(fields) != 1 else ''} holding {objects} {what}"
+                f"{'s' if objects > 1 else ''}",
+                f"{size:,} B per object ({origin}), CPython layout")
     if isinstance(elt, ast.Constant) and isinstance(elt.value, (int, bool)):
         return memory.Element("int"), "int", "CPython layout"
     if isinstance(elt, ast.JoinedStr):

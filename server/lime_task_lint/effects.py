@@ -430,16 +430,16 @@ class EffectsModel:
         filters and later generators, ``while``/``for`` bodies, ``try`` handlers,
         ``else`` and ``finally``, ``match`` cases, ``with`` blocks whose context
         manager may suppress exceptions, and statements that follow an earlier
-        statement which may ``break``/``continue``/``return``/``raise``.  Empty:
-        ``node`` runs whenever ``outer`` runs to completion."""
+        statement which may ``break``/``continue``/``return``/``raise`` (every
+        such statement, in source order per block: a fix may need to know
+        whether one comes after some other point).  Empty: ``node`` runs
+        whenever ``outer`` runs to completion."""
         found: list[ast.AST] = []
         child = node
         for ancestor in self.index.ancestors(node):
             if isinstance(child, ast.stmt):  # `outer`'s own block too: `add(); if x: continue; commit()`
-                for earlier in self.index.preceding(child):
-                    if self.may_leave(earlier, ancestor):
-                        found.append(earlier)
-                        break
+                found.extend(earlier for earlier in self.index.preceding(child)
+                             if self.may_leave(earlier, ancestor))
             if ancestor is outer:
                 break
             if isinstance(ancestor, (ast.If, ast.While)) and child is not ancestor.test:

@@ -109,10 +109,16 @@ class Element:
     ``size_hint`` depends on ``kind``: characters for ``str``, fields for
     ``dict_row`` and ``tuple``, attributes for ``object``/``object_dict``/
     ``slots_object``, bytes for ``lime_object`` (0 = the guide's default).
+
+    ``lime_objects``: for a ``tuple`` or ``dict_row``, how many of its fields
+    hold a Lime object (``(obj, name)``, ``{"obj": obj}``); each costs
+    ``lime_object_bytes`` (0 = the guide's default) instead of a short string.
     """
 
     kind: ElementKind
     size_hint: int = 0
+    lime_objects: int = 0
+    lime_object_bytes: int = 0
 
 
 # --- elements --------------------------------------------------------------
@@ -218,14 +224,17 @@ def element_bytes(element: Element, version: Optional[Version] = None) -> int:
         return _FLOAT
     if kind == "str":
         return _str_bytes(hint, v)
-    if kind == "dict_row":
+    if kind in ("dict_row", "tuple"):
+        # A record: short string values, except the fields that hold a Lime object.
+        objects = min(max(element.lime_objects, 0), hint)
+        values = (hint - objects) * _str_bytes(RECORD_VALUE_CHARS, v) + objects * (
+            element.lime_object_bytes or LIME_OBJECT_DEFAULT_BYTES
+        )
+        if kind == "tuple":
+            return _TUPLE_HEADER + hint * _PTR + values
         # A record from a query or JSON: str keys shared by every row (the
         # column names), so the row costs its dict and its values.
-        return _dict_total(hint, v, str_keys=True, presized=False) + hint * _str_bytes(
-            RECORD_VALUE_CHARS, v
-        )
-    if kind == "tuple":
-        return _TUPLE_HEADER + hint * _PTR + hint * _str_bytes(RECORD_VALUE_CHARS, v)
+        return _dict_total(hint, v, str_keys=True, presized=False) + values
     if kind == "object":
         return _plain_object_bytes(hint, v, materialised=False)
     if kind == "object_dict":
@@ -359,6 +368,10 @@ def _source(element: Element, v: Version) -> str:
         )
     if element.kind == "unknown":
         return "element not modelled: container only"
+    if element.lime_objects:
+        each = element.lime_object_bytes or LIME_OBJECT_DEFAULT_BYTES
+        return (f"{element.kind} holding {element.lime_objects} Lime object(s) of {each} B each: "
+                f"CPython {v[0]}.{v[1]} layout, calibrated with tracemalloc")
     return f"{element.kind}: CPython {v[0]}.{v[1]} layout, calibrated with tracemalloc"
 
 

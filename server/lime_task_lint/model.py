@@ -807,6 +807,11 @@ class _FunctionWalker(ast.NodeVisitor):
     # -- bindings ----------------------------------------------------------------
     def _bind(self, target: ast.AST, value: ast.AST | None) -> None:
         role = _role_of(value, self.info.names, self.analyser.imports) if value is not None else None
+        if role is None and isinstance(target, ast.Name) and _is_relation_fetch(value) \
+                and target.id in self._iterated():
+            # `persons = company.properties.persons.fetch()` iterated later: a
+            # has-many relation, so a collection of Lime objects.
+            role = Role("objects")
         attribute = _self_attribute(target)
         if attribute is not None and role is not None and role.kind in PASSED_ROLES:
             self.info.names.setdefault(attribute, role)
@@ -821,6 +826,21 @@ class _FunctionWalker(ast.NodeVisitor):
                 for loop in self.loop.chain():
                     if loop.depends_on(value):
                         loop.dependent.add(name)
+
+    def _iterated(self) -> set[str]:
+        """Names the function iterates: ``for x in name``, comprehensions, ``list(name)``..."""
+        cached = self.info.__dict__.get("_iterated")
+        if cached is None:
+            cached = set()
+            for node in _own_nodes(self.info.node):
+                if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and isinstance(node.iter, ast.Name):
+                    cached.add(node.iter.id)
+                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args \
+                        and node.func.id in ("list", "sorted", "set", "tuple", "enumerate", "iter") \
+                        and isinstance(node.args[0], ast.Name):
+                    cached.add(node.args[0].id)
+            self.info.__dict__["_iterated"] = cached
+        return cached
 
     def _depends(self, node: ast.AST) -> bool:
         return self.loop is not None and any(loop.depends_on(node) for loop in self.loop.chain())
@@ -1203,6 +1223,12 @@ def _relation_name(node: ast.AST) -> str | None:
             and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
         return node.args[0].value
     return None
+
+
+def _is_relation_fetch(node: ast.AST | None) -> bool:
+    """``<x>.properties.rel.fetch()`` / ``<x>.get_property("rel").fetch()``."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "fetch" \
+        and not node.args and _relation_name(node.func.value) is not None
 
 
 def _query_limetype(node: ast.Call) -> str | None:

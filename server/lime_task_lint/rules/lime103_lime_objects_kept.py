@@ -3,7 +3,11 @@
 ## What it does
 Flags `kept.append(obj)`, `kept.add(obj)` and `kept[key] = obj` inside a `for`
 loop over an unbounded Lime read, where `obj` is the loop's Lime object and
-`kept` is a list, set or dict that lives outside the loop. The message (and
+`kept` is a list, set or dict that lives outside the loop. The object counts
+as kept when it is wrapped too: `kept.append((obj.id, obj))`,
+`kept[key] = {"object": obj, "name": name}` keep every object just the same.
+The read may be `get_all(...)` without `limit=`, a has-many relation
+`.fetch()` (or a name bound to one), or a helper's collection. The message (and
 the hover on `kept`) gives the estimated size at the configured object count.
 
 ## Why is this bad?
@@ -103,14 +107,32 @@ def _container_names(func: ast.AST) -> set[str]:
 
 
 def _accumulation(node: ast.AST, variable: str) -> tuple[ast.Name, str, str] | None:
+    """(the kept object's name node, container name, container kind) when ``node``
+    stores the loop's object in a container, bare or inside a tuple, list or
+    dict literal (``kept.append((obj.id, obj))``, ``kept[k] = {"obj": obj}``)."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CONTAINER_OF \
-            and isinstance(node.func.value, ast.Name) and len(node.args) == 1 and not node.keywords \
-            and isinstance(node.args[0], ast.Name) and node.args[0].id == variable:
-        return node.args[0], node.func.value.id, CONTAINER_OF[node.func.attr]
+            and isinstance(node.func.value, ast.Name) and len(node.args) == 1 and not node.keywords:
+        kept = _kept_object(node.args[0], variable)
+        if kept is not None:
+            return kept, node.func.value.id, CONTAINER_OF[node.func.attr]
     if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript) \
-            and isinstance(node.targets[0].value, ast.Name) and isinstance(node.value, ast.Name) \
-            and node.value.id == variable:
-        return node.value, node.targets[0].value.id, "dict"
+            and isinstance(node.targets[0].value, ast.Name):
+        kept = _kept_object(node.value, variable)
+        if kept is not None:
+            return kept, node.targets[0].value.id, "dict"
+    return None
+
+
+def _kept_object(value: ast.AST, variable: str, depth: int = 0) -> ast.Name | None:
+    """The ``variable`` name node when ``value`` is it or a literal record holding it."""
+    if isinstance(value, ast.Name):
+        return value if value.id == variable else None
+    if depth < 3 and isinstance(value, (ast.Tuple, ast.List, ast.Dict)):
+        fields = value.values if isinstance(value, ast.Dict) else value.elts
+        for field in fields:
+            found = _kept_object(field, variable, depth + 1)
+            if found is not None:
+                return found
     return None
 
 
@@ -132,7 +154,9 @@ class LimeObjectsKept(Rule):
                                            path=ctx.document.path)
                 what = f"`{source.limetype}` object" if source.limetype else "Lime object"
                 if est is not None:
-                    size = (f"up to {est.count:,} x {est.element_source.split(' (')[0]} ≈ "
+                    each = est.element_source.split(' (')[0] if est.element.kind == "lime_object" \
+                        else est.element_label
+                    size = (f"up to {est.count:,} x {each} ≈ "
                             f"{format_bytes(est.estimate.total_bytes)}, {est.budget_share(settings):.0%} of the "
                             f"{settings.memory_budget_mb:g} MB budget (count from {est.count_source})")
                 else:
