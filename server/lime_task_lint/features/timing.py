@@ -227,10 +227,11 @@ def _line_span(analysis: Analysis, statements: list[ast.stmt]) -> tuple[int, int
     return line_start, after
 
 
-def _support_edits(analysis: Analysis) -> tuple[str, list[Edit]]:
-    """The logger name and the edits adding ``import time`` and the logger when missing."""
+def _support_edits(analysis: Analysis, at: ast.AST) -> tuple[str, list[Edit]]:
+    """The logger name (one ``at`` sees: no parameter or local hides it) and the
+    edits adding ``import time`` and the logger when missing."""
     document = analysis.document
-    logger, edits = ensure_logger(document, logging_model(analysis.context))
+    logger, edits = ensure_logger(document, logging_model(analysis.context), [at])
     time_import = import_edit(document.text, document.tree, "time", newline=document.newline)
     if time_import is not None:
         edits = [time_import, *edits]
@@ -304,7 +305,7 @@ def measure_block(analysis: Analysis, start: int, end: int) -> list[ProvidedActi
         return []  # already measured with try/finally
     label = block_label(statements)
     timer = _unique(f"{_slug(label)}_started", _names_in(function))
-    logger, support = _support_edits(analysis)
+    logger, support = _support_edits(analysis, statements[0])
     edits = timer_edits(analysis, statements, label, timer, logger)
     if edits is None:
         return []
@@ -376,7 +377,7 @@ def time_each_step(analysis: Analysis, start: int, end: int) -> list[ProvidedAct
     if not groups:
         return []
     taken = _names_in(info.node)
-    logger, edits = _support_edits(analysis)
+    logger, edits = _support_edits(analysis, info.node.body[0])
     document = analysis.document
     nl = document.newline
     task_timer = _unique(f"{_slug(info.name)}_started", taken)
