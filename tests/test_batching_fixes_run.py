@@ -533,4 +533,12 @@ def test_conditions_between_sees_a_continue_in_the_loops_own_body():
     commit = next(n for n in ast.walk(loop) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "commit")
     [found] = effects.conditions_between(commit, loop)
     assert isinstance(found, ast.If) and found.lineno == loop.body[2].lineno
+    # Every earlier statement that may leave is reported, not only the first:
+    # a fix must tell a `continue` before the add from one after it.
+    tree = ast.parse(textwrap.dedent(MEMBERS_CONTINUE_BEFORE_ADD.replace(
+        "            uow.commit()", "            if signup.get(\"held\"):\n                continue\n            uow.commit()")))
+    effects = effects_model(tree, build_model(tree))
+    loop = next(n for n in ast.walk(tree) if isinstance(n, ast.For))
+    commit = next(n for n in ast.walk(loop) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "commit")
+    assert [c.lineno for c in effects.conditions_between(commit, loop)] == [loop.body[0].lineno, loop.body[3].lineno]
 
