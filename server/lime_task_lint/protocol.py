@@ -50,8 +50,7 @@ import threading
 from typing import Any, BinaryIO
 
 from lsprotocol import types as lsp
-from pygls.exceptions import (JsonRpcException, JsonRpcInternalError, JsonRpcInvalidRequest,
-                              JsonRpcParseError)
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest, JsonRpcParseError
 from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
