@@ -22,7 +22,7 @@ import {
   resolveInterpreter,
 } from "./interpreter";
 import * as python from "./python";
-import { classifyServerLine, LogLevel } from "./serverLog";
+import { ServerStderr } from "./serverLog";
 import { budgetReportHtml, missingCommandMessage, SERVER_COMMANDS, ServerCommand, serverCommands } from "./serverCommands";
 import {
   buildInitializationOptions,
@@ -244,11 +244,12 @@ async function startServer(reason: string): Promise<void> {
     stdioOptions: {
       stdout: (input, channel) => lines(input, (line) => channel.info(line)),
       stderr: (input, channel) => {
-        let level: LogLevel | undefined;
+        const stderr = new ServerStderr();
         lines(input, (line) => {
-          const record = classifyServerLine(line, level);
-          level = record.level;
-          channel[record.level](`[server] ${record.text}`);
+          const record = stderr.route(line, client?.state === State.Running);
+          if (record) {
+            channel[record.level](`[server] ${record.text}`);
+          }
         });
       },
     },

@@ -31,3 +31,33 @@ export function classifyServerLine(line: string, previous: LogLevel | undefined)
   }
   return { level: previous ?? "error", text: line };
 }
+
+/** The server's own logger: its records also arrive as window/logMessage once the session is up. */
+const OWN_LOGGER = /^lime_task_lint(\.[\w.]+)?: /;
+
+/**
+ * Routes the server's stderr lines to the output channel. While the language
+ * client runs, the server's own records (`lime_task_lint…: …`, and the lines that
+ * continue them) are dropped here because they also come through
+ * `window/logMessage`, at the server's logLevel; everything else (pygls's
+ * warnings, start-up failures before the session, a crash's traceback) is kept.
+ */
+export class ServerStderr {
+  private level: LogLevel | undefined;
+  private droppingRecord = false;
+
+  /** The line to write, or undefined when it is already logged through the protocol. */
+  route(line: string, clientRunning: boolean): { level: LogLevel; text: string } | undefined {
+    const record = classifyServerLine(line, this.level);
+    this.level = record.level;
+    const startsRecord = PY_RECORD.test(line);
+    const startsTraceback = line.startsWith("Traceback (most recent call last)");
+    if (startsRecord) {
+      this.droppingRecord = clientRunning && OWN_LOGGER.test(record.text);
+    } else if (startsTraceback) {
+      // Kept even when it belongs to a dropped record: better twice than a crash lost.
+      this.droppingRecord = false;
+    }
+    return this.droppingRecord ? undefined : record;
+  }
+}

@@ -18,14 +18,17 @@ CS_BIN=$LTL_TOOLS/cs/node_modules/.bin/code-server
 log() { printf '[e2e] %s\n' "$*"; }
 
 passed=0; failed=0; skipped=0
-finish() {
-  local rc=$?
+stop_code_server() {  # kills code-server's process group (its extension hosts and language servers too)
   if [ -f "$OUT/cs.pid" ]; then
     kill -- -"$(cat "$OUT/cs.pid")" 2>/dev/null
     sleep 0.5
     kill -9 -- -"$(cat "$OUT/cs.pid")" 2>/dev/null
     rm -f "$OUT/cs.pid"
   fi
+}
+finish() {
+  local rc=$?
+  stop_code_server
   [ "$rc" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1   # a broken harness counts as a failure
   echo "${passed} passed, ${failed} failed, ${skipped} skipped"
   [ "$failed" -eq 0 ] && exit 0 || exit 1
@@ -39,10 +42,12 @@ if [ "${LTL_E2E_SKIP_BUILD:-}" != "1" ] || [ ! -f "$REPO/dist/lime-task-lint.vsi
   bash "$REPO/scripts/build-vsix.sh" 2>&1 | grep -v 'is ignored\|Running pip as' || exit 1
 fi
 
-# 2. A fresh profile, extensions folder and workspace copy for every run.
+# 2. A fresh extensions folder and workspace copy for every run; the user
+#    settings every profile starts from.
 rm -rf "$OUT"; mkdir -p "$OUT/user/User" "$OUT/ext" "$LTL_SHOTS"
 rm -f "$LTL_SHOTS"/*.png
-cat > "$OUT/user/User/settings.json" <<'JSON'
+BASE_SETTINGS=$OUT/base-settings.json
+cat > "$BASE_SETTINGS" <<'JSON'
 { "workbench.startupEditor": "none", "security.workspace.trust.enabled": false, "telemetry.telemetryLevel": "off",
   "extensions.autoUpdate": false, "extensions.autoCheckUpdates": false, "update.mode": "none",
   "workbench.enableExperiments": false, "workbench.tips.enabled": false, "editor.minimap.enabled": false,
@@ -77,20 +82,31 @@ PY_NEWEST=${LIME_PYTHON_NEWEST:-$(python3 "$REPO/scripts/find_python.py" --newes
 export LTL_E2E_PY_OLD=${LTL_E2E_PY_OLD-$(python3 "$REPO/scripts/find_python.py" 3.9 || python3 "$REPO/scripts/find_python.py" 3.8 || true)}
 log "oldest supported Python: ${PY_OLDEST:-none}; newest: ${PY_NEWEST:-none}; unsupported: ${LTL_E2E_PY_OLD:-none}"
 
-# 3. code-server on a free loopback port, in its own process group.
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# 3. code-server on a free loopback port, in its own process group, with a fresh
+#    profile (user settings = the base plus limeTaskLint.interpreter) each time:
+#    a running code-server keeps serving the user settings it has read.
 # code-server's environment reaches the extension host: the suite reads which run
 # it is (Python, the other Python, where to write its counts) from this file.
 export LTL_E2E_RUN_INFO=$OUT/run-info.json LTL_UI_RESULT=$OUT/ui-result.json
-setsid bash -c 'echo $$ > "$0/cs.pid"; exec "$1" --config /dev/null --auth none --bind-addr "127.0.0.1:$2" \
-  --disable-telemetry --disable-update-check --disable-workspace-trust \
-  --user-data-dir "$0/user" --extensions-dir "$0/ext"' "$OUT" "$CS_BIN" "$PORT" > "$OUT/code-server.log" 2>&1 &
-for _ in $(seq 1 300); do
-  curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null && break
-  sleep 0.1
-done
-curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null || { log "code-server did not start"; cat "$OUT/code-server.log"; exit 1; }
-log "code-server $("$CS_BIN" --config /dev/null --version | head -n 1) on 127.0.0.1:$PORT"
+PORT=
+start_code_server() {  # start_code_server <profile name> <python or "">
+  local profile=$OUT/profile-$1
+  mkdir -p "$profile/User"
+  node -e '
+    const fs = require("fs"); const [base, out, py] = process.argv.slice(1);
+    const s = JSON.parse(fs.readFileSync(base, "utf8")); if (py) s["limeTaskLint.interpreter"] = py;
+    fs.writeFileSync(out, JSON.stringify(s, null, 2));' "$BASE_SETTINGS" "$profile/User/settings.json" "$2"
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  setsid bash -c 'echo $$ > "$0/cs.pid"; exec "$1" --config /dev/null --auth none --bind-addr "127.0.0.1:$2" \
+    --disable-telemetry --disable-update-check --disable-workspace-trust \
+    --user-data-dir "$3" --extensions-dir "$0/ext"' "$OUT" "$CS_BIN" "$PORT" "$profile" > "$OUT/code-server-$1.log" 2>&1 &
+  for _ in $(seq 1 300); do
+    curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null && break
+    sleep 0.1
+  done
+  curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null || { log "code-server did not start"; cat "$OUT/code-server-$1.log"; return 1; }
+  log "code-server $("$CS_BIN" --config /dev/null --version | head -n 1) on 127.0.0.1:$PORT (profile $1)"
+}
 
 add_counts() {  # add_counts <result json> <harness exit code>
   local p f s
@@ -112,15 +128,15 @@ run_suite_on() {  # run_suite_on <label> <python> <the other python, for the swi
     skipped=$((skipped + 1)); return
   fi
   log "in-host suite on the $label Python: $py ($("$py" --version 2>&1))"
-  node -e '
-    const fs = require("fs"); const [f, py, alt, label, result] = process.argv.slice(1);
-    const s = JSON.parse(fs.readFileSync(f, "utf8")); s["limeTaskLint.interpreter"] = py;
-    fs.writeFileSync(f, JSON.stringify(s, null, 2));
-    fs.writeFileSync(process.env.LTL_E2E_RUN_INFO, JSON.stringify({ python: py, alt, label, result }));' \
-    "$OUT/user/User/settings.json" "$py" "${3:-}" "$label" "$OUT/host-result-$label.json"
+  node -e 'require("fs").writeFileSync(process.env.LTL_E2E_RUN_INFO, JSON.stringify(
+    { python: process.argv[1], alt: process.argv[2], label: process.argv[3], result: process.argv[4] }))' \
+    "$py" "${3:-}" "$label" "$OUT/host-result-$label.json"
   rm -rf "$WS/e2e_tmp"
+  start_code_server "$label" "$py" || { failed=$((failed + 1)); return; }
   node "$E2E/host-runner.js" "$PORT" "$WORKSPACE_FILE" "$EXT_DIR" "$E2E/suite/index.js"
-  add_counts "$OUT/host-result-$label.json" $?
+  local rc=$?
+  stop_code_server
+  add_counts "$OUT/host-result-$label.json" $rc
 }
 run_suite_on oldest "$PY_OLDEST" "$PY_NEWEST"
 run_suite_on newest "$PY_NEWEST" "$PY_OLDEST"
@@ -128,13 +144,19 @@ run_suite_on newest "$PY_NEWEST" "$PY_OLDEST"
 # 5. UI test with screenshots, on a fresh copy of the sample.
 cp "$E2E/workspace/task_sample.py" "$WS/task_sample.py"
 log "UI test"
-node "$E2E/ui-test.js" "$PORT" "$WS"
-add_counts "$LTL_UI_RESULT" $?
+if start_code_server ui "$PY_NEWEST"; then
+  node "$E2E/ui-test.js" "$PORT" "$WS"
+  rc=$?
+  stop_code_server
+  add_counts "$LTL_UI_RESULT" $rc
+else
+  failed=$((failed + 1))
+fi
 
 log "screenshots: $(ls "$LTL_SHOTS" | tr '\n' ' ')"
 if [ "$failed" -gt 0 ]; then
-  log "logs: $OUT/code-server.log, $OUT/user/logs/*/exthost*/"
-  find "$OUT/user/logs" -name 'Lime Task Lint.log' | while IFS= read -r f; do
+  log "logs: $OUT/code-server-*.log, $OUT/profile-*/logs/*/exthost*/"
+  find "$OUT" -name 'Lime Task Lint.log' | while IFS= read -r f; do
     log "last lines of $f:"; tail -n 25 "$f"
   done
 fi
