@@ -29,3 +29,17 @@ ensure_node_deps() {
   log "installing the extension's npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 }
+
+# The interpreters the bundled server is tested on: the oldest supported Python
+# (pyproject's requires-python floor, 3.10) and the newest one on this machine,
+# from pyenv's versions or PATH (scripts/find_python.py). Exported for pytest
+# (tests/test_bundle.py) and the real-VS-Code suite (tests/e2e/run.sh); when one
+# is missing its tests are skipped and say why.
+find_test_pythons() {
+  local py=python3
+  [ -x .venv/bin/python ] && py=.venv/bin/python
+  LIME_PYTHON_OLDEST=${LIME_PYTHON_OLDEST:-$("$py" scripts/find_python.py --oldest || true)}
+  LIME_PYTHON_NEWEST=${LIME_PYTHON_NEWEST:-$("$py" scripts/find_python.py --newest || true)}
+  export LIME_PYTHON_OLDEST LIME_PYTHON_NEWEST
+  log "Pythons for the bundled server: oldest supported ${LIME_PYTHON_OLDEST:-NONE FOUND (its tests are skipped)}; newest ${LIME_PYTHON_NEWEST:-NONE FOUND (its tests are skipped)}"
+}
