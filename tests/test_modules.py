@@ -167,3 +167,33 @@ def test_answers_do_not_depend_on_the_order_of_questions(tmp_path):
     second = ModuleIndex([tmp_path])
     g_first = second.model(b).functions["g"].summary
     assert forward == (second.model(a).functions["f"].summary, g_first)
+
+
+def test_parameters_get_the_roles_callers_in_other_modules_pass(tmp_path):
+    """`create_leads(leads, source)` in a helper module, called with the application
+    from a task module: its reads are the application's."""
+    write(tmp_path, {"crm/__init__.py": "", "crm/helpers.py": """
+        def create_leads(leads, source, unit):
+            for lead in leads:
+                source.limetypes.company.get(lead)
+                unit.add(lead)
+        def unused(rows, thing):
+            return [thing.get(r) for r in rows]
+    """, "crm/tasks.py": """
+        from lime_task import task
+        from crm import helpers
+        @task
+        def import_leads(app, leads):
+            uow = app.unit_of_work()
+            helpers.create_leads(leads, app, uow)
+            uow.commit()
+    """, "other/unrelated.py": "def create_leads(a, b, c):\n    pass\n"})
+    helpers = tmp_path / "crm/helpers.py"
+    index = ModuleIndex([tmp_path])
+    roles = index.incoming_roles(str(helpers))
+    assert {p: r.kind for p, r in roles["create_leads"].items()} == {"source": "app", "unit": "uow"}
+    assert "unused" not in roles
+    model = build_model(ast.parse(helpers.read_text()), path=str(helpers), modules=index)
+    info = model.functions["create_leads"]
+    assert [(r.limetype, r.loop is not None) for r in info.reads] == [("company", True)]
+    assert [c.kind for c in info.uow_calls] == ["add"]

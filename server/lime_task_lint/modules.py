@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import sys
 import threading
 from dataclasses import dataclass
@@ -42,7 +43,13 @@ MAX_FILE_BYTES = 1_000_000
 MAX_HOPS = 8
 #: Modules a cross-module summary may pass through (A calls B's helper, which calls C's ...).
 MAX_DEPTH = 3
+#: Workspace files read to find the callers of a module's functions (in path order).
+MAX_CALLER_FILES = 200
+#: Python files of the workspace considered at all (a home folder opened as the workspace).
+MAX_WORKSPACE_FILES = 5000
 
+#: Folders never searched for workspace modules.
+_SKIPPED_FOLDERS = {"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"}
 #: Top-level names of the standard library: never looked up (the interpreter finds
 #: them before any workspace or site-packages folder for an installed package).
 _STANDARD_LIBRARY = frozenset(getattr(sys, "stdlib_module_names", ())) | frozenset(sys.builtin_module_names)
@@ -78,8 +85,11 @@ class ModuleIndex:
 
     def __init__(self, roots: Iterable[str | Path], *, environment_path: str | None = None,
                  site_packages: Iterable[str | Path] = (),
-                 source: Callable[[str], ast.Module | None] | None = None) -> None:
+                 source: Callable[[str], ast.Module | None] | None = None, callers: bool = True) -> None:
         self.roots = [Path(r).resolve() for r in roots]
+        #: Whether ``incoming_roles`` searches the roots for callers (off when the
+        #: root is only a guess: a file analysed without a workspace).
+        self.callers = callers
         self.environment_path = environment_path
         self._extra_site = [Path(p).resolve() for p in site_packages]
         self._source = source
@@ -88,6 +98,10 @@ class ModuleIndex:
         self._imports: dict[str, tuple[ast.Module, dict[str, str]]] = {}
         self._models: dict[tuple, tuple[ast.Module, "LimeModel | None"]] = {}
         self._site: list[Path] | None = None
+        #: The workspace's Python files (computed once; see ``changed``).
+        self._workspace_files: list[str] | None = None
+        #: (path, stamp, word) -> whether the file's text has the word
+        self._mentions: dict[tuple, bool] = {}
         #: (search roots, module parts) -> where an absolute name was found; see ``changed``
         self._located: dict[tuple, tuple[str, int] | None] = {}
         self._local = threading.local()
@@ -149,6 +163,7 @@ class ModuleIndex:
         with self._lock:
             self._located.clear()
             self._site = None
+            self._workspace_files = None
 
     def search_roots(self, importer: str | None = None) -> list[Path]:
         """Folders an absolute import from ``importer`` is looked up in, in order."""
@@ -340,6 +355,93 @@ class ModuleIndex:
         found = self.function(target)
         return (target.path, found[0], found[1]) if found is not None else None
 
+    def building(self) -> bool:
+        """True while this thread builds a model for another module's question."""
+        return bool(getattr(self._local, "stack", ()))
+
+    def workspace_files(self) -> list[str]:
+        """The Python files of the workspace roots (not environments or caches), sorted."""
+        with self._lock:
+            if self._workspace_files is not None:
+                return self._workspace_files
+        found: list[str] = []
+        for root in self.roots:
+            for folder, dirs, files in os.walk(root):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_FOLDERS and not d.startswith("."))
+                found.extend(os.path.join(folder, f) for f in sorted(files) if f.endswith(".py"))
+                if len(found) >= MAX_WORKSPACE_FILES:
+                    dirs[:] = []
+        found = found[:MAX_WORKSPACE_FILES]
+        with self._lock:
+            self._workspace_files = found
+        return found
+
+    def _mentions_any(self, path: str, words: list[str]) -> bool:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return False
+        key = (path, stat.st_mtime_ns, stat.st_size, tuple(words))
+        with self._lock:
+            known = self._mentions.get(key)
+        if known is None:
+            try:
+                text = Path(path).read_text(encoding="utf-8", errors="replace") if stat.st_size <= MAX_FILE_BYTES else ""
+            except OSError:
+                text = ""
+            known = any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in words)
+            with self._lock:
+                if len(self._mentions) > 50_000:
+                    self._mentions.clear()
+                self._mentions[key] = known
+        return known
+
+    def incoming_roles(self, path: str) -> "dict[str, dict[str, Role]]":
+        """Qualname -> parameter -> the Lime role (application, unit of work,
+        limetype...) that callers in other workspace modules pass for it.
+
+        Empty when the index was made without a workspace (``callers=False``).
+        Only files that can import the module are read: those mentioning its
+        name or a package above it (the first :data:`MAX_CALLER_FILES` in path
+        order).  Callers' own roles come from their module alone (one level)."""
+        from .model import _collect_functions, _passed_roles
+
+        path = str(Path(path).resolve())
+        tree = self.tree(path) if self.callers else None
+        if tree is None:
+            return {}
+        here: dict = {}
+        _collect_functions(tree.body, "", None, None, here)  # the parameters of this module's functions
+        module = Path(path)
+        words = [module.parent.name] if module.stem == "__init__" else [module.stem]
+        folder = module.parent
+        while (folder / "__init__.py").is_file() and folder.parent != folder:
+            words.append(folder.name)
+            folder = folder.parent
+        words = [w for w in dict.fromkeys(words) if w.isidentifier()]
+        candidates = [f for f in self.workspace_files() if str(Path(f).resolve()) != path]
+        candidates = [f for f in candidates if self._mentions_any(f, words)][:MAX_CALLER_FILES]
+        roles: dict[str, dict[str, Role]] = {}
+        stack = getattr(self._local, "stack", ())
+        self._local.stack = (*stack, path)  # the callers' models must not ask about this module's callers
+        try:
+            for candidate in candidates:
+                model = self.model(candidate)
+                if model is None:
+                    continue
+                for info in model.functions.values():
+                    for call in info.calls:
+                        if call.path != path:
+                            continue
+                        callee = here.get(call.callee.split("::", 1)[1])
+                        if callee is None:
+                            continue
+                        for param, role in _passed_roles(callee, call, model.imports).items():
+                            roles.setdefault(callee.qualname, {}).setdefault(param, role)
+        finally:
+            self._local.stack = stack
+        return roles
+
     def summary_of_call(self, importer: str, call: ast.Call, imports: dict[str, str] | None = None
                         ) -> "Summary | None":
         """What calling an imported function costs (reads, commits, units of work,
@@ -441,7 +543,8 @@ def index_for(workspace=None, path: str | None = None) -> ModuleIndex:
             if workspace is not None and callable(getattr(workspace, "source", None)):
                 def source(p: str, _ws=workspace) -> ast.Module | None:
                     return _ws.source(p).tree
-            index = _INDEXES[key] = ModuleIndex(roots, environment_path=environment, source=source)
+            index = _INDEXES[key] = ModuleIndex(roots, environment_path=environment, source=source,
+                                                callers=workspace is not None)
             if len(_INDEXES) > 32:
                 _INDEXES.pop(next(iter(_INDEXES)))
         return index
