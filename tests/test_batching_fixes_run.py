@@ -542,3 +542,41 @@ def test_conditions_between_sees_a_continue_in_the_loops_own_body():
     commit = next(n for n in ast.walk(loop) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "commit")
     assert [c.lineno for c in effects.conditions_between(commit, loop)] == [loop.body[0].lineno, loop.body[3].lineno]
 
+
+
+LOCKED_COMMIT = '''
+    from lime_task import task
+
+    @task
+    def task_under_test(app, rows, audit_path):
+        for row in rows:
+            uow = app.unit_of_work()
+            uow.add(app.limetypes.contract(erp_id=row["id"]))
+            with open(audit_path, "a") as audit:
+                uow.commit()
+                audit.write(row["id"])
+'''
+
+COMMIT_IN_FINALLY = '''
+    import logging
+    from lime_task import task
+
+    logger = logging.getLogger(__name__)
+
+    @task
+    def task_under_test(app, rows):
+        for row in rows:
+            uow = app.unit_of_work()
+            try:
+                uow.add(app.limetypes.contract(erp_id=row["id"], amount=int(row["amount"])))
+            finally:
+                uow.commit()
+'''
+
+
+@pytest.mark.parametrize("source, reason", [
+    (LOCKED_COMMIT, "the batch commit would run outside of"),
+    (COMMIT_IN_FINALLY, "nested `try`"),
+])
+def test_commit_in_a_context_of_its_own_is_not_batched(source, reason):
+    assert_withheld(source, reason)

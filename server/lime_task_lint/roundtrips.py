@@ -779,6 +779,9 @@ def batching_plan(ctx, loop: Loop, mode: str) -> BatchPlan:
             raise _NoFix("the unit of work is created in a nested statement the fix cannot move")
         if try_stmt is not None and try_stmt not in create_path:
             raise _NoFix("the unit of work is created outside the `try` that guards the commit")
+    if try_stmt is not None and not create_inside:
+        raise _NoFix(f"`{uow}` is shared by every item and a commit failing inside the `try` may leave its "
+                     "objects in it for the next item's commit, which per-batch units of work would not")
     counters = _try_counters(try_stmt, commit_stmt, node) if try_stmt is not None else []
     return BatchPlan(loop, mode, uow, commit, commit_stmt, create, create_inside, adds, try_stmt, counters,
                      between)
@@ -884,6 +887,10 @@ def commit_conditions(ctx, plan: BatchPlan) -> list[str]:
             out.append("the commit runs only in an `except`, `else` or `finally` clause")
         else:
             out.append(f"the commit runs only sometimes (line {getattr(construct, 'lineno', '?')})")
+    for statement in _statements_between(index, plan.commit_stmt, plan.loop.node):
+        if isinstance(statement, (ast.With, ast.AsyncWith)) and not ctx.effects.may_suppress(statement):
+            managers = ", ".join(ctx.text(i.context_expr) for i in statement.items)
+            out.append(f"the commit is inside `with {managers}:`, which the batch commit would run outside of")
     return out
 
 

@@ -46,7 +46,9 @@ Unsafe. When the fix is offered, what the task does changes only in these ways:
   anywhere in the loop body that is not caught inside the loop (a failing
   commit, bad data, a helper raising) ends the task with the current batch
   uncommitted: up to `batch-size - 1` items that were saved before the fix
-  are not.
+  are not. A commit fails at the end of its batch, after the items that
+  follow the failing one in that batch ran: when one of them raises too,
+  that other exception may be the one that ends the task.
 - With a per-item `try`/`except` around the commit, the item's own code
   stays per item (a bad row is still skipped on its own); the batch commit
   gets a copy of the same `except` clauses. When a batch commit fails, that
@@ -70,7 +72,8 @@ another state); code after the commit uses the saved objects (ids and saved
 values exist only after the batch commit); in a per-item `try`, something
 between the first add and the commit may raise (the failing item's object
 would be saved with its batch); the `try` has a `finally:` or other code
-after the commit; the loop can leave early (`break`, `return`); the commit's
+after the commit, or guards a unit of work created before the loop (a failed
+commit may leave its objects in it for the next item's commit); the loop can leave early (`break`, `return`); the commit's
 result is used; or the commit is in a helper.
 """
 

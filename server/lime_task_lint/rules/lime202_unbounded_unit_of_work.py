@@ -36,7 +36,9 @@ Unsafe. When the fix is offered, what the task does changes only in these ways:
 - How commits are grouped: one commit per batch (`batch-size`, default 50)
   during the loop instead of one commit after it. The work is no longer one
   transaction: when a batch commit fails, or anything in the loop raises, the
-  batches before it stay committed (before the fix, nothing was saved).
+  batches before it stay committed (before the fix, nothing was saved). A
+  commit now fails during the loop, so when a later item would have raised
+  another exception, the commit's exception ends the task instead.
 - Reads inside the loop see the objects of earlier batches (before the fix
   they saw none of the loop's objects). When the loop iterates a Lime read,
   that read may fetch its pages while batches are committed (`get_all()` may
