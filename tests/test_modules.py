@@ -197,3 +197,38 @@ def test_parameters_get_the_roles_callers_in_other_modules_pass(tmp_path):
     info = model.functions["create_leads"]
     assert [(r.limetype, r.loop is not None) for r in info.reads] == [("company", True)]
     assert [c.kind for c in info.uow_calls] == ["add"]
+
+
+def test_a_reading_helper_called_per_item_is_an_n_plus_one_under_every_import_form(tmp_path):
+    from lime_task_lint.checker import check
+    from lime_task_lint.document import SourceDocument
+    from lime_task_lint.settings import Settings
+
+    write(tmp_path, {"acme/__init__.py": "from .shared.history import log_step\n",
+                     "acme/shared/__init__.py": "",
+                     "acme/shared/history.py": """
+        def log_step(step, parent):
+            owner = step.properties.owner.fetch()
+            stage = step.properties.stage.fetch()
+            return owner, stage, parent
+    """})
+    source = textwrap.dedent("""
+        import acme.shared.history as history
+        from acme.shared.history import log_step
+        from .shared import history as sibling
+        from acme import log_step as exported
+
+        def each(order):
+            for step in order.properties.steps.fetch():
+                history.log_step(step, order)
+                log_step(step, order)
+                sibling.log_step(step, order)
+                exported(step, order)
+    """)
+    path = tmp_path / "acme/orders.py"
+    path.write_text(source)
+    found = check(SourceDocument(source, str(path)), Settings(), codes={"LIME203"}).violations
+    lines = sorted(source[:v.start].count("\n") + 1 for v in found)
+    assert lines == [9, 10, 11, 12]
+    assert all("`log_step()` reads the database once per item" in v.message and "history.py" in v.message
+               for v in found)
