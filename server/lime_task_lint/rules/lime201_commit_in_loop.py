@@ -3,7 +3,10 @@
 ## What it does
 Flags `uow.commit()` that runs once per item of a loop, directly or through a
 helper function that commits (a helper in the same module, or in another
-workspace module when the editor has the workspace open).
+module reached through any import form; see LIME203 for what counts as a
+helper and as the application). Loops the code bounds to a few passes (a
+literal, a module constant, `range(3)`, configuration; see LIME203) are not
+flagged: a commit per configured kind is not a commit per data item.
 
 ## Why is this bad?
 Every commit is a database transaction and at least one round trip, often

@@ -7,6 +7,33 @@ Flags a Lime read inside a loop or comprehension: `<limetype>.get(id)`,
 that reads (same module, or another workspace module). Paging reads
 (`get_all(limit=...)` in a `while` loop) are not flagged.
 
+**The application** is found by data flow, not by position: a parameter
+annotated `LimeApplication` (any import form or alias), a parameter named
+`app`, `application`, `lime_app`... at any position, any name whose
+`.limetypes` is read, a parameter a caller in this module or another
+workspace module passes the application to, `obj.application` of a Lime
+object, `self.application` in limeobject classes, endpoints and event
+handlers, `lime_application.get_application(...)`, and names assigned from
+any of these. Limetypes come from `app.limetypes.<name>`,
+`get_limetype(...)` (through variables and `self` attributes) and
+parameters annotated `LimeType`.
+
+**A helper** is a function of this module, or of another module reached
+through any import form (`from pkg.mod import f`, `import pkg.mod as m`,
+`from . import m`, a re-export in a package's `__init__.py`), or of an
+installed package whose source is in the analysed environment's
+site-packages. It is resolved from the syntax trees alone, the same way every
+run; a helper that cannot be resolved is unknown, never "reads nothing".
+
+**A small loop** is not flagged: one over a literal tuple or list, a module
+constant, `range(n)` with literal bounds, a parameter's default, a
+configuration mapping (`config[...]`, `get_app_config(...)`, names like
+`settings`) or a unit of work's `context`, with every enclosing loop small
+too (at most 20 passes counted from the code). A larger count stated in the
+code is reported as information with that count. A read under
+`if x is None:` / `if not x:` that assigns `x` (a lazy one-time load) runs
+once, not per item.
+
 ## Why is this bad?
 Each read is a database round trip. A read per item of a 100,000-row import
 is 100,000 round trips (minutes of latency alone) where one pre-fetch before

@@ -2,7 +2,8 @@
 
 ## What it does
 Flags `app.unit_of_work()` (or `create_unit_of_work(app)`) called inside a
-loop body.
+loop body, unless the code bounds the loop to a few passes (see LIME203's
+small loops).
 
 ## Why is this bad?
 A unit of work per item nearly always means a commit per item: one
