@@ -53,12 +53,13 @@ SECRET_PAIRS = frozenset({
     ("session", "id"), ("sas", "key"), ("subscription", "key"), ("app", "key"), ("master", "key"),
     # connection strings carry `Password=...`
     ("conn", "str"), ("conn", "string"), ("connection", "string"), ("connection", "str"), ("database", "url"),
-    ("db", "url"), ("db", "uri"), ("database", "uri"),
+    ("db", "url"), ("db", "uri"), ("database", "uri"), ("client", "key"), ("license", "key"), ("webhook", "key"),
+    ("shared", "key"), ("account", "key"),
 })
 #: Words that may follow the head noun without changing what the value is
 #: (``password_value``, ``x-api-key`` header, ``token_str``).
 SECRET_MODIFIERS = frozenset({"value", "val", "str", "string", "text", "raw", "plain", "header", "b64",
-                              "base64", "encoded", "bytes", "data"})
+                              "base64", "encoded", "bytes", "data", "hash", "hashed", "encrypted", "enc"})
 _WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_|$)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
