@@ -171,17 +171,53 @@ def test_helper_change_reanalyses_its_callers():
     assert {v.code for v in second.violations} != {v.code for v in first.violations} or not second.violations
 
 
-def test_broken_text_falls_back_and_recovers():
+def test_broken_text_is_analysed_incrementally_and_recovers():
     path = ROOT / "examples" / "limepkg_acme" / "tasks" / "deals.py"
     text = path.read_text(encoding="utf-8")
     analyser = IncrementalAnalyser()
     analyser.analyse("u", text, SETTINGS)
     broken = text.replace("    sent = 0\n", "    sent = (\n", 1)
     result = analyser.analyse("u", broken, SETTINGS)
-    assert analyser.stats.last_mode == "full"  # the recovering parser: only the whole-file path has it
+    assert analyser.stats.last_mode == "incremental"  # the changed lines read with the recovering parser
     assert signature(result) == signature(analyse("u", broken, SETTINGS))
+    typing = broken.replace("    sent = (\n", "    sent = (1, \n", 1)
+    result = analyser.analyse("u", typing, SETTINGS)
+    assert analyser.stats.last_mode == "incremental"
+    assert signature(result) == signature(analyse("u", typing, SETTINGS))
     repaired = analyser.analyse("u", text, SETTINGS)
     assert signature(repaired) == signature(analyse("u", text, SETTINGS))
+
+
+def test_a_file_opened_broken_keeps_a_state_to_reuse():
+    text = _dense_module(12)
+    broken = text.replace("def sync_5(app, rows):\n", "def sync_5(app, rows:\n", 1)
+    analyser = IncrementalAnalyser()
+    analyser.analyse("u", broken, SETTINGS)
+    assert analyser.stats.last_mode == "full"
+    at = broken.index("deal {deal.id}", broken.index("def sync_9("))
+    edited = broken[:at] + "y" + broken[at:]
+    result = analyser.analyse("u", edited, SETTINGS)
+    assert analyser.stats.last_mode == "incremental"
+    assert signature(result) == signature(analyse("u", edited, SETTINGS))
+
+
+def test_typing_an_unclosed_call_before_a_decorated_task_matches_from_scratch():
+    # The recovering parser reads the unclosed call on into the next task's
+    # decorator: that task must be re-read, not reused as it was.
+    text = _dense_module(8)
+    analyser = IncrementalAnalyser()
+    analyser.analyse("u", text, SETTINGS)
+    at = text.index("        uow.commit()\n", text.index("def sync_3(")) + len("        uow.commit()\n")
+    current = text
+    for typed in ("        log(", "        log('a", "        log('a'", "        log('a',", "        log('a', 1)"):
+        current = text[:at] + typed + "\n" + text[at:]
+        reused = analyser.stats.reused_components
+        result = analyser.analyse("u", current, SETTINGS)
+        assert signature(result) == signature(analyse("u", current, SETTINGS)), typed
+        assert analyser.stats.last_mode == "incremental", typed
+        if typed not in ("        log(", "        log('a', 1)"):
+            # Broken before and after: the broken task and its neighbours are re-read, the rest reused.
+            assert analyser.stats.reused_components - reused >= 8 - 3, typed
 
 
 def test_file_level_noqa_forces_a_full_analysis():

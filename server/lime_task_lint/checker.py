@@ -246,6 +246,8 @@ def adds_no_broken_statement_locally(document: SourceDocument, edits: tuple[Edit
     for first, last, closing in windows:
         begin = starts[first]
         end = starts[last + 1] if last + 1 < len(starts) else len(text)
+        if closing < 0:  # up to the end of the file: its trailing blank lines change nothing
+            end = max(end - (len(text[begin:end]) - len(text[begin:end].rstrip())), max(e.end for e in edits))
         window = text[begin:end]
         inside = [Edit(e.start - begin, e.end - begin, e.new_text) for e in edits if begin <= e.start and e.end <= end]
         try:

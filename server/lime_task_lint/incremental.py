@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 
 from .analysis import Analysis, analyse
 from .checker import CheckResult, check
-from .document import SourceDocument, parse_module
+from .document import SourceDocument, parse_module, recover_module
 from .edits import BOM, Edit, Fix, LineIndex
 from .framework import RuleContext, Violation
 from .model import walk
@@ -92,6 +92,10 @@ class _Statement:
     #: (some indented line starts with a tab, smallest space indentation or 0), as
     #: ``edits.indent_unit`` sees this statement's lines.
     indent: tuple[bool, int] = (False, 0)
+
+    #: lines the recovering parser could not read as statements (the file is being
+    #: edited): no unit, no context, kept in every reduced document as they are.
+    broken: bool = False
 
     def __post_init__(self) -> None:
         if self.indent == (False, 0):
@@ -264,8 +268,7 @@ class IncrementalAnalyser:
         statements = _split_statements(text, index, self.chunk_lines)
         if statements is None:
             return None, "the file does not parse in pieces"
-        context_key = _hash("context", context_extra, _indent_unit_of(statements), document.newline,
-                            *(s.text for s in statements if not s.facts.unit))
+        context_key = _context_key(context_extra, _indent_unit_of(statements), document.newline, statements)
         unit_keys = _component_keys(statements, context_key)
         members: dict[str, list[int]] = {}
         for i, key in unit_keys.items():
@@ -351,6 +354,10 @@ class IncrementalAnalyser:
             a = min(a, kept_before.pop().first)
         while kept_after and kept_after[0].first <= b:
             b = max(b, kept_after.pop(0).last)
+        # After a broken statement the recovering parser reads on from it: a broken
+        # statement directly before the changed lines is read again with them.
+        while kept_before and kept_before[-1].broken:
+            a = min(a, kept_before.pop().first)
         new_a, new_b = a, b + line_delta
         if new_b < new_a - 1:
             return None, "edit spans lines oddly"
@@ -358,30 +365,24 @@ class IncrementalAnalyser:
         seg_end = new_index.line_starts[new_b + 1] if new_b + 1 < new_index.line_count else len(text)
         if seg_start > prefix or seg_end < new_end:
             return None, "edit outside the re-parsed lines"
-        segment = text[seg_start:seg_end]
-        try:
-            parsed = parse_module(segment.lstrip(BOM) if seg_start == 0 else segment)
-        except (SyntaxError, ValueError, MemoryError):
-            return None, "changed lines do not parse"
-        middle: list[_Statement] = []
-        seg_lines = new_index.line_starts
-        for stmt in parsed.body:
-            first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))]) - 1 + new_a
-            last = (stmt.end_lineno or stmt.lineno) - 1 + new_a
-            middle.append(_Statement(first, last, _lines_text(text, seg_lines, first, last), statement_facts(stmt)))
+        middle = _read_statements(text, new_index, new_a, new_b, kept_before, kept_after, line_delta)
+        if middle is None:
+            return None, "changed lines cannot be read on their own"
         statements = [replace(s) for s in kept_before] + middle + \
             [replace(s, first=s.first + line_delta, last=s.last + line_delta) for s in kept_after]
         if any(s.text.lstrip(BOM).startswith("from __future__") for s in middle) and kept_before:
             return None, "__future__ import changed"
 
         unit_indent = _indent_unit_of(statements)
-        context_key = _hash("context", context_extra, unit_indent, document.newline,
-                            *(s.text for s in statements if not s.facts.unit))
+        context_key = _context_key(context_extra, unit_indent, document.newline, statements)
         unit_keys = _component_keys(statements, context_key)
+        near_broken = _next_to_broken(statements, unit_keys)
 
         # Which components can reuse the previous findings?
         reuse: dict[str, list[Violation]] = {}
         for key in set(unit_keys.values()):
+            if key in near_broken:
+                continue
             cached = previous.findings.get(key) if context_key == previous.context_key else None
             if cached is None:
                 continue
@@ -400,8 +401,8 @@ class IncrementalAnalyser:
         reduced = _reduced_document(reduced_text, new_index, path, version)
         recorder = _RecordingWorkspace(workspace) if workspace is not None else None
         result = check(reduced, settings, root=root, workspace=recorder)
-        if reduced.recovered.error is not None:
-            return None, "reduced document does not parse"
+        if reduced.recovered.error is not None and not _read_as_expected(reduced, kept):
+            return None, "reduced document is not read as the statements"
         if any(not note.startswith("syntax error") for note in result.notes):
             return None, "a rule failed"  # a failing rule loses all its findings: only a full run says which
         blank_ranges = [(new_index.line_starts[f],
@@ -428,7 +429,7 @@ class IncrementalAnalyser:
         context = _LazyContext(document, settings, workspace)
         check_result = CheckResult(document, context, violations, list(result.notes))
         analysis = Analysis(uri, version, document, settings, check_result, root, workspace)
-        cacheable = {k: v for k, v in findings.items()}
+        cacheable = {k: v for k, v in findings.items() if k not in near_broken}
         for key in _provisional(statements, unit_keys, recorder):
             cacheable.pop(key, None)
         self._states[uri] = _State(text, new_index, statements, context_key, cacheable, unit_keys)
@@ -582,6 +583,107 @@ def _split_statements(text: str, index: LineIndex, piece_lines: int) -> list[_St
     return statements
 
 
+_BROKEN_FACTS = StatementFacts(False, frozenset(), frozenset())
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    """1-based first line of a statement, decorators included."""
+    return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+
+
+def _read_statements(text: str, index: LineIndex, first: int, last: int, kept_before: list[_Statement],
+                     kept_after: list[_Statement], line_delta: int) -> list[_Statement] | None:
+    """The top-level statements of the new lines ``first``..``last`` (0-based).
+
+    When those lines do not parse (the user is typing), they are read as a
+    from-scratch analysis reads the whole file, with the recovering parser, and
+    the following statements are taken in (removed from ``kept_after``, whose
+    lines are old ones: ``line_delta`` moves them) until the parser is back in
+    step: the last statement taken in comes out as a statement of its own and
+    nothing after it is broken.  From there on the file is read as before.  The
+    lines read start where the parser starts afresh: the first line that is
+    not blank or a comment starts at column 0 (an indented line continues the
+    statement before it, which is then taken in from ``kept_before``).  None
+    when that cannot be established (a class broken inside, a statement sharing
+    a line with broken text)."""
+    starts = index.line_starts
+    count = index.line_count
+
+    def lines(begin_line: int, end_line: int) -> tuple[int, str]:
+        begin = starts[begin_line] if begin_line < count else len(text)
+        end = starts[end_line + 1] if end_line + 1 < count else len(text)
+        return begin, text[begin:end]
+
+    begin, segment = lines(first, last)
+    try:
+        tree = parse_module(segment.lstrip(BOM) if begin == 0 else segment)
+        return [_statement_of(text, starts, stmt, first) for stmt in tree.body]
+    except (SyntaxError, ValueError):
+        pass
+    except MemoryError:
+        return None
+    while kept_before and (kept_before[-1].broken or not _starts_at_column_0(text, starts, first, last)):
+        first = kept_before.pop().first
+    for _ in range(64):
+        closing = None
+        while kept_after:
+            taken = kept_after.pop(0)
+            last = taken.last + line_delta
+            if not taken.broken:
+                closing = taken
+                break
+        if closing is None:
+            last = count - 1
+        begin, segment = lines(first, last)
+        recovered = recover_module(segment)
+        if closing is not None:
+            relative_first = closing.first + line_delta - first + 1
+            in_step = any(_first_line(stmt) == relative_first and stmt.end_lineno == last - first + 1
+                          for stmt in recovered.tree.body) and \
+                all(broken_last < relative_first for _, broken_last in recovered.broken_ranges)
+            if not in_step:
+                continue
+        out = [_statement_of(text, starts, stmt, first) for stmt in recovered.tree.body]
+        for broken_first, broken_last in _merged(recovered.broken_ranges):
+            out.append(_Statement(broken_first - 1 + first, broken_last - 1 + first,
+                                  _lines_text(text, starts, broken_first - 1 + first, broken_last - 1 + first),
+                                  _BROKEN_FACTS, broken=True))
+        out.sort(key=lambda stmt: (stmt.first, stmt.last))
+        if any(earlier.last >= later.first for earlier, later in zip(out, out[1:])):
+            return None
+        return out
+    return None
+
+
+def _starts_at_column_0(text: str, starts: list[int], first: int, last: int) -> bool:
+    """True when the first line of ``first``..``last`` that holds code starts at column 0."""
+    for line in range(first, min(last, len(starts) - 1) + 1):
+        end = starts[line + 1] if line + 1 < len(starts) else len(text)
+        content = text[starts[line]:end].lstrip(BOM if line == 0 else "")
+        stripped = content.strip()
+        if stripped and not stripped.startswith("#"):
+            return not content[:1].isspace()
+    return True
+
+
+def _statement_of(text: str, starts: list[int], stmt: ast.stmt, first_line: int) -> _Statement:
+    first = _first_line(stmt) - 1 + first_line
+    last = (stmt.end_lineno or stmt.lineno) - 1 + first_line
+    return _Statement(first, last, _lines_text(text, starts, first, last), statement_facts(stmt))
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Line ranges with the overlapping ones joined (the recovering parser reports
+    several broken pieces on one line)."""
+    out: list[tuple[int, int]] = []
+    for first, last in sorted(ranges):
+        if out and first <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], last))
+        else:
+            out.append((first, last))
+    return out
+
+
 def _hash(*parts: str) -> str:
     digest = hashlib.blake2b(digest_size=16)
     for part in parts:
@@ -598,29 +700,69 @@ def _lines_text(text: str, starts: list[int], first: int, last: int) -> str:
 
 def _state_from_full(analysis: Analysis, context_extra: str, recorder=None) -> _State | None:
     document = analysis.document
-    if document.recovered.error is not None or _FILE_NOQA.search(document.text):
+    if _FILE_NOQA.search(document.text):
         return None
     if any(not note.startswith("syntax error") for note in analysis.result.notes):
         return None  # a rule failed on this text: its findings elsewhere are unknown
     text, index = document.text, document.index
-    statements = []
-    for stmt in document.tree.body:
-        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))]) - 1
-        last = (stmt.end_lineno or stmt.lineno) - 1
-        statements.append(_Statement(first, last, _lines_text(text, index.line_starts, first, last),
-                                     statement_facts(stmt)))
-    context_key = _hash("context", context_extra, _indent_unit_of(statements), document.newline,
-                        *(s.text for s in statements if not s.facts.unit))
+    if document.recovered.error is not None and not document.recovered.broken_ranges:
+        return None  # valid but not analysed in full (nested too deeply)
+    statements = [_statement_of(text, index.line_starts, stmt, 0) for stmt in document.tree.body]
+    for first, last in _merged(document.recovered.broken_ranges):
+        statements.append(_Statement(first - 1, last - 1, _lines_text(text, index.line_starts, first - 1, last - 1),
+                                     _BROKEN_FACTS, broken=True))
+    statements.sort(key=lambda stmt: (stmt.first, stmt.last))
+    if any(earlier.last >= later.first for earlier, later in zip(statements, statements[1:])):
+        return None  # a class broken inside, or statements sharing a line with broken text
+    context_key = _context_key(context_extra, _indent_unit_of(statements), document.newline, statements)
     unit_keys = _component_keys(statements, context_key)
-    findings: dict[str, list[Violation]] = {key: [] for key in unit_keys.values()}
+    near_broken = _next_to_broken(statements, unit_keys)
+    findings: dict[str, list[Violation]] = {key: [] for key in unit_keys.values() if key not in near_broken}
     starts = [(s.first, i) for i, s in enumerate(statements)]
     for violation in analysis.violations:
         owner = _owner(statements, starts, index.line_of(violation.start))
-        if owner is not None and statements[owner].facts.unit:
+        if owner is not None and statements[owner].facts.unit and unit_keys[owner] in findings:
             findings[unit_keys[owner]].append(violation)
     for key in _provisional(statements, unit_keys, recorder):
         findings.pop(key, None)
     return _State(text, index, statements, context_key, findings, unit_keys)
+
+
+def _context_key(context_extra: str, unit_indent: str, newline: str, statements: list[_Statement]) -> str:
+    """The hash of what every component's findings depend on besides its own text:
+    the environment, the indentation unit, the line ending and the context
+    statements (broken text is no statement of the analysed module), and whether
+    the file parses (rules may read it: LIME401 and LIME403 offer no fix in a
+    file that does not)."""
+    parses = "parses" if not any(s.broken for s in statements) else "broken"
+    return _hash("context", context_extra, unit_indent, newline, parses,
+                 *(s.text for s in statements if not s.facts.unit and not s.broken))
+
+
+def _next_to_broken(statements: list[_Statement], unit_keys: dict[int, str]) -> set[str]:
+    """Keys of the components with a unit directly before or after broken text:
+    whether their fixes add a syntax error is judged on lines that include the
+    broken text (``checker.adds_no_broken_statement_locally``), so their findings
+    are neither reused nor kept while it is there."""
+    out: set[str] = set()
+    for i, stmt in enumerate(statements):
+        if stmt.broken:
+            for j in (i - 1, i + 1):
+                if j in unit_keys:
+                    out.add(unit_keys[j])
+    return out
+
+
+def _read_as_expected(reduced: SourceDocument, kept: list[_Statement]) -> bool:
+    """True when the recovering parser reads the reduced document as exactly the
+    kept statements: the same broken lines, every other statement in place."""
+    recovered = reduced.recovered
+    expected_broken = [(s.first, s.last) for s in kept if s.broken]
+    if [(f - 1, l - 1) for f, l in _merged(recovered.broken_ranges)] != expected_broken:
+        return False
+    expected = [(s.first, s.last) for s in kept if not s.broken]
+    got = [(_first_line(stmt) - 1, (stmt.end_lineno or stmt.lineno) - 1) for stmt in recovered.tree.body]
+    return got == expected
 
 
 def _components(statements: list[_Statement]) -> dict[int, list[int]]:
