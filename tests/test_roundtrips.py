@@ -171,11 +171,20 @@ def test_moved_read_is_safe_only_without_writes():
                 rate = app.limetypes.settings.get(1)
                 print(row, rate){extra}
     ''')
+    # `get` raises for a missing id: above the loop it would run even when the loop has no items.
     [plain] = check(SourceDocument(template.format(extra="")), Settings(), codes={"LIME203"}).violations
-    assert plain.fix is not None and plain.fix.is_safe
+    assert plain.fix is not None and not plain.fix.is_safe and "no items" in plain.fix.title
+    lazy = template.replace("settings.get(1)", "settings.get_all(limit=1)")
+    [safe] = check(SourceDocument(lazy.format(extra="")), Settings(), codes={"LIME203"}).violations
+    assert safe.fix is not None and safe.fix.is_safe
+    # A loop that writes: the read must see the writes, no move.
     writes = "\n        uow = app.unit_of_work()\n        uow.add(rate)\n        uow.commit()"
-    [unsafe] = check(SourceDocument(template.format(extra=writes)), Settings(), codes={"LIME203"}).violations
-    assert unsafe.fix is not None and not unsafe.fix.is_safe
+    [withheld] = check(SourceDocument(lazy.format(extra=writes)), Settings(), codes={"LIME203"}).violations
+    assert withheld.fix is None and "the loop writes" in withheld.message
+    # A loop that calls code the analysis cannot see: it may write, unsafe and named.
+    unseen = "\n        from vendor import persist\n        persist(rate)"
+    [unknown] = check(SourceDocument(lazy.format(extra=unseen)), Settings(), codes={"LIME203"}).violations
+    assert unknown.fix is not None and not unknown.fix.is_safe and "persist()" in unknown.fix.title
 
 
 def test_hover_on_loop_read_commit_and_task():

@@ -8,6 +8,8 @@ that undo each other cannot loop forever).
 
 from __future__ import annotations
 
+import ast
+
 import bisect
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,12 +18,13 @@ from .checker import CheckResult, check
 from .document import SourceDocument
 from .edits import Applicability, Edit, Fix, apply_edits, edits_overlap, parses
 from .framework import RuleContext, Violation
+from .semantic import syntax_index
 from .incremental import (_FILE_NOQA, _blank_lines, _component_keys, _environment_key, _hash, _indent_unit_of,
                           _Budget, _lines_text, _owner, _provisional, _RecordingWorkspace, _split_statements, _Statement,
                           _touches, statement_facts)
 from .settings import Settings
 
-MAX_PASSES = 10
+MAX_PASSES = 40
 
 
 def applicable(violation: Violation, unsafe: bool) -> bool:
@@ -73,12 +76,22 @@ def fix_text(text: str, settings: Settings, *, path: str | None = None, unsafe: 
                 result = check(SourceDocument(text, path), settings, root=root, workspace=workspace, codes=codes)
             chosen: list[Edit] = []
             chosen_codes: list[str] = []
+            owner_of = _function_owner(result)
+            fixed_functions: set[int] = set()
             for violation in result.violations:
                 if not applicable(violation, unsafe):
                     continue
                 edits = violation.fix.edits  # type: ignore[union-attr]
                 if edits_overlap(chosen, edits):
                     continue
+                # Two fixes computed on the same text of one function may break each
+                # other (one makes a name lazy, the other iterates it once more): one
+                # fix per function per pass, the next pass re-analyses the result.
+                owner = owner_of(violation.start)
+                if owner is not None and owner in fixed_functions:
+                    continue
+                if owner is not None:
+                    fixed_functions.add(owner)
                 chosen.extend(edits)
                 chosen_codes.append(violation.code)
             if not chosen:
@@ -103,6 +116,22 @@ def fix_text(text: str, settings: Settings, *, path: str | None = None, unsafe: 
     finally:
         if announce and previous is not None:
             tell(path, restore)  # None: back to the file on disk
+
+
+def _function_owner(result):
+    """offset -> the start offset of the innermost function holding it (None:
+    module level), from the pass's syntax tree."""
+    document = result.document
+    spans = [document.node_range(node) for node in syntax_index(document.tree).functions]
+
+    def owner(offset: int) -> int | None:
+        best = None
+        for start, end in spans:
+            if start <= offset < end and (best is None or start > best[0]):
+                best = (start, end)
+        return best[0] if best is not None else None
+
+    return owner
 
 
 class _Passes:

@@ -83,7 +83,8 @@ import ast
 from typing import Iterator
 
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
-from ..roundtrips import function_sites, hoisting_fix, loop_size, site_description
+from ..prefetch import hoisting_fix, read_dependence
+from ..roundtrips import function_sites, loop_size, site_description
 
 
 @register
@@ -108,9 +109,13 @@ class QueryInLoop(Rule):
                 size = loop_size(loop, ctx.settings)
                 cost = f"{size.count * site.reads:,} reads at {size.count:,} items ({size.source})"
                 if read is not None:
-                    depends = any(lp.depends_on(read.node) for lp in read.loops)
+                    dependence = read_dependence(ctx, read)
                     what = site_description(site)
-                    if depends:
+                    if dependence.changed:
+                        names = ", ".join(f"`{n}`" for n in dependence.changed)
+                        message = (f"{what} runs once per pass and uses {names}, which the loop changes "
+                                   f"({cost})")
+                    elif dependence.depends:
                         message = f"N+1 query: {what} runs once per item of the loop ({cost})"
                     else:
                         message = (f"{what} does not depend on the loop but runs on every pass ({cost}); "

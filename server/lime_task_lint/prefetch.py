@@ -1,0 +1,640 @@
+"""LIME203's fixes: move a read that does not depend on its loop above it, or
+pre-fetch a read per item into one set or dict before the loop.
+
+Each fix's preconditions are stated once, in :func:`move_preconditions` and
+:func:`prefetch_preconditions`, as questions to the module's effects model
+(:mod:`effects`) and syntax index (:mod:`semantic`), next to the rule's Fix
+safety docs (``rules/lime203_query_in_loop.py``).  A precondition known to be
+false withholds the fix (the finding says why); one that cannot be proven
+makes it unsafe, and its title names the hazard.
+
+Whether a read depends on its loop is decided here too (:func:`read_dependence`),
+so the finding's message and the fix agree: a read depends on the loop when it
+uses the loop's variables or any name the loop changes, by rebinding it, by a
+store into it (``cursor["offset"] += 2``, ``cfg.page += 1``), by a mutating
+method (``ids.pop()``) or by passing it to code whose effects are unknown
+(``pager.advance()``).  The Lime application and limetypes are handles, not
+state: an unknown call they are passed to is counted as a possible write.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from .edits import Applicability, Edit, Fix, with_newline
+from .effects import Effects
+from .model import FunctionInfo, LimeRead, Loop
+from .roundtrips import Lines, _import, _NoFix, assigned_values, fresh_name
+
+#: The most keys one ``InOperator`` pre-fetch asks for; longer key lists are read in chunks.
+PREFETCH_CHUNK_SIZE = 1000
+_HANDLE_KINDS = ("app", "limetypes", "limetype", "files", "uow")
+
+
+def _call_name(call: ast.AST) -> str:
+    func = call.func if isinstance(call, ast.Call) else call
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+# -- dependence ---------------------------------------------------------------------
+@dataclass
+class Dependence:
+    depends: bool
+    #: Names of the read that the loop changes (empty: it uses the loop's variables, or nothing).
+    changed: tuple[str, ...] = ()
+
+
+def read_dependence(ctx, read: LimeRead) -> Dependence:
+    """Whether ``read`` gives another result on each pass of its innermost loop."""
+    if any(lp.depends_on(read.node) for lp in read.loops):
+        return Dependence(True)
+    loop = read.loop
+    if loop is None or not isinstance(loop.node, (ast.For, ast.AsyncFor, ast.While)):
+        return Dependence(False)
+    body = ctx.effects.of_block(loop.node.body)
+    names = _names_in(read.node)
+    handles = {n for n in names if (role := read.function.names.get(n)) is not None and role.kind in _HANDLE_KINDS}
+    changed = body.changes(names) | (body.may_change(names) - handles) | (set(body.consumes) & names)
+    return Dependence(bool(changed), tuple(sorted(changed)))
+
+
+# -- entry point --------------------------------------------------------------------
+def hoisting_fix(ctx, read: LimeRead) -> Fix | str:
+    """The LIME203 fix for ``read``, or why there is none."""
+    try:
+        return _hoisting_fix(ctx, read)
+    except _NoFix as reason:
+        return str(reason)
+
+
+def _hoisting_fix(ctx, read: LimeRead) -> Fix:
+    loop = read.loop
+    if loop is None:
+        raise _NoFix("the read is not in a loop")
+    if loop.is_comprehension:
+        raise _NoFix("the read is in a comprehension; rewrite it as a loop first")
+    if not isinstance(loop.node, ast.For):
+        raise _NoFix("only reads in a `for` loop are hoisted automatically")
+    if read.kind == "fetch":
+        raise _NoFix("a relation `.fetch()` needs the related limetype, which is not known here; "
+                     "pre-fetch the related objects by id")
+    if read.kind not in ("get", "get_all"):
+        raise _NoFix(f"a `{read.kind}` read is not hoisted automatically")
+    lines = Lines(ctx)
+    if lines.line(loop.node.lineno).strip().split()[0] != "for":
+        raise _NoFix("the loop does not start its line")
+    stmt = ctx.index.statement_of(read.node)
+    if stmt is None:
+        raise _NoFix("the read's statement was not found")
+    dependence = read_dependence(ctx, read)
+    if not dependence.depends:
+        return _move_fix(ctx, read, loop, stmt, lines)
+    if dependence.changed:
+        raise _NoFix(f"the read uses {_listing(dependence.changed)}, which the loop changes")
+    if read.kind == "get":
+        return _dict_fix(ctx, read, loop, stmt, lines)
+    return _set_fix(ctx, read, loop, stmt, lines)
+
+
+def _listing(names) -> str:
+    return ", ".join(f"`{n}`" for n in names)
+
+
+# -- move ---------------------------------------------------------------------------
+def move_preconditions(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt) -> tuple[list[str], list[str]]:
+    """``(false, unknown)`` preconditions of moving ``stmt`` (``name = <read>``)
+    above ``loop``; see the rule's Fix safety.
+
+    Must hold: the statement stands directly in the loop body and binds a name
+    assigned nowhere else; the read's arguments have no effects; nothing in the
+    loop writes (a read above the loop would not see the writes).  Unknown: a
+    call in the loop whose code is not visible (it may write); a read that may
+    fail (``get``: a missing id) and would now run before a loop that may have
+    no items or skip it on some passes."""
+    false: list[str] = []
+    unknown: list[str] = []
+    node = loop.node
+    if not (isinstance(stmt, ast.Assign) and stmt.value is read.node and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)):
+        false.append("only `name = <read>` statements are moved above the loop")
+        return false, unknown
+    if not any(s is stmt for s in node.body):  # type: ignore[attr-defined]
+        false.append("the read is nested in a statement of the loop")
+    name = stmt.targets[0].id
+    if len(assigned_values(read.function).get(name, [])) != 1 or len(ctx.index.bindings_in(read.function.node, name)) != 1:
+        false.append(f"`{name}` is assigned more than once")
+    effects = ctx.effects
+    arguments = effects.of_block([*read.node.args, *(k.value for k in read.node.keywords)])
+    if arguments.has_side_effects:
+        false.append("the read's arguments have effects of their own")
+    body = effects.of_block(node.body)  # type: ignore[attr-defined]
+    if body.writes:
+        false.append(f"the loop writes ({_writes(body)}): the read must see those writes")
+    elif body.may_write:
+        unknown.append(f"the loop calls {_listing(sorted(body.unknown)[:2])}, which may write what the read returns")
+    if read.kind == "get":
+        if effects.conditions_between(stmt, node):
+            unknown.append("the read would run even on passes that skipped it (a missing id raises)")
+        else:
+            unknown.append("the read would run even when the loop has no items (a missing id raises)")
+    return false, unknown
+
+
+def _writes(effects: Effects) -> str:
+    if effects.writers:
+        return ", ".join(f"`{w}`" for w in sorted(effects.writers)[:2])
+    return "a unit of work"
+
+
+def _move_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines) -> Fix:
+    false, unknown = move_preconditions(ctx, read, loop, stmt)
+    if false:
+        raise _NoFix(false[0])
+    if not lines.owns_lines(stmt):
+        raise _NoFix("the read shares its line")
+    node = loop.node
+    indent = lines.indent(node.lineno)
+    first = stmt.lineno
+    last = stmt.end_lineno or stmt.lineno
+    moved = "\n".join(indent + lines.line(n)[len(lines.indent(first)):] if n == first else lines.line(n)
+                      for n in range(first, last + 1))
+    edits = (
+        Edit(lines.start(node.lineno), lines.start(node.lineno), with_newline(moved + "\n", lines.newline)),
+        Edit(lines.start(first), lines.start(last + 1), ""),
+    )
+    if unknown:
+        return Fix(f"Move the read above the loop; {unknown[0]}", edits, Applicability.UNSAFE)
+    return Fix("Move the read above the loop", edits, Applicability.SAFE)
+
+
+# -- pre-fetch ------------------------------------------------------------------------
+@dataclass
+class KeySource:
+    """How the pre-fetch finds its keys: ``keys`` (source of a list of the keys
+    the loop will ask for, evaluated before the loop) or None (every key: a
+    whole-table scan), and why the keys could not be known."""
+
+    keys: str | None
+    why_not: str = ""
+    #: ``(name, statement, edit)`` when the loop's iterable is first read into a list
+    #: (an iterator cannot be iterated twice): the statement goes before the
+    #: pre-fetch, the edit makes the loop iterate the list.
+    materialised: tuple[str, str, Edit] | None = None
+
+
+def prefetch_preconditions(ctx, read: LimeRead, loop: Loop, key: ast.expr) -> tuple[list[str], KeySource]:
+    """``(false, keys)`` for pre-fetching ``read`` (keyed by ``key``) before ``loop``.
+
+    Must hold: the key is computed from the loop's item only, by code without
+    effects, and unchanged between its computation and the read.  The keys are
+    known before the loop (so only they are read, in chunks of
+    ``PREFETCH_CHUNK_SIZE``) when the loop iterates a collection that can be
+    iterated twice (a list, tuple or set bound once, or a parameter annotated as
+    one) and the read's guards (``if ...: continue`` before it, an ``if`` around
+    it) are expressions of the item without effects: the keys are then computed
+    over exactly the items that reach the read.  Otherwise the pre-fetch reads
+    the whole limetype, and says so."""
+    false: list[str] = []
+    effects, index = ctx.effects, ctx.index
+    node: ast.For = loop.node  # type: ignore[assignment]
+    targets = _names_in(node.target)
+    if not _names_in(key) <= targets | _constant_names(ctx, loop):
+        false.append("the key is not computed from the loop's item alone")
+    if effects.of_node(key).has_side_effects or effects.of_node(key).calls and _has_unknown_call(effects, key):
+        false.append("computing the key has effects")
+    body = effects.of_block(node.body)
+    if body.changes(targets) or body.may_change(targets):
+        false.append("the loop changes its item before the read")
+    if false:
+        return false, KeySource(None)
+    guards, why = _guards(ctx, read, loop, targets)
+    if guards is None:
+        return false, KeySource(None, why)
+    if any(effects.may_stop(s) for s in node.body) and not _cannot_raise(key):
+        return false, KeySource(None, "the loop may stop early, and the keys of the items after it may not exist")
+    iterable = _reiterable(ctx, loop)
+    materialised = None
+    if iterable is None:
+        # An iterator: read it into a list first, unless its items' making could see
+        # the loop's writes (a paging generator) or the loop changes what it reads.
+        if body.may_write:
+            return false, KeySource(None, f"`{ctx.text(node.iter)}` may not be iterable twice, and the loop writes")
+        info: FunctionInfo = loop.function
+        iterable = fresh_name(info, f"{_base_name(node.iter)}_list")
+        statement = f"{iterable} = list({ctx.text(node.iter)})"
+        materialised = (iterable, statement, Edit(*ctx.range(node.iter), iterable))
+    condition = " and ".join(guards)
+    suffix = f" if {condition}" if condition else ""
+    target = ctx.text(node.target)
+    if ctx.text(key) == target and not suffix:
+        keys = f"list({iterable})"
+    else:
+        keys = f"[{ctx.text(key)} for {target} in {iterable}{suffix}]"
+    return false, KeySource(keys, materialised=materialised)
+
+
+def _base_name(node: ast.AST) -> str:
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value if not isinstance(node, ast.Attribute) else node
+        if isinstance(node, ast.Attribute):
+            return node.attr
+    return node.id if isinstance(node, ast.Name) else "items"
+
+
+def _constant_names(ctx, loop: Loop) -> set[str]:
+    """Names the loop never changes that hold the same value before it (module
+    constants, parameters): allowed in a key."""
+    body = ctx.effects.of_block(loop.node.body)  # type: ignore[attr-defined]
+    return {n for n in _names_in(loop.node) if n not in body.rebinds and n not in body.mutates
+            and n not in body.may_mutate}
+
+
+def _has_unknown_call(effects, node: ast.AST) -> bool:
+    return bool(effects.of_node(node).unknown)
+
+
+def _cannot_raise(key: ast.expr) -> bool:
+    return isinstance(key, (ast.Name, ast.Constant))
+
+
+def _guards(ctx, read: LimeRead, loop: Loop, targets: set[str]) -> tuple[list[str] | None, str]:
+    """The conditions under which a pass reaches the read, as expressions to
+    filter the keys with, or None and why they cannot be used."""
+    effects, index = ctx.effects, ctx.index
+    node = loop.node
+    conditions = effects.conditions_between(read.node, node)
+    out: list[str] = []
+    for condition in conditions:
+        if isinstance(condition, ast.If):
+            inside_body = any(index.contains(s, read.node) for s in condition.body)
+            test = condition.test
+            if not _pure_item_expression(ctx, test, targets, loop):
+                return None, "the read's guard depends on more than the item"
+            text = ctx.text(test)
+            out.append(f"({text})" if inside_body else f"not ({text})")
+        elif isinstance(condition, ast.stmt) and _is_skip(condition):
+            test = condition.test  # type: ignore[attr-defined]
+            if not _pure_item_expression(ctx, test, targets, loop):
+                return None, "the read's guard depends on more than the item"
+            out.append(f"not ({ctx.text(test)})")
+        else:
+            return None, "the read runs only sometimes in a way the keys cannot follow"
+    return out, ""
+
+
+def _is_skip(stmt: ast.stmt) -> bool:
+    """``if <test>: continue`` (the pass skips the rest)."""
+    return isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1 \
+        and isinstance(stmt.body[0], ast.Continue)
+
+
+def _pure_item_expression(ctx, expr: ast.expr, targets: set[str], loop: Loop) -> bool:
+    found = ctx.effects.of_node(expr)
+    if found.has_side_effects or found.unknown or found.reads:
+        return False
+    return _names_in(expr) <= targets | _constant_names(ctx, loop)
+
+
+def _reiterable(ctx, loop: Loop) -> str | None:
+    """The loop's iterable as text, when iterating it twice gives the same items."""
+    node = loop.node
+    iterable = node.iter  # type: ignore[attr-defined]
+    if isinstance(iterable, (ast.List, ast.Tuple, ast.Set)):
+        return ctx.text(iterable)
+    if not isinstance(iterable, ast.Name):
+        return None
+    name = iterable.id
+    info: FunctionInfo = loop.function
+    bindings = ctx.index.bindings_in(info.node, name)
+    if len(bindings) != 1:
+        return None
+    binding = bindings[0]
+    if isinstance(binding, ast.arg):
+        annotation = ast.unparse(binding.annotation) if binding.annotation is not None else ""
+        base = annotation.split("[")[0].split(".")[-1]
+        return name if base in ("list", "List", "tuple", "Tuple", "set", "Set", "Sequence", "frozenset",
+                                "FrozenSet", "dict", "Dict", "Mapping") else None
+    stmt = ctx.index.statement_of(binding)
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and stmt.targets[0] is binding:
+        value = stmt.value
+        if isinstance(value, (ast.List, ast.Tuple, ast.Set, ast.ListComp, ast.SetComp, ast.Dict, ast.DictComp)) \
+                or isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
+                and value.func.id in ("list", "sorted", "tuple", "set") and ctx.index.resolve(value.func.id, value) is None:
+            body = ctx.effects.of_block(node.body)  # type: ignore[attr-defined]
+            if name in body.mutates or name in body.may_mutate or name in body.rebinds:
+                return None
+            return name
+    return None
+
+
+@dataclass
+class PrefetchRead:
+    """The code of a pre-fetch: ``fill`` lines before it (the key list), the
+    expression that reads the objects, the chunked key list it slices
+    (``(keys name, chunk variable)``, None for a whole-table read), and imports."""
+
+    fill: list[str]
+    objects: str
+    chunk: tuple[str, str] | None
+    imports: list[Edit]
+
+    def comprehension(self, item: str) -> str:
+        """``<item> for obj in <objects>``, over each chunk of the keys when known."""
+        if self.chunk is None:
+            return f"{item} for obj in {self.objects}"
+        keys_name, start = self.chunk
+        return f"{item} for {start} in range(0, len({keys_name}), {PREFETCH_CHUNK_SIZE}) for obj in {self.objects}"
+
+
+def _prefetch_read(ctx, limetype_text: str, field_name: str, equals: ast.AST | None, keys: KeySource,
+                   info: FunctionInfo, indent: str) -> PrefetchRead:
+    if keys.keys is None:
+        return PrefetchRead([], f"{limetype_text}.get_all()", None, [])
+    imports: list[Edit] = []
+    if isinstance(equals, ast.Call) and _call_name(equals) == "EqualsOperator" and isinstance(equals.func, ast.Attribute):
+        prefix = ctx.text(equals.func.value) + "."
+    else:
+        prefix = _lime_filter_prefix(ctx, imports)
+    if not prefix:
+        known = ctx.model.imports
+        module = (known.get("EqualsOperator") or "lime_filter.EqualsOperator").rsplit(".", 1)[0]
+        for name in ("InOperator", "Filter"):
+            if name not in known:
+                extra = _import(ctx, module, name)
+                if extra is not None:
+                    imports.append(extra)
+    keys_name = fresh_name(info, f"{field_name}_keys" if field_name != "id" else "ids")
+    start = fresh_name(info, "start", {keys_name})
+    objects = (f"{limetype_text}.get_all(filter={prefix}Filter({prefix}InOperator(\"{field_name}\", "
+               f"{keys_name}[{start}:{start} + {PREFETCH_CHUNK_SIZE}])))")
+    fill = [f"{indent}{keys_name} = {keys.keys}"]
+    if keys.materialised is not None:
+        _, statement, loop_edit = keys.materialised
+        fill.insert(0, f"{indent}{statement}")
+        imports.append(loop_edit)
+    return PrefetchRead(fill, objects, (keys_name, start), imports)
+
+
+def _lime_filter_prefix(ctx, edits: list[Edit]) -> str:
+    imports = ctx.model.imports
+    if "InOperator" in imports or "EqualsOperator" in imports and "Filter" in imports:
+        return ""
+    for local, qualified in imports.items():
+        if qualified == "lime_filter":
+            return f"{local}."
+    extra = _import(ctx, "lime_filter")
+    if extra is not None:
+        edits.append(extra)
+    return "lime_filter."
+
+
+def _dict_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines) -> Fix:
+    if len(read.node.args) != 1 or read.node.keywords:
+        raise _NoFix("`.get(...)` has other arguments than the id")
+    if any(isinstance(a, (ast.Try, ast.ExceptHandler)) for a in ctx.index.ancestors(read.node)
+           if ctx.index.contains(loop.node, a)):
+        raise _NoFix("the read is inside a `try`: a missing id would raise another error after the fix")
+    key = read.node.args[0]
+    false, keys = prefetch_preconditions(ctx, read, loop, key)
+    if false:
+        raise _NoFix(false[0])
+    info = read.function
+    node = loop.node
+    indent = lines.indent(node.lineno)
+    limetype_text = ctx.text(read.node.func.value)  # type: ignore[union-attr]
+    source = _prefetch_read(ctx, limetype_text, "id", None, keys, info, indent)
+    how = "only the ids the loop needs" if keys.keys else f"every `{read.limetype or 'object'}` ({keys.why_not})"
+    one = _one_value_used(ctx, read, stmt, info, loop)
+    edits: list[Edit] = []
+    if one is not None:
+        target, chain, uses = one
+        label = chain[1] if chain[0] == "properties" else chain[0]
+        name = fresh_name(info, f"{read.limetype or 'object'}_{label}_by_id")
+        local = fresh_name(info, f"{target.id}_{label}", {name})
+        value = "obj." + ".".join(chain)
+        prefetch = f"{indent}{name} = {{{source.comprehension(f'obj.id: {value}')}}}"
+        start, end = ctx.range(target)
+        edits.append(Edit(start, end, local))
+        for use in uses:
+            start, end = ctx.range(use)
+            edits.append(Edit(start, end, local))
+        title = f"Pre-fetch {how} into a dict of `{'.'.join(chain)}` before the loop"
+    else:
+        name = fresh_name(info, f"{read.limetype or 'object'}_by_id")
+        prefetch = f"{indent}{name} = {{{source.comprehension('obj.id: obj')}}}"
+        title = f"Pre-fetch {how} into a dict before the loop"
+    text = "\n".join([*source.fill, prefetch]) + "\n"
+    edits.append(Edit(lines.start(node.lineno), lines.start(node.lineno), with_newline(text, lines.newline)))
+    start, end = ctx.range(read.node)
+    edits.append(Edit(start, end, f"{name}[{ctx.text(key)}]"))
+    edits.extend(source.imports)
+    return Fix(title, tuple(edits), Applicability.UNSAFE)
+
+
+def _set_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines) -> Fix:
+    found = _filter_equals(read)
+    if found is None:
+        raise _NoFix("only `get_all(filter=Filter(EqualsOperator(field, key)))` is hoisted automatically")
+    equals, field_name, key = found
+    tests = _existence_tests(ctx, read, stmt, loop)
+    if tests is None:
+        raise _NoFix("the result is used for more than an existence test (`.count`); "
+                     "pre-fetch a dict of the objects instead")
+    false, keys = prefetch_preconditions(ctx, read, loop, key)
+    if false:
+        raise _NoFix(false[0])
+    info = read.function
+    node = loop.node
+    body = ctx.effects.of_block(node.body)  # type: ignore[attr-defined]
+    if body.unknown:
+        raise _NoFix(f"the loop calls {_listing(sorted(body.unknown)[:2])}, which may create "
+                     f"`{read.limetype or 'object'}` objects the pre-fetched set would not know")
+    key_text = ctx.text(key)
+    if _names_in(key) & _assigned_after(ctx, node, stmt):
+        raise _NoFix("the key changes between the read and its test")
+    indent = lines.indent(node.lineno)
+    limetype_text = ctx.text(read.node.func.value)  # type: ignore[union-attr]
+    name = fresh_name(info, f"known_{field_name}s")
+    source = _prefetch_read(ctx, limetype_text, field_name, equals, keys, info, indent)
+    prefetch = f"{indent}{name} = {{{source.comprehension(f'obj.properties.{field_name}.value')}}}"
+    text = "\n".join([*source.fill, prefetch]) + "\n"
+    edits = [Edit(lines.start(node.lineno), lines.start(node.lineno), with_newline(text, lines.newline))]
+    for test_node, positive in tests:
+        start, end = ctx.range(test_node)
+        op = "in" if positive else "not in"
+        edits.append(Edit(start, end, f"{key_text} {op} {name}"))
+    if isinstance(stmt, ast.Assign):
+        if not lines.owns_lines(stmt):
+            raise _NoFix("the read shares its line")
+        edits.append(Edit(lines.start(stmt.lineno), lines.start((stmt.end_lineno or stmt.lineno) + 1), ""))
+    # Objects the loop creates with that key exist from then on: directly or in a helper.
+    for created in _creating_statements(ctx, read, loop):
+        at = (created.end_lineno or created.lineno) + 1
+        add_line = f"{lines.indent(created.lineno)}{name}.add({key_text})\n"
+        edits.append(Edit(lines.start(at), lines.start(at), with_newline(add_line, lines.newline)))
+    edits.extend(source.imports)
+    how = "the keys the loop needs" if keys.keys else f"every `{read.limetype or 'object'}` key ({keys.why_not})"
+    return Fix(f"Pre-fetch {how} into a set before the loop", tuple(edits), Applicability.UNSAFE)
+
+
+def _assigned_after(ctx, loop_node: ast.AST, stmt: ast.stmt) -> set[str]:
+    out: set[str] = set()
+    for item in loop_node.body:  # type: ignore[attr-defined]
+        if item.lineno > (stmt.end_lineno or stmt.lineno):
+            out |= set(ctx.effects.of_node(item).rebinds)
+    return out
+
+
+def _creating_statements(ctx, read: LimeRead, loop: Loop) -> list[ast.stmt]:
+    """The loop's innermost statements that create an object of the read's
+    limetype (a constructor call, or a helper that makes one)."""
+    effects, index = ctx.effects, ctx.index
+    out: list[ast.stmt] = []
+    for node in index.own_nodes(read.function.node):
+        if not isinstance(node, ast.Call) or node is read.node or not index.contains(loop.node, node):
+            continue
+        created = effects.of_call(node).creates
+        if read.limetype in created or None in created:
+            stmt = index.statement_of(node)
+            if stmt is not None and stmt not in out:
+                out.append(stmt)
+    return out
+
+
+def _filter_equals(read: LimeRead) -> tuple[ast.Call, str, ast.expr] | None:
+    """``get_all(filter=Filter(EqualsOperator("field", key)))`` -> (Equals call, field, key)."""
+    call = read.node
+    if call.args:
+        flt = call.args[0] if len(call.args) == 1 else None
+    else:
+        flt = next((k.value for k in call.keywords if k.arg == "filter"), None)
+    if flt is None or any(k.arg not in ("filter",) for k in call.keywords) or len(call.args) > 1:
+        return None
+    if isinstance(flt, ast.Call) and _call_name(flt) == "Filter" and len(flt.args) == 1 and not flt.keywords:
+        flt = flt.args[0]
+    if not (isinstance(flt, ast.Call) and _call_name(flt) == "EqualsOperator"):
+        return None
+    args = list(flt.args) + [k.value for k in flt.keywords]
+    if len(args) != 2:
+        return None
+    field_node, key = args
+    if flt.keywords:
+        mapping = {k.arg: k.value for k in flt.keywords}
+        field_node = flt.args[0] if flt.args else mapping.get("field")
+        key = flt.args[1] if len(flt.args) > 1 else mapping.get("value")
+    if not (isinstance(field_node, ast.Constant) and isinstance(field_node.value, str)
+            and field_node.value.isidentifier()):
+        return None
+    if key is None:
+        return None
+    return flt, field_node.value, key
+
+
+def _existence_tests(ctx, read: LimeRead, stmt: ast.stmt, loop: Loop) -> list[tuple[ast.expr, bool]] | None:
+    """The expressions that test the read's result for existence, with their
+    polarity (True: "exists"), or None when the result is used otherwise."""
+    index = ctx.index
+    node = read.node
+    info = read.function
+    if isinstance(stmt, ast.Assign) and stmt.value is node and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name):
+        name = stmt.targets[0].id
+        scope = index.scope(info.node)
+        if scope is None or len(scope.bindings.get(name, [])) != 1:
+            return None
+        uses = [n for n in index.own_nodes(info.node) if isinstance(n, ast.Name) and n.id == name
+                and isinstance(n.ctx, ast.Load)]
+        if not uses or not all(index.contains(loop.node, u) for u in uses):
+            return None
+        out = []
+        for use in uses:
+            attribute = index.parent(use)
+            if not (isinstance(attribute, ast.Attribute) and attribute.attr == "count"):
+                return None
+            test = _polarity(ctx, attribute)
+            if test is None:
+                return None
+            out.append(test)
+        return out
+    attribute = index.parent(node)
+    if isinstance(attribute, ast.Attribute) and attribute.attr == "count":
+        test = _polarity(ctx, attribute)
+        return [test] if test is not None else None
+    return None
+
+
+def _polarity(ctx, count: ast.Attribute) -> tuple[ast.expr, bool] | None:
+    parent = ctx.index.parent(count)
+    if isinstance(parent, ast.Compare) and len(parent.ops) == 1 and parent.left is count \
+            and isinstance(parent.comparators[0], ast.Constant) and parent.comparators[0].value in (0, 1):
+        op, value = parent.ops[0], parent.comparators[0].value
+        if value == 0 and isinstance(op, (ast.Gt, ast.NotEq)) or value == 1 and isinstance(op, ast.GtE):
+            return parent, True
+        if value == 0 and isinstance(op, ast.Eq) or value == 1 and isinstance(op, ast.Lt):
+            return parent, False
+        return None
+    if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+        return parent, False
+    if isinstance(parent, (ast.If, ast.While, ast.IfExp)) and parent.test is count:
+        return count, True
+    if isinstance(parent, ast.BoolOp):
+        return count, True
+    return None
+
+
+def _one_value_used(ctx, read: LimeRead, stmt: ast.stmt, info: FunctionInfo,
+                    loop: Loop) -> tuple[ast.Name, tuple[str, ...], list[ast.Attribute]] | None:
+    """For ``obj = LT.get(key)`` whose object is only ever read for one value,
+    ``obj.properties.<field>.value`` or ``obj.<attribute>`` (the same one every
+    time, in the loop, never written, never called, never passed on):
+    (the target, the attribute chain, the uses).  None otherwise."""
+    index = ctx.index
+    if not (isinstance(stmt, ast.Assign) and stmt.value is read.node and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)):
+        return None
+    target = stmt.targets[0]
+    scope = index.scope(info.node)
+    if scope is None or scope.bindings.get(target.id, []) != [target] or target.id in scope.declared_global \
+            or target.id in scope.declared_nonlocal:
+        return None  # bound elsewhere too (for/with/import/def/param...): not only this read
+    names = [n for n in index.own_nodes(info.node) if isinstance(n, ast.Name) and n.id == target.id
+             and n is not target]
+    nested = [u for s in index.scopes if s is not scope and index.contains(info.node, s.node)
+              and s.kind != "comprehension" for u in s.uses.get(target.id, ())]
+    if not names or nested:
+        return None  # a closure sees the variable later, not the value now
+    chain: tuple[str, ...] | None = None
+    uses: list[ast.Attribute] = []
+    for name in names:
+        if not isinstance(name.ctx, ast.Load) or not index.contains(loop.node, name):
+            return None
+        first = index.parent(name)
+        if not (isinstance(first, ast.Attribute) and first.value is name):
+            return None  # the object itself is used: passed, returned, compared, stored...
+        if first.attr == "properties":
+            second = index.parent(first)
+            third = index.parent(second) if second is not None else None
+            if not (isinstance(second, ast.Attribute) and second.value is first and isinstance(third, ast.Attribute)
+                    and third.value is second and third.attr == "value"):
+                return None
+            top, this = third, ("properties", second.attr, "value")
+        else:
+            top, this = first, (first.attr,)
+        if not isinstance(top.ctx, ast.Load):
+            return None  # written or deleted
+        above = index.parent(top)
+        if isinstance(above, ast.Call) and above.func is top:
+            return None  # a method of the object
+        if chain is None:
+            chain = this
+        elif chain != this:
+            return None  # more than one value: keep the objects
+        uses.append(top)
+    if chain is None or not all(part.isidentifier() for part in chain):
+        return None
+    return target, chain, uses
