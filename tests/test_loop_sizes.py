@@ -146,3 +146,21 @@ def test_commits_and_units_of_work_per_configured_kind_are_not_reported():
                 uow.add(app.limetypes.get_limetype(kind)(name="default"))
                 uow.commit()
     """) == []
+
+
+def test_configuration_reached_through_helpers_names_and_comprehensions():
+    loops = loops_of("""
+        def f(app, kind):
+            plugin_config = get_plugin_config(app)[kind]
+            personSettings = plugin_config.get("personSettings")
+            for setting in personSettings:
+                pass
+            if kind:
+                kinds = [s["limetype"] for s in plugin_config["people"]]
+            else:
+                kinds = [s["limetype"] for s in plugin_config["companies"] if s]
+            for name in kinds:
+                pass
+    """)
+    assert loops[5].size_origin == CONFIGURATION
+    assert loops[11].size_origin == CONFIGURATION and loops[11].is_small

@@ -44,8 +44,13 @@ SMALL_LOOP_ITEMS = 20
 #: Entries assumed for data that is small by nature but whose count is not in the code:
 #: a configuration mapping, the objects of a unit of work's ``context``.
 ASSUMED_SMALL_ITEMS = 10
-#: Names of configuration: ``config``, ``app_config``, ``settings``, ``options``...
-_CONFIG_NAME = re.compile(r"(?:^|_)(?:config|configuration|settings|cfg|conf|options)(?:$|_)", re.IGNORECASE)
+#: Words of configuration names: ``config``, ``app_config``, ``personSettings``, ``options``...
+_CONFIG_WORD = re.compile(r"(?:^|_)(?:config|configuration|settings|cfg|conf|options)(?:$|_)")
+
+
+def _is_config_name(name: str) -> bool:
+    """``config``, ``plugin_config``, ``personSettings``, ``get_app_config``: configuration."""
+    return bool(_CONFIG_WORD.search(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()))
 CONFIGURATION = "a configuration mapping"
 UOW_CONTEXT = "a unit of work's context"
 #: Size origins that are assumptions (``ASSUMED_SMALL_ITEMS``), not counts in the code.
@@ -1080,6 +1085,10 @@ class _SizeFinder:
             return self._call(node, depth)
         if isinstance(node, ast.Name):
             return self._name(node.id, depth)
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)) \
+                and len(node.generators) == 1:
+            # At most as many items as it iterates (fewer with an `if`).
+            return self.size(node.generators[0].iter, depth + 1)
         if isinstance(node, (ast.Attribute, ast.Subscript)):
             return self._path(node, depth)
         return None, None
@@ -1104,8 +1113,9 @@ class _SizeFinder:
         if isinstance(func, ast.Attribute) and func.attr in ("items", "keys", "values") and not node.args:
             return self.size(func.value, depth + 1)
         qualified = qualified_name(func, self.walker.analyser.imports) or ""
-        if qualified.startswith("lime_config.") or qualified.endswith("get_app_config"):
-            return ASSUMED_SMALL_ITEMS, CONFIGURATION
+        called = func.attr if isinstance(func, ast.Attribute) else name or ""
+        if qualified.startswith("lime_config.") or _is_config_name(called):
+            return ASSUMED_SMALL_ITEMS, CONFIGURATION  # get_app_config(app), get_plugin_config(app)
         if isinstance(func, ast.Attribute) and func.attr == "get" and node.args:
             return self._path(func.value, depth)  # config.get("limetypes", {})
         return None, None
@@ -1122,20 +1132,25 @@ class _SizeFinder:
             outer = outer.parent
         values = _own_assignments(info).get(name)
         if values is not None:
-            if len(values) == 1 and values[0] is not None:
-                return self.size(values[0], depth + 1)
-            return None, None
+            if any(value is None for value in values):
+                return None, None
+            sizes = [self.size(value, depth + 1) for value in values]
+            if all(count is not None for count, _ in sizes):
+                # Assigned in several branches: the largest of them.
+                return max(sizes, key=lambda found: found[0])  # type: ignore[arg-type,return-value]
+            if not _is_config_name(name):
+                return None, None
         param = next((p for p in info.params if p.arg == name), None)
         if param is not None:
             default = _parameter_default(info.node, name)
-            if default is not None and not _CONFIG_NAME.search(name):
+            if default is not None and not _is_config_name(name):
                 count, _origin = self.size(default, depth + 1)
                 return (count, f"the default of `{name}` ({count} items)") if count is not None else (None, None)
         elif name in self.walker.analyser.module_values:
             count, _origin = self.size(self.walker.analyser.module_values[name], depth + 1)
             if count is not None:
                 return count, f"the module constant `{name}` ({count} items)"
-        if _CONFIG_NAME.search(name):
+        if _is_config_name(name):
             return ASSUMED_SMALL_ITEMS, CONFIGURATION
         return None, None
 
@@ -1148,8 +1163,11 @@ class _SizeFinder:
             parts.append(base)
             base = base.value
         attributes = [p.attr for p in parts if isinstance(p, ast.Attribute)]
-        if any(_CONFIG_NAME.search(a) for a in attributes):
+        if any(_is_config_name(a) for a in attributes):
             return ASSUMED_SMALL_ITEMS, CONFIGURATION
+        if isinstance(base, ast.Call):
+            found = self._call(base, depth + 1)
+            return found if found[1] == CONFIGURATION else (None, None)  # get_plugin_config(app)[kind]
         if isinstance(base, ast.Name):
             role = self.info.names.get(base.id)
             if role is not None and role.kind == "uow" and "context" in attributes:
