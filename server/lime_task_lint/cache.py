@@ -1,0 +1,221 @@
+"""The CLI's result cache: the findings of a file that did not change are read
+back instead of recomputed (like ruff's ``.ruff_cache``).
+
+Where: ``.lime-task-lint-cache/`` in the project root (the folder of the
+``pyproject.toml``), or the folder named by the ``cache-dir`` setting or the
+``LIME_TASK_LINT_CACHE_DIR`` environment variable; it holds its own
+``.gitignore`` so it is never committed.  ``check --no-cache`` neither reads nor
+writes it.
+
+What a cached result is keyed by, so a hit is exactly what a fresh run gives:
+
+* the tool: its version and the size and modification time of each of its own
+  source files (an edited rule invalidates everything), and the Python version;
+* the settings (their full ``repr``) and the file's path as displayed;
+* the file's content;
+* when the analysis asked the workspace anything (callers in other files,
+  where a call goes, scheduled tasks), the content digest of every Python file
+  the workspace may read for an answer (``Workspace._python_files``: a superset
+  of what jedi reads), plus the interpreter's prefix (site-packages answers).
+  An analysis that asked nothing depends on its own text only.
+
+A cache that cannot be read (corrupt, another version's format) or written
+(read-only folder) is reported once as a warning and the run goes on without
+it: never a wrong result, never a failed run.  A hit reads JSON and builds
+``Violation`` objects: no rule module is imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from .edits import Fix
+from .framework import Severity, Violation
+
+CACHE_FOLDER = ".lime-task-lint-cache"
+#: Bumped when the entry format changes.
+FORMAT = 1
+_GITIGNORE = "# Created by lime-task-lint automatically.\n*\n"
+
+
+def tool_key() -> str:
+    """The tool's identity: version, Python version, and the stat of every source file of the package."""
+    global _TOOL_KEY
+    if _TOOL_KEY is None:
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(f"{FORMAT}\0{__version__}\0{sys.version_info[:3]}\0".encode())
+        package = Path(__file__).resolve().parent
+        for folder, dirs, files in sorted(os.walk(package)):
+            dirs.sort()
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    stat = os.stat(os.path.join(folder, name))
+                    digest.update(f"{os.path.relpath(os.path.join(folder, name), package)}\0"
+                                  f"{stat.st_mtime_ns}\0{stat.st_size}\0".encode())
+        _TOOL_KEY = digest.hexdigest()
+    return _TOOL_KEY
+
+
+_TOOL_KEY: str | None = None
+
+
+class ResultCache:
+    """Cached findings per file for one CLI run (one object serves every project root).
+
+    ``disabled``: read and write nothing (``--no-cache``).  ``warn``: called with a
+    message the first time the cache cannot be read or written."""
+
+    def __init__(self, *, disabled: bool = False, warn: Callable[[str], None] | None = None) -> None:
+        self.disabled = disabled
+        self._warn = warn or (lambda message: print(f"lime-task-lint: warning: {message}", file=sys.stderr))
+        self._warned: set[str] = set()
+        self._workspace_digests: dict[int, str] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def directory(self, root: Path, settings) -> Path:
+        """The cache folder of a project: the ``cache-dir`` setting (relative to the
+        project root), else ``$LIME_TASK_LINT_CACHE_DIR``, else ``root/.lime-task-lint-cache``."""
+        configured = getattr(settings, "cache_dir", None) or os.environ.get("LIME_TASK_LINT_CACHE_DIR")
+        if configured:
+            folder = Path(configured).expanduser()
+            return folder if folder.is_absolute() else Path(root) / folder
+        return Path(root) / CACHE_FOLDER
+
+    def violations(self, document, settings, *, root: Path, workspace=None) -> list[Violation]:
+        """The findings of ``checker.check(document, settings, root=root, workspace=workspace)``,
+        from the cache when the same inputs were checked before."""
+        if self.disabled:
+            from .checker import check
+
+            return check(document, settings, root=root, workspace=workspace).violations
+        folder = self.directory(root, settings) / tool_key()[:16]
+        key = _digest(tool_key(), repr(settings), str(document.path), document.text)
+        entry_path = folder / f"{_digest(str(document.path))}.json"
+        cached = self._read(entry_path, key, workspace)
+        if cached is not None:
+            self.hits += 1
+            return cached
+        self.misses += 1
+        from .checker import check
+
+        consulted = _Consulted(workspace) if workspace is not None else None
+        result = check(document, settings, root=root, workspace=consulted)
+        if not any(not note.startswith("syntax error") for note in result.notes):  # a failed rule: never kept
+            depends = self._workspace_digest(workspace) if consulted is not None and consulted.asked else None
+            self._write(entry_path, {"format": FORMAT, "key": key, "workspace": depends,
+                                     "violations": [_to_json(v) for v in result.violations]})
+        return result.violations
+
+    # -- storage ---------------------------------------------------------------------
+    def _read(self, entry_path: Path, key: str, workspace) -> list[Violation] | None:
+        try:
+            raw = entry_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self._warn_once("io", f"cannot read the cache ({exc}); checking without it")
+            return None
+        try:
+            entry = json.loads(raw)
+            if entry.get("format") != FORMAT or entry.get("key") != key:
+                return None
+            depends = entry.get("workspace")
+            if depends is not None and (workspace is None or depends != self._workspace_digest(workspace)):
+                return None
+            return [_from_json(item) for item in entry["violations"]]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            self._warn_once("corrupt", f"a cache entry is damaged ({entry_path}: {type(exc).__name__}); "
+                                       "checking without it")
+            return None
+
+    def _write(self, entry_path: Path, entry: dict) -> None:
+        folder = entry_path.parent
+        try:
+            if not folder.is_dir():
+                folder.mkdir(parents=True, exist_ok=True)
+                ignore = folder.parent / ".gitignore"
+                if not ignore.exists():
+                    ignore.write_text(_GITIGNORE, encoding="utf-8")
+            temporary = entry_path.with_name(f"{entry_path.name}.{os.getpid()}.tmp")
+            temporary.write_text(json.dumps(entry, separators=(",", ":")), encoding="utf-8")
+            os.replace(temporary, entry_path)
+        except OSError as exc:
+            self._warn_once("io", f"cannot write the cache in {folder.parent} ({exc}); "
+                                     "results are not kept")
+
+    def _warn_once(self, kind: str, message: str) -> None:
+        if kind not in self._warned:
+            self._warned.add(kind)
+            self._warn(message)
+
+    def _workspace_digest(self, workspace) -> str:
+        """Content digest of every Python file the workspace may read, once per run."""
+        known = self._workspace_digests.get(id(workspace))
+        if known is not None:
+            return known
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(f"{sys.prefix}\0{getattr(workspace, 'root', '')}\0".encode())
+        try:
+            files = sorted(workspace._python_files())
+        except Exception:  # an unknown workspace: never equal to a stored digest
+            return f"unknown-{id(object())}"
+        overlay = getattr(workspace, "overlay", {}) or {}
+        for name in files:
+            digest.update(name.encode("utf-8", "surrogatepass") + b"\0")
+            if name in overlay:
+                digest.update(overlay[name].encode("utf-8", "surrogatepass"))
+                continue
+            try:
+                digest.update(hashlib.blake2b(Path(name).read_bytes(), digest_size=16).digest())
+            except OSError:
+                digest.update(b"unreadable")
+        value = self._workspace_digests[id(workspace)] = digest.hexdigest()
+        return value
+
+
+class _Consulted:
+    """The workspace, noting whether the analysis asked it anything."""
+
+    def __init__(self, workspace) -> None:
+        self._workspace = workspace
+        self.asked = False
+
+    def __getattr__(self, name):
+        value = getattr(self._workspace, name)
+        if callable(value):
+            def asking(*args, **kwargs):
+                self.asked = True
+                return value(*args, **kwargs)
+
+            return asking
+        return value
+
+
+def _digest(*parts: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _to_json(violation: Violation) -> dict:
+    severity = violation.severity
+    return {"code": violation.code, "message": violation.message, "start": violation.start, "end": violation.end,
+            "fix": violation.fix.to_dict() if violation.fix is not None else None,
+            "severity": severity.value if isinstance(severity, Severity) else severity,
+            "data": violation.data}
+
+
+def _from_json(item: dict) -> Violation:
+    severity = item["severity"]
+    return Violation(code=str(item["code"]), message=str(item["message"]), start=int(item["start"]),
+                     end=int(item["end"]), fix=Fix.from_dict(item["fix"]) if item["fix"] is not None else None,
+                     severity=Severity(severity) if severity is not None else None, data=dict(item["data"]))
