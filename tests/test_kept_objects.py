@@ -102,3 +102,23 @@ def test_a_name_bound_to_a_has_many_fetch_is_a_collection():
     assert "company" not in model.functions["parent"].names or \
         model.functions["parent"].names["company"].kind != "objects"
     assert [(code, text.split(" ")[0]) for code, text, _ in findings(source)] == [("LIME101", "[p.properties.name.value")]
+
+
+def test_a_generator_imported_from_another_module_is_a_source_without_a_workspace(tmp_path):
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds/__init__.py").write_text("")
+    (tmp_path / "feeds/paging.py").write_text(textwrap.dedent("""
+        def all_deals(app):
+            offset = 0
+            while True:
+                page = list(app.limetypes.deal.get_all(limit=100, offset=offset))
+                if not page:
+                    return
+                yield from page
+                offset += 100
+    """))
+    source = "from feeds.paging import all_deals\n\ndef job(app):\n    return [d.id for d in all_deals(app)]\n"
+    path = tmp_path / "feeds/job.py"
+    path.write_text(source)
+    found = check(SourceDocument(source, str(path)), Settings(), codes={"LIME101"}).violations
+    assert [source[v.start:v.end] for v in found] == ["[d.id for d in all_deals(app)]"]

@@ -140,8 +140,8 @@ def iterable_source(model: LimeModel, info: FunctionInfo, node: ast.AST, setting
                     and is_generator_function(callee.node) and callee.summary.reads:
                 count, origin = settings.object_count(None)
                 return Source(node, "generator", None, False, count, origin)
-            if callee is None and workspace is not None and path and func.id in model.imports:
-                resolved = _resolve(workspace, path, node)
+            if callee is None and path and func.id in model.imports:
+                resolved = _resolve(workspace, path, node, model.imports)
                 if resolved is not None and is_generator_function(resolved.node):
                     count, origin = settings.object_count(None)
                     return Source(node, "generator", None, False, count, origin)
@@ -174,11 +174,17 @@ def _scalar_annotation(annotation: ast.expr | None) -> bool:
     return isinstance(annotation, ast.Name) and annotation.id in ("int", "str", "float", "bool", "dict")
 
 
-def _resolve(workspace, path: str, call: ast.Call):
-    try:
-        resolved = workspace.resolve_call(path, call)
-    except Exception:  # jedi trouble must never cost a rule its findings
-        return None
+def _resolve(workspace, path: str, call: ast.Call, imports: dict[str, str] | None = None):
+    """The imported function ``call`` calls: from the import table (deterministic),
+    else from the workspace's jedi answer when it has one in time."""
+    from .modules import index_for
+
+    resolved = index_for(workspace, path).resolve_call(path, call, imports)
+    if resolved is None and workspace is not None:
+        try:
+            resolved = workspace.resolve_call(path, call)
+        except Exception:  # jedi trouble must never cost a rule its findings
+            resolved = None
     return resolved[1] if resolved else None
 
 
