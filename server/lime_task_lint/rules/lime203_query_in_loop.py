@@ -64,17 +64,43 @@ or `obj.<attribute>`, never writing, calling or passing the object on), the
 dict holds that value instead: `{obj.id: obj.properties.name.value for obj in ...}`.
 
 ## Fix safety
-Moving a read that does not depend on the loop above it is safe when nothing
-in the loop writes (no unit of work, no committing helper); otherwise unsafe,
-since the loop may change what the read returns. The pre-fetch fixes are
-unsafe: the set or dict holds every key or object at once (the memory hover
-shows how much); a set compares keys exactly while the database may compare
-strings case-insensitively; a missing id raises `KeyError` instead of
-Lime's not-found error. When the loop creates objects of the limetype, the fix
-adds each new key to the set so later rows still see them. Not offered for
-relation `.fetch()` (the related limetype is not known), reads in
-comprehensions, reads inside helpers, or results used beyond the supported
-shapes; the message says why.
+The preconditions of each fix are checked against the module's effects model
+(what every call does, through helpers; a call whose code is not visible may
+do anything) in `prefetch.py`:
+
+- **Move the read above the loop** (a read that uses neither the loop's
+  variables nor anything the loop changes: no rebinding, no store into it such
+  as `state["offset"] += 50` or `cfg.page += 1`, no mutating or unknown method
+  such as `ids.pop()` or `pager.advance()`). Safe when the read's arguments
+  have no effects, nothing in the loop writes, and the read cannot fail
+  (`get_all`). Not offered when the loop writes (a unit of work, a helper that
+  commits): the read must see those writes. Unsafe, with the hazard in the
+  title, when the loop calls code that is not visible (it may write what the
+  read returns) or the read is a `get` (a missing id raises, and above the loop
+  it runs even when the loop has no items or skips it on some passes).
+- **Pre-fetch into a set** (existence tests) **or a dict** (`get(id)`): always
+  unsafe. The keys are computed before the loop from the loop's item, with the
+  read's guards (`if ...: continue` before it, an `if` around it), when the
+  loop iterates something that can be iterated twice (a list, tuple or set
+  bound once, a parameter annotated as one); an iterator is first read into a
+  list (not offered when the loop writes, since a paging iterator would see
+  those writes). Only those keys are read, with `InOperator`, in chunks of at
+  most 1,000. When the keys cannot be known (the guards depend on more than the
+  item, the loop may stop early and a key may not exist) the whole limetype is
+  read, and the title says so. When the loop creates objects of the limetype
+  (directly or in a helper) the fix adds each new key to the set; not offered
+  when the loop calls code that is not visible (it may create them).
+  Behaviour changes the pre-fetch fixes can cause: the set or dict holds every
+  key or object at once (the memory hover shows how much); the objects are read
+  before the loop, so writes the loop makes to them later are not seen by
+  later items with the same key; a set compares keys exactly while the
+  database may compare strings case-insensitively; a missing id raises
+  `KeyError` instead of Lime's not-found error; an iterator argument's items
+  are made before the loop runs.
+
+Not offered for relation `.fetch()` (the related limetype is not known),
+reads in comprehensions, reads inside helpers, reads under a `try` (dict), or
+results used beyond the supported shapes; the message says why.
 """
 
 from __future__ import annotations
