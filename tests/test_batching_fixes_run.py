@@ -157,16 +157,45 @@ PREVIEW_OR = '''
 '''
 
 
+PER_ROW_CONDITION = '''
+    from lime_task import task
+
+    @task
+    def task_under_test(app, rows):
+        for row in rows:
+            uow = app.unit_of_work()
+            uow.add(app.limetypes.contract(erp_id=row["id"]))
+            if not row["skip"]:
+                uow.commit()
+'''
+
+PREVIEW_CHANGED_IN_LOOP = PREVIEW_IF.replace("            if not preview:", """            if row["skip"]:
+                preview = True
+            if not preview:""")
+
+
 @pytest.mark.parametrize("source, reason", [
-    (PREVIEW_IF, "the commit runs only under `if not preview:`"),
+    (PER_ROW_CONDITION, 'the commit runs only under `if not row["skip"]:`'),
+    (PREVIEW_CHANGED_IN_LOOP, "the commit runs only under `if not preview:`"),
     (PREVIEW_ELSE, "the commit runs only under `if preview:`"),
     (PREVIEW_OR, "the result of `commit()` is used"),
 ])
 def test_commit_under_a_condition_is_not_batched(source, reason):
     assert_withheld(source, reason)
-    # What the withheld fix protects: a preview stores nothing.
-    app = FakeLimeApplication(SCHEMA)
-    assert run(source, app, contract_rows(), preview=True).data == {name: [] for name in sorted(SCHEMA)}
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_commit_under_a_condition_that_is_the_same_for_every_item_stays_under_it(preview):
+    after = fixed(PREVIEW_IF)
+    assert "itertools.islice(" in after
+    assert after.count("if not preview:") == 2  # the item's counter and the batch's commit
+    before = run(PREVIEW_IF, FakeLimeApplication(SCHEMA), contract_rows(), preview=preview)
+    result = run(after, FakeLimeApplication(SCHEMA), contract_rows(), preview=preview)
+    assert_same(before, result)
+    if preview:
+        assert result.data == {name: [] for name in sorted(SCHEMA)} and result.commits == 0
+    else:
+        assert before.commits == ROWS and result.commits == ROWS // BATCH
 
 
 MEMBERS_CONTINUE_AFTER_ADD = '''

@@ -2,7 +2,8 @@
 only what its Fix safety docs list; none is labelled safe.
 
 Hypothesis composes loop bodies from the kinds that broke the fix before:
-conditions around the commit (``if``, a suppressing ``with``), ``continue``
+conditions around the commit (an ``if`` on the item or on a flag of the task,
+a suppressing ``with``), ``continue``
 before or after the add, a per-item ``try``/``except`` with counters in its body
 or ``else:``, objects changed after their add (in the same item, after the
 commit, in a later item through a dict), ids read after the commit, early
@@ -61,7 +62,7 @@ OBJECT = 'contract = app.limetypes.contract(erp_id=row["id"], amount=int(row["am
 def in_loop_task(draw) -> str:
     """A task that commits per item (LIME201/LIME204), composed from the kinds."""
     uow_inside = draw(st.booleans())
-    wrapper = draw(st.sampled_from(["plain", "try", "try-else", "plain", "if-dry-run", "suppress"]))
+    wrapper = draw(st.sampled_from(["plain", "try", "try-else", "plain", "if-dry-run", "if-row", "suppress"]))
     item = ["uow = app.unit_of_work()"] if uow_inside else []
     item.append(OBJECT)
     if draw(st.booleans()):
@@ -74,6 +75,7 @@ def in_loop_task(draw) -> str:
         item += ['if row["hold"]:', "    continue"]
     commit = {"plain": ["uow.commit()"], "try": ["uow.commit()"], "try-else": ["uow.commit()"],
               "if-dry-run": ["if not dry_run:", "    uow.commit()"],
+              "if-row": ['if not row["hold"]:', "    uow.commit()"],
               "suppress": ["with contextlib.suppress(Exception):", "    uow.commit()"]}[wrapper]
     after = []
     if wrapper != "try-else":
@@ -224,7 +226,7 @@ def test_the_generator_reaches_offered_and_withheld_fixes():
     for source in (_module(["for row in rows:", "    uow = app.unit_of_work()", f"    {OBJECT}",
                             "    uow.add(contract)", "    uow.commit()", "    created += 1", RESULT]),
                    _module(["for row in rows:", "    uow = app.unit_of_work()", f"    {OBJECT}",
-                            "    uow.add(contract)", "    if not dry_run:", "        uow.commit()", RESULT])):
+                            "    uow.add(contract)", '    if not row["hold"]:', "        uow.commit()", RESULT])):
         if fix_text(source, SETTINGS, unsafe=True, codes=CODES).text == source:
             withheld += 1
         else:

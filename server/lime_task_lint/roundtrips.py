@@ -652,6 +652,10 @@ class BatchPlan:
     counters: list[ast.AugAssign] = field(default_factory=list)
     #: After-loop: the statements between the loop and the commit.
     between: list[ast.stmt] = field(default_factory=list)
+    #: In-loop: ``if <test>:`` around the commit, directly in the loop body; the
+    #: batch commit keeps it when the test is the same for every item
+    #: (:func:`guard_is_loop_invariant`), else the fix is withheld.
+    commit_guard: ast.If | None = None
 
 
 @dataclass(frozen=True)
@@ -783,8 +787,11 @@ def batching_plan(ctx, loop: Loop, mode: str) -> BatchPlan:
         raise _NoFix(f"`{uow}` is shared by every item and a commit failing inside the `try` may leave its "
                      "objects in it for the next item's commit, which per-batch units of work would not")
     counters = _try_counters(try_stmt, commit_stmt, node) if try_stmt is not None else []
+    guard = index.parent(commit_stmt)
+    commit_guard = guard if mode == "in-loop" and try_stmt is None and isinstance(guard, ast.If) \
+        and any(s is commit_stmt for s in guard.body) and any(s is guard for s in node.body) else None
     return BatchPlan(loop, mode, uow, commit, commit_stmt, create, create_inside, adds, try_stmt, counters,
-                     between)
+                     between, commit_guard)
 
 
 def _statements_between(index, stmt: ast.AST, stop: ast.AST) -> list[ast.AST]:
@@ -877,6 +884,8 @@ def commit_conditions(ctx, plan: BatchPlan) -> list[str]:
             out.append(f"line {construct.lineno} can leave the item after an object was added, "  # type: ignore[attr-defined]
                        "skipping the commit")
         elif isinstance(construct, ast.If):
+            if construct is plan.commit_guard and guard_is_loop_invariant(ctx, plan):
+                continue  # the batch commit keeps the same `if`
             out.append(f"the commit runs only under `if {ctx.text(construct.test)}:`")
         elif isinstance(construct, (ast.With, ast.AsyncWith)):
             managers = ", ".join(ctx.text(i.context_expr) for i in construct.items)
@@ -892,6 +901,34 @@ def commit_conditions(ctx, plan: BatchPlan) -> list[str]:
             managers = ", ".join(ctx.text(i.context_expr) for i in statement.items)
             out.append(f"the commit is inside `with {managers}:`, which the batch commit would run outside of")
     return out
+
+
+def guard_is_loop_invariant(ctx, plan: BatchPlan) -> bool:
+    """Whether the ``if`` around the commit has the same outcome for every item,
+    so one ``if`` around the batch commit decides what each item's did: its test
+    is names, constants, ``not``/``and``/``or`` and comparisons only (nothing to
+    call, nothing that can fail once the names are bound), the names are the
+    function's own (parameters or locals, which no call can rebind), bound
+    before the loop, and nothing in the loop rebinds or changes them."""
+    guard = plan.commit_guard
+    if guard is None:
+        return False
+    index = ctx.index
+    loop_node = plan.loop.node
+    function = plan.loop.function.node
+    names = set()
+    for node in ast.walk(guard.test):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif not isinstance(node, (ast.Constant, ast.UnaryOp, ast.Not, ast.BoolOp, ast.And, ast.Or, ast.Compare,
+                                   ast.Is, ast.IsNot, ast.Eq, ast.NotEq, ast.expr_context)):
+            return False
+    for name in names:
+        if not index.is_local(name, function) or not index.definitely_bound(name, loop_node):
+            return False
+    if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(loop_node.target)):
+        return False
+    return not ctx.effects.of_block(loop_node.body).changes(names)
 
 
 def adds_after_commit(plan: BatchPlan) -> list[UowCall]:
@@ -1252,7 +1289,10 @@ def _batching_edit(ctx, plan: BatchPlan, hazards: tuple[str, ...]) -> Fix:
     info = plan.loop.function
     lines = Lines(ctx)
     create, commit_stmt, try_stmt = plan.create, plan.commit_stmt, plan.try_stmt
-    removed = {create, commit_stmt} if plan.create_inside else {commit_stmt}
+    guard = plan.commit_guard
+    # An `if` that only held the commit goes with it (its test has no effects).
+    moved = guard if guard is not None and len(guard.body) == 1 and not guard.orelse else commit_stmt
+    removed = {create, moved} if plan.create_inside else {moved}
     skip: set[int] = set()
     for stmt in removed:
         skip |= set(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
@@ -1290,7 +1330,11 @@ def _batching_edit(ctx, plan: BatchPlan, hazards: tuple[str, ...]) -> Fix:
     out.append(f"{level}{create_text}")
     out.append(f"{level}{header}{comment}")
     out.extend(_region(lines, body_first, body_last, unit, skip, pass_lines))
-    if try_stmt is None:
+    if try_stmt is None and plan.commit_guard is not None:
+        guard_text = ctx.text(plan.commit_guard.test)
+        out.append(f"{level}if {guard_text}:")
+        out.append(f"{level}{unit}{commit_text}")
+    elif try_stmt is None:
         out.append(f"{level}{commit_text}")
     else:
         # The item's `try` stays per item (a failing row skips only itself); the

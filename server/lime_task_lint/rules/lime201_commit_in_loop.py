@@ -65,9 +65,13 @@ Unsafe. When the fix is offered, what the task does changes only in these ways:
   effects are unknown are interleaved differently with the commits. The fix
   title names each such hazard it finds in the loop.
 
+A commit under an `if` whose test is the same for every item (`if not
+dry_run:` on a parameter the loop does not change) stays under that `if`: the
+batch commit gets it, so a dry run still commits nothing.
+
 The fix is not offered (the message says why) when: the commit does not run
-for every item that added an object (it is under an `if`/`else`, an
-`and`/`or`, an `except`/`else`/`finally`, a `with` that may suppress its
+for every item that added an object (it is under an `if`/`else` whose test
+can change from item to item, an `and`/`or`, an `except`/`else`/`finally`, a `with` that may suppress its
 exception such as `contextlib.suppress`, or a `continue`/`raise` can skip it
 after an add); an add runs after the commit; an added object is changed
 after its item's commit or in a later item (the batch commit would save
@@ -110,7 +114,9 @@ def in_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixVerd
     Known false -> withheld, with the reason:
 
     1. the commit runs for every item that added an object (no condition
-       between the loop and the commit, no ``continue``/``raise`` after an add);
+       between the loop and the commit, no ``continue``/``raise`` after an add),
+       or under an ``if`` with the same outcome for every item, which the batch
+       commit keeps (``guard_is_loop_invariant``);
     2. every add runs before the item's commit;
     3. no added object is changed after its item's commit, or in a later item,
        unless that item adds it again after the change (before its commit);
