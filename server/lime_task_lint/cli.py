@@ -14,6 +14,7 @@ from .checker import check
 from .document import SourceDocument
 from .edits import LineIndex, apply_edits
 from .files import UnreadableFile, discover, read_source, write_atomically
+from .cache import ResultCache
 from .fixer import fix_text
 from .framework import all_rules, rule_index_markdown, rules_document
 from .noqa import add_noqa_edits
@@ -34,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
     check_cmd.add_argument("--unsafe-fixes", action="store_true", help="also apply (with --fix) or show unsafe fixes")
     check_cmd.add_argument("--diff", action="store_true", help="print the fixes as a diff; change nothing")
+    check_cmd.add_argument("--no-cache", action="store_true",
+                           help="neither read nor write the result cache (.lime-task-lint-cache/)")
     check_cmd.add_argument("--add-noqa", action="store_true",
                            help="add a `# noqa: CODE` comment for every finding (adopting the tool on old code)")
     check_cmd.add_argument("--select", help="comma-separated codes or prefixes to enable (overrides the config)")
@@ -237,6 +240,7 @@ def run_check(args: argparse.Namespace) -> int:
     _tune_gc()
     root = Path.cwd()
     workspaces: dict[Path, Workspace] = {}
+    cache = ResultCache(disabled=args.no_cache or from_stdin)  # cache.py: findings of unchanged files
     findings: list[FileFindings] = []
     diffs: list[str] = []
     applied: list[tuple[str, dict[str, int]]] = []
@@ -279,7 +283,7 @@ def run_check(args: argparse.Namespace) -> int:
             # The same workspace as --fix and the editor, so CI reports what the editor
             # shows; jedi starts only for a question that needs another file.
             document = SourceDocument(text, display)
-            violations = check(document, settings, root=project_root, workspace=workspace).violations
+            violations = cache.violations(document, settings, root=project_root, workspace=workspace)
             if from_stdin and args.fix:
                 stdout_source = text  # configuration errors: the source goes back unchanged
             if args.add_noqa and writing and violations:
