@@ -334,3 +334,40 @@ def test_self_attributes_keep_their_roles_across_the_methods_of_a_class():
 ])
 def test_look_alikes_of_the_application_read_nothing(source):
     assert not list(model_of(source).reads())
+
+
+# -- relation accessors reached by data flow ---------------------------------------------
+def test_fetch_on_a_property_accessor_is_a_relation_read():
+    model = model_of("""
+        from lime_type.limeobjects import BelongsToPropertyAccessor, HasManyPropertyAccessor
+        def value_of(prop):
+            if isinstance(prop, (BelongsToPropertyAccessor, HasManyPropertyAccessor)):
+                return prop.fetch()
+            return prop.value
+        def by_name(obj, name):
+            accessor = getattr(obj.properties, name, None)
+            return accessor.fetch()
+        def generic(obj, name):
+            return obj.get_property(name).fetch()
+        def annotated(link: HasManyPropertyAccessor):
+            return [x.id for x in link.fetch()]
+        def all_values(obj):
+            return {p.name: value_of(p) for p in obj.get_properties_with_value()}
+        def per_object(app):
+            return [all_values(o) for o in app.limetypes.deal.get_all()]
+    """)
+    for name in ("value_of", "by_name", "generic", "annotated"):
+        assert [r.kind for r in model.functions[name].reads] == ["fetch"], name
+    properties_loop, = model.functions["all_values"].loops
+    assert properties_loop.is_small  # one object's properties: its schema, not its data
+    assert model.functions["per_object"].summary.reads_in_loop
+
+
+@pytest.mark.parametrize("source", [
+    "def f(cache, keys):\n    return [cache.fetch() for k in keys]\n",
+    "def f(obj):\n    return [p.value for p in obj.properties]\n",
+    "def f(feed, items):\n    for item in items:\n        item.fetch()\n",
+    "def f(obj, name):\n    accessor = getattr(obj.settings, name)\n    return accessor.fetch()\n",
+])
+def test_fetch_on_other_objects_is_not_a_read(source):
+    assert not list(model_of(source).reads())

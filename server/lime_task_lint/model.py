@@ -53,8 +53,10 @@ def _is_config_name(name: str) -> bool:
     return bool(_CONFIG_WORD.search(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()))
 CONFIGURATION = "a configuration mapping"
 UOW_CONTEXT = "a unit of work's context"
-#: Size origins that are assumptions (``ASSUMED_SMALL_ITEMS``), not counts in the code.
-ASSUMED_ORIGINS = frozenset({CONFIGURATION, UOW_CONTEXT})
+OBJECT_PROPERTIES = "a Lime object's properties"
+#: Size origins that are assumptions (``ASSUMED_SMALL_ITEMS``), not counts in the code:
+#: configuration, a unit of work's context, the properties of one object (its schema).
+ASSUMED_ORIGINS = frozenset({CONFIGURATION, UOW_CONTEXT, OBJECT_PROPERTIES})
 
 
 # -- roles -----------------------------------------------------------------------
@@ -62,13 +64,15 @@ ASSUMED_ORIGINS = frozenset({CONFIGURATION, UOW_CONTEXT})
 class Role:
     """What a name or expression holds, as far as Lime is concerned."""
 
-    kind: str  # "app" | "limetypes" | "files" | "limetype" | "uow" | "objects" | "object" | "module"
+    kind: str  # "app" | "limetypes" | "files" | "limetype" | "uow" | "objects" | "object" | "property" | "module"
     limetype: str | None = None
     #: For "objects": the read that produced them.
     bounded: bool = False
 
 
 APP = Role("app")
+#: A property accessor of a Lime object (``obj.properties.x``); ``.fetch()`` on one is a relation read.
+PROPERTY = Role("property")
 LIMETYPES = Role("limetypes")
 FILES = Role("files")
 UOW = Role("uow")
@@ -469,7 +473,8 @@ def _has_limit(call: ast.Call) -> bool:
 
 #: Lime classes a parameter annotation names -> the role of the parameter.
 _ANNOTATED_ROLES = {"LimeApplication": APP, "UnitOfWork": UOW, "LimeType": Role("limetype"),
-                    "LimeObject": Role("object")}
+                    "LimeObject": Role("object"), "BelongsToPropertyAccessor": PROPERTY,
+                    "HasManyPropertyAccessor": PROPERTY}
 
 
 def _annotation_name(annotation: ast.expr | None, imports: dict[str, str] | None = None) -> str:
@@ -594,6 +599,8 @@ class _Analyser:
         used_as_application = _used_as_application(info.node)
         for name in used_as_application:
             info.names.setdefault(name, APP)
+        for name in _property_names(info.node, self.imports):
+            info.names.setdefault(name, PROPERTY)
         info.reads, info.uow_calls, info.calls, info.loops = [], [], [], []
         walker = _FunctionWalker(self, info)
         walker.used_as_application = used_as_application
@@ -668,7 +675,7 @@ class _Analyser:
 
 _UNSET = object()
 #: Roles that flow from a caller's argument into the callee's parameter.
-PASSED_ROLES = ("app", "limetypes", "limetype", "uow", "files")
+PASSED_ROLES = ("app", "limetypes", "limetype", "uow", "files", "property")
 
 
 def _passed_roles(callee: FunctionInfo, call: HelperCall, imports: dict[str, str]) -> dict[str, Role]:
@@ -694,6 +701,8 @@ def _role_of(node: ast.AST, names: dict[str, Role], imports: dict[str, str]) -> 
         attribute = _self_attribute(node)
         if attribute is not None and attribute in names:
             return names[attribute]
+        if isinstance(node.value, ast.Attribute) and node.value.attr == "properties":
+            return PROPERTY
         base = _role_of(node.value, names, imports)
         if base is None:
             return None
@@ -710,6 +719,8 @@ def _role_of(node: ast.AST, names: dict[str, Role], imports: dict[str, str]) -> 
         return None
     if isinstance(node, ast.Call):
         func = node.func
+        if _is_property_lookup(node):
+            return PROPERTY
         if isinstance(func, ast.Attribute):
             base = _role_of(func.value, names, imports)
             if base is not None:
@@ -914,6 +925,8 @@ class _FunctionWalker(ast.NodeVisitor):
         role = _role_of(iterable, self.info.names, self.analyser.imports)
         if role is not None and role.kind == "objects" and isinstance(target, ast.Name):
             self.info.names[target.id] = Role("object", role.limetype, bounded=role.bounded)
+        elif isinstance(target, ast.Name) and _iterates_properties(iterable):
+            self.info.names[target.id] = PROPERTY
 
     def visit_For(self, node: ast.For) -> None:
         self.visit(node.iter)
@@ -1006,6 +1019,8 @@ class _FunctionWalker(ast.NodeVisitor):
                 relation = _relation_name(func.value)
                 if relation is not None:
                     return LimeRead(node, "fetch", None, False, info, self.loop, relation=relation)
+                if base is not None and base.kind == "property" and not node.args:
+                    return LimeRead(node, "fetch", None, False, info, self.loop)
         qualified = qualified_name(func, imports) or ""
         if qualified == "lime_query.execute_query" or qualified.endswith(".execute_query") and qualified.startswith("lime_query"):
             return LimeRead(node, "execute_query", _query_limetype(node), False, info, self.loop)
@@ -1081,6 +1096,8 @@ class _SizeFinder:
             return len(node.elts), f"a literal of {len(node.elts)} items"
         if isinstance(node, ast.Dict) and None not in node.keys:
             return len(node.keys), f"a literal of {len(node.keys)} items"
+        if _iterates_properties(node):
+            return ASSUMED_SMALL_ITEMS, OBJECT_PROPERTIES
         if isinstance(node, ast.Call):
             return self._call(node, depth)
         if isinstance(node, ast.Name):
@@ -1243,6 +1260,36 @@ def _relation_name(node: ast.AST) -> str | None:
             and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
         return node.args[0].value
     return None
+
+
+def _iterates_properties(node: ast.AST) -> bool:
+    """``obj.properties`` or ``obj.get_properties_with_value()``: each item is a property accessor."""
+    if isinstance(node, ast.Attribute) and node.attr == "properties":
+        return True
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+        and node.func.attr == "get_properties_with_value" and not node.args
+
+
+def _is_property_lookup(node: ast.Call) -> bool:
+    """``getattr(obj.properties, name[, default])`` or ``obj.get_property(name)``."""
+    func = node.func
+    if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
+        first = node.args[0]
+        return isinstance(first, ast.Attribute) and first.attr == "properties"
+    return isinstance(func, ast.Attribute) and func.attr == "get_property" and len(node.args) == 1
+
+
+def _property_names(func: FunctionNode, imports: dict[str, str]) -> set[str]:
+    """Names the function tests with ``isinstance(name, <X>PropertyAccessor)`` (Lime's
+    relation accessors): property accessors whatever they were assigned."""
+    found: set[str] = set()
+    for node in _own_nodes(func):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance" \
+                and len(node.args) == 2 and isinstance(node.args[0], ast.Name):
+            classes = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
+            if any(_annotation_name(c, imports).endswith("PropertyAccessor") for c in classes):
+                found.add(node.args[0].id)
+    return found
 
 
 def _is_relation_fetch(node: ast.AST | None) -> bool:
