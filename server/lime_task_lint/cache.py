@@ -78,6 +78,19 @@ class ResultCache:
         self._workspace_digests: dict[int, str] = {}
         self.hits = 0
         self.misses = 0
+        #: str(path) -> (text digest, findings as JSON), checked by worker processes
+        self._prefetched: dict[str, tuple[str, list[dict]]] = {}
+
+    def prefetch(self, jobs: list[tuple[Path, object, Path]]) -> None:
+        """Check ``(path, settings, project root)`` files in worker processes when
+        there are many (``parallel.py``); :meth:`violations` then answers from memory
+        for each file whose text is still the one a worker checked."""
+        from . import parallel
+
+        workers = parallel.jobs_for(len(jobs))
+        if workers:
+            found = parallel.check_in_processes(jobs, workers, self.disabled)
+            self._prefetched = {str(path): answer for path, answer in found.items()}
 
     def directory(self, root: Path, settings) -> Path:
         """The cache folder of a project: the ``cache-dir`` setting (relative to the
@@ -91,6 +104,12 @@ class ResultCache:
     def violations(self, document, settings, *, root: Path, workspace=None) -> list[Violation]:
         """The findings of ``checker.check(document, settings, root=root, workspace=workspace)``,
         from the cache when the same inputs were checked before."""
+        prefetched = self._prefetched.pop(str(document.path), None)
+        if prefetched is not None:
+            from .parallel import text_digest
+
+            if prefetched[0] == text_digest(document.text):
+                return [_from_json(item) for item in prefetched[1]]
         if self.disabled:
             from .checker import check
 

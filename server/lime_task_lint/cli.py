@@ -246,6 +246,8 @@ def run_check(args: argparse.Namespace) -> int:
     applied: list[tuple[str, dict[str, int]]] = []
     fixed_files = fixed_total = noqa_added = 0
     stdout_source: str | None = None
+    if not fixing and not from_stdin:  # many files: checked on every core first (parallel.py)
+        cache.prefetch([(path, settings_of[path], settings_of[path].project_root or root) for path in targets])
     for path in targets:
         settings = settings_of[path]
         display = str(path)
