@@ -21,7 +21,7 @@ LOCK=$REPO/requirements-bundle.txt
 # pyproject's requires-python so the two always agree. Pure Python only
 # (--implementation py), so they run on every newer version too; exceptiongroup
 # and tomli are only needed by 3.10 and harmless on newer ones.
-PY_TARGET=$(sed -n 's/^requires-python *= *">= *\([0-9][0-9.]*\)".*/\1/p' pyproject.toml)
+PY_TARGET=$(sed -n 's/^requires-python *= *">= *\([0-9][0-9.]*\)[ ,"].*/\1/p' pyproject.toml)
 [ -n "$PY_TARGET" ] || { echo "no requires-python = \">=3.N\" in pyproject.toml" >&2; exit 1; }
 
 # Pins of the server's runtime dependencies and theirs (pyproject: pygls,
