@@ -605,7 +605,7 @@ COMMIT_IN_FINALLY = '''
 
 @pytest.mark.parametrize("source, reason", [
     (LOCKED_COMMIT, "the batch commit would run outside of"),
-    (COMMIT_IN_FINALLY, "nested `try`"),
+    (COMMIT_IN_FINALLY, "the commit runs only in an `except`, `else:` or `finally:` clause"),
 ])
 def test_commit_in_a_context_of_its_own_is_not_batched(source, reason):
     assert_withheld(source, reason)

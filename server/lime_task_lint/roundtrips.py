@@ -534,31 +534,6 @@ class Lines:
         return out
 
 
-def parent_map(root: ast.AST) -> dict[int, ast.AST]:
-    parents: dict[int, ast.AST] = {}
-    for node in ast.walk(root):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-    return parents
-
-
-def _parents(info: FunctionInfo) -> dict[int, ast.AST]:
-    cache = _cache(info)
-    if "parents" not in cache:
-        cache["parents"] = parent_map(info.node)
-    return cache["parents"]
-
-
-def _statement_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt | None:
-    while node is not None and not isinstance(node, ast.stmt):
-        node = parents.get(id(node))  # type: ignore[assignment]
-    return node  # type: ignore[return-value]
-
-
-def _names_in(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-
-
 def _used_names(info: FunctionInfo) -> set[str]:
     cache = _cache(info)
     if "used" in cache:
@@ -771,6 +746,8 @@ def batching_plan(ctx, loop: Loop, mode: str) -> BatchPlan:
     try_stmt: ast.Try | None = None
     if tries and mode == "in-loop":
         try_stmt = tries[-1]
+        if not any(index.contains(s, commit_stmt) for s in tries[0].body):
+            raise _NoFix("the commit runs only in an `except`, `else:` or `finally:` clause")
         if len(tries) > 1 or not any(s is try_stmt for s in node.body) or \
                 not any(index.contains(s, commit_stmt) for s in try_stmt.body):
             raise _NoFix("the commit is inside a nested `try`")
@@ -1376,24 +1353,6 @@ def _batching_edit(ctx, plan: BatchPlan, hazards: tuple[str, ...]) -> Fix:
     if hazards:
         title += "; hazard: " + "; ".join(hazards)
     return Fix(title, tuple(edits), Applicability.UNSAFE)
-
-
-def _inside(inner: ast.AST, outer: ast.AST) -> bool:
-    start, end = outer.lineno, outer.end_lineno or outer.lineno  # type: ignore[attr-defined]
-    return inner is not outer and start <= inner.lineno <= end and any(n is inner for n in ast.walk(outer))  # type: ignore[attr-defined]
-
-
-def _ancestors(stmt: ast.AST, stop: ast.AST, parents: dict[int, ast.AST]) -> list[ast.AST]:
-    """Statements between ``stmt`` and ``stop`` (exclusive both), innermost first."""
-    out = []
-    node = parents.get(id(stmt))
-    while node is not None and node is not stop:
-        if isinstance(node, ast.stmt):
-            out.append(node)
-        if isinstance(node, ast.ExceptHandler):
-            out.append(node)
-        node = parents.get(id(node))
-    return out
 
 
 def _statements(block: list[ast.stmt]) -> Iterator[ast.stmt]:
