@@ -71,17 +71,20 @@ batch commit gets it, so a dry run still commits nothing.
 
 The fix is not offered (the message says why) when: the commit does not run
 for every item that added an object (it is under an `if`/`else` whose test
-can change from item to item, an `and`/`or`, an `except`/`else`/`finally`, a `with` that may suppress its
-exception such as `contextlib.suppress`, or a `continue`/`raise` can skip it
-after an add); an add runs after the commit; an added object is changed
-after its item's commit or in a later item (the batch commit would save
-another state); code after the commit uses the saved objects (ids and saved
-values exist only after the batch commit); in a per-item `try`, something
-between the first add and the commit may raise (the failing item's object
-would be saved with its batch); the `try` has a `finally:` or other code
-after the commit, or guards a unit of work created before the loop (a failed
-commit may leave its objects in it for the next item's commit); the loop can leave early (`break`, `return`); the commit's
-result is used; or the commit is in a helper.
+can change from item to item, an `and`/`or`, an `except`/`else`/`finally`,
+or a `continue`/`raise` can skip it after an add); the commit is inside a
+`with` (one that may suppress its exception, such as `contextlib.suppress`,
+or any other: the batch commit would run outside it); an add runs after the
+commit; an added object is changed after its item's commit, or in a later
+item that does not add it again before its commit (the batch commit would
+save another state); code after the commit uses the saved objects (ids and
+saved values exist only after the batch commit); in a per-item `try`,
+something between the first add and the commit may raise (the failing item's
+object would be saved with its batch); the `try` has a `finally:` or other
+code after the commit, or guards a unit of work created before the loop (a
+failed commit may leave its objects in it for the next item's commit); the
+loop can leave early (`break`, `return`); the commit's result is used; or
+the commit is in a helper.
 """
 
 from __future__ import annotations

@@ -47,13 +47,14 @@ Unsafe. When the fix is offered, what the task does changes only in these ways:
   interleaved differently with the commits. The fix title names each such
   hazard it finds.
 
-The fix is not offered (the message says why) when code between the loop
-and the commit could fail, leave (`if dry_run: return`) or have effects (it
+The fix is not offered (the message says why) when code between the loop and
+the commit could fail, leave (`if dry_run: return`) or have effects (it
 would run after every batch is committed); when an object added to the unit
-of work is changed in a later item than the one that added it (a running
-total on a summary object: its batch would be committed before the later
-changes, which would never be saved); when the loop can leave early
-(`break`, `return`); or when the commit's result is used.
+of work is changed in a later item than the one that added it and that item
+does not add it again (a running total on a summary object: its batch would
+be committed before the later changes, which would never be saved); when the
+loop can leave early (`break`, `return`); or when the commit's result is
+used.
 """
 
 from __future__ import annotations
