@@ -609,3 +609,24 @@ COMMIT_IN_FINALLY = '''
 ])
 def test_commit_in_a_context_of_its_own_is_not_batched(source, reason):
     assert_withheld(source, reason)
+
+
+CLOSE_OPEN_ORDERS_PER_ITEM = '''
+    from lime_filter import EqualsOperator, Filter
+    from lime_task import task
+
+    @task
+    def task_under_test(app):
+        for order in app.limetypes.order.get_all(filter=Filter(EqualsOperator("state", "open"))):
+            uow = app.unit_of_work()
+            order.properties.state.value = "closed"
+            uow.add(order)
+            uow.commit()
+'''
+
+
+def test_loop_over_a_paging_read_names_the_hazard():
+    """get_all() may page lazily: the batch commits fall between other page
+    fetches than the item commits did, so the title says so."""
+    [fix] = {v.fix.title for v in findings(CLOSE_OPEN_ORDERS_PER_ITEM) if v.fix is not None}
+    assert "hazard: the loop's read may fetch pages between other commits" in fix

@@ -60,10 +60,13 @@ Unsafe. When the fix is offered, what the task does changes only in these ways:
   commit or in the `try`'s `else:`) are set back to their value before the
   batch, so they still count saved items.
 - Reads inside the loop see the objects of earlier batches, not those of
-  earlier items of the same batch (they are not committed yet); code after
-  the commit runs before its item is committed; writes, I/O and calls whose
-  effects are unknown are interleaved differently with the commits. The fix
-  title names each such hazard it finds in the loop.
+  earlier items of the same batch (they are not committed yet). When the
+  loop iterates a Lime read, which may fetch its pages lazily, its later
+  pages are fetched between other commits: objects the commits change (in
+  its filter or order) can be skipped or seen twice differently than before;
+  code after the commit runs before its item is committed; writes, I/O and
+  calls whose effects are unknown are interleaved differently with the
+  commits. The fix title names each such hazard it finds in the loop.
 
 A commit under an `if` whose test is the same for every item (`if not
 dry_run:` on a parameter the loop does not change) stays under that `if`: the
@@ -126,8 +129,9 @@ def in_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixVerd
     4. nothing after the commit uses an added object;
     5. in a per-item ``try``, nothing may raise between the first add and the commit.
 
-    Unknown -> hazards named in the title: reads in the loop, writes, I/O and
-    unknown calls in it, and effects of code after the commit.
+    Unknown -> hazards named in the title: the loop's iterable is a Lime read
+    (it may fetch pages lazily, now between other commits), reads, writes, I/O
+    and unknown calls in the loop, and effects of code after the commit.
     """
     conditions = commit_conditions(ctx, plan)
     if conditions:
@@ -156,6 +160,8 @@ def in_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixVerd
     after = after_commit_effects(ctx, plan)
     if after.has_side_effects or after.may_read:
         hazards.append("code after the commit now runs before its item is committed")
+    if ctx.effects.of_node(plan.loop.node.iter).may_read:
+        hazards.append("the loop's read may fetch pages between other commits")
     hazards.extend(loop_effect_hazards(ctx, plan))
     return FixVerdict(hazards=tuple(hazards))
 
