@@ -11,19 +11,46 @@ def answer_registrations(client: LanguageClient) -> None:
     """Answer ``client/registerCapability`` as VS Code does (null), keeping the
     registrations in ``client.registrations`` for tests to inspect."""
     client.registrations = []
+    record_diagnostics(client)
 
     @client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
     def register_capability(params: lsp.RegistrationParams) -> None:
         client.registrations.extend(params.registrations)
 
 
-async def next_diagnostics(client: LanguageClient, uri: str, timeout: float = 15) -> lsp.PublishDiagnosticsParams:
-    """The next publishDiagnostics for ``uri`` (others are skipped)."""
+def record_diagnostics(client: LanguageClient) -> list[lsp.PublishDiagnosticsParams]:
+    """Every publishDiagnostics the client receives, in order (installed once).
+
+    pytest-lsp's ``wait_for_notification`` keeps one waiter per method, so of two
+    notifications handled back to back the second is lost; this list loses none."""
+    if not hasattr(client, "published"):
+        client.published = []
+        handle = client.protocol._handle_notification
+
+        def recording(method_name, params):
+            if method_name == lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
+                client.published.append(params)
+            return handle(method_name, params)
+
+        client.protocol._handle_notification = recording
+    return client.published
+
+
+async def next_diagnostics(client: LanguageClient, uri: str, timeout: float = 15,
+                           after: int | None = None) -> lsp.PublishDiagnosticsParams:
+    """The next publishDiagnostics for ``uri`` (others are skipped): the first one
+    received after this call, or after position ``after`` of ``record_diagnostics``."""
+    published = record_diagnostics(client)
+    start = len(published) if after is None else after
+
     async def wait():
+        seen = start
         while True:
-            params = await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-            if params.uri == uri:
-                return params
+            for params in published[seen:]:
+                if params.uri == uri:
+                    return params
+            seen = len(published)
+            await asyncio.sleep(0.02)
 
     return await asyncio.wait_for(wait(), timeout)
 

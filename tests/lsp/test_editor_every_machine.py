@@ -15,7 +15,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
 from pytest_lsp import LanguageClient
 
-from .helpers import next_diagnostics, open_document
+from .helpers import next_diagnostics, open_document, record_diagnostics
 
 COUNTING = '''from lime_task import task
 
@@ -44,14 +44,18 @@ def _replace_all(client: LanguageClient, uri: str, version: int, text: str) -> N
 
 
 async def _published_until(client: LanguageClient, uri: str, wanted, timeout: float = 30) -> list[str]:
-    """The codes of the first publishDiagnostics for ``uri`` whose codes satisfy
-    ``wanted`` (re-publishes may come first: the dependent is debounced, and a late
-    jedi answer is published again); fails after ``timeout`` seconds."""
+    """The codes of the first publishDiagnostics for ``uri`` from now on whose codes
+    satisfy ``wanted`` (re-publishes may come first: the dependent is debounced, and
+    a late jedi answer is published again); fails after ``timeout`` seconds."""
+    position = len(record_diagnostics(client))
+
     async def wait():
+        nonlocal position
         while True:
-            codes = _codes(await next_diagnostics(client, uri, timeout=timeout))
-            if wanted(codes):
-                return codes
+            params = await next_diagnostics(client, uri, timeout=timeout, after=position)
+            position = client.published.index(params, position) + 1
+            if wanted(_codes(params)):
+                return _codes(params)
 
     return await asyncio.wait_for(wait(), timeout)
 
