@@ -186,3 +186,124 @@ def test_folders_without_python_files_are_not_modules(tmp_path):
         assert {"pkg", "sub", "mod", "tasks"} <= workspace._top_level_names()
     finally:
         workspace.close()
+
+
+def _jedi_scheduled(workspace: Workspace) -> dict[str, set[str]]:
+    """The scheduled-task scan as jedi answers it: every ``task=`` value followed by goto."""
+    import ast
+
+    names: dict[str, set[str]] = {}
+    for candidate in workspace.files():
+        path = str(candidate.resolve())
+        tree = workspace.source(path).tree
+        for node in ast.walk(tree) if tree is not None else ():
+            if isinstance(node, ast.Call):
+                for keyword in node.keywords:
+                    if keyword.arg == "task" and isinstance(keyword.value, (ast.Attribute, ast.Name)):
+                        value = keyword.value
+                        found = workspace._goto(path, value.end_lineno or value.lineno,
+                                                max((value.end_col_offset or 1) - 1, 0))
+                        if found:
+                            names.setdefault(found[0], set()).add(found[1])
+    return names
+
+
+SCHEDULING_PACKAGE = {
+    "pyproject.toml": "[project]\nname = 'limepkg-sched'\n",
+    "limepkg_sched/__init__.py": "from .tasks import reexported\n",
+    "limepkg_sched/tasks/__init__.py": (
+        "from lime_task.schedule import CronTab, ScheduledTask\n\n"
+        "from . import billing\n"
+        "from .sync import pull as pull_alias\n"
+        "import limepkg_sched.tasks.reports as reports\n"
+        "from .sync import reexported\n\n\n"
+        "def local_job(app):\n    return 1\n\n\n"
+        "def get_task_modules():\n    return [__name__]\n\n\n"
+        "def register_scheduled_tasks():\n    return [\n"
+        "        ScheduledTask(task=billing.invoice, schedule=CronTab('0 1 * * *')),\n"
+        "        ScheduledTask(task=pull_alias, schedule=CronTab('0 2 * * *')),\n"
+        "        ScheduledTask(task=reports.weekly, schedule=CronTab('0 3 * * 1')),\n"
+        "        ScheduledTask(task=local_job, schedule=CronTab('0 4 * * *')),\n"
+        "        ScheduledTask(task=reexported, schedule=CronTab('0 5 * * *')),\n"
+        "    ]\n"),
+    "limepkg_sched/tasks/billing.py": "def invoice(app):\n    return 1\n\n\ndef other(app):\n    return 2\n",
+    "limepkg_sched/tasks/sync.py": "def pull(app):\n    return 1\n\n\ndef reexported(app):\n    return 2\n",
+    "limepkg_sched/tasks/reports.py": "def weekly(app):\n    return 1\n",
+}
+
+
+def test_scheduled_tasks_come_from_our_own_trees_and_agree_with_jedi(tmp_path):
+    for name, text in SCHEDULING_PACKAGE.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    shutil.copytree(EXAMPLES / "limepkg_acme", tmp_path / "limepkg_acme")
+
+    class NoJedi(Workspace):
+        def _script(self, path):
+            raise AssertionError(f"jedi asked about {path}")
+
+    ours = NoJedi(tmp_path, time_budget=60)._scheduled()
+    tasks = str((tmp_path / "limepkg_sched" / "tasks").resolve())
+    assert ours[f"{tasks}/billing.py"] == {"invoice"}
+    assert ours[f"{tasks}/sync.py"] == {"pull", "reexported"}
+    assert ours[f"{tasks}/reports.py"] == {"weekly"}
+    assert ours[f"{tasks}/__init__.py"] == {"local_job"}
+    assert ours[str((tmp_path / "limepkg_acme" / "tasks").resolve()) + "/contracts.py"] == {"import_contracts"}
+    # jedi finds a subset (it misses the absolute ``import pkg.mod as alias`` here): never more.
+    jedi = _jedi_scheduled(Workspace(tmp_path, time_budget=60))
+    assert all(names <= ours.get(path, set()) for path, names in jedi.items())
+    assert {path: names for path, names in ours.items() if not path.endswith("reports.py")} == jedi
+
+
+def test_scheduled_tasks_fall_back_to_jedi_for_what_the_import_table_cannot_resolve(tmp_path):
+    (tmp_path / "jobs.py").write_text(
+        "from lime_task.schedule import ScheduledTask\n\n\ndef nightly(app):\n    return 1\n\n\n"
+        "def register_scheduled_tasks():\n    job = nightly\n    return [ScheduledTask(task=job)]\n",
+        encoding="utf-8")
+    asked: list[str] = []
+
+    class Noting(Workspace):
+        def _script(self, path):
+            asked.append(path)
+            return super()._script(path)
+
+    found = Noting(tmp_path, time_budget=60)._scheduled()
+    assert asked == [str((tmp_path / "jobs.py").resolve())]
+    assert found == _jedi_scheduled(Workspace(tmp_path, time_budget=60))
+
+
+def test_word_questions_read_each_file_version_once_and_match_a_whole_word_search(tmp_path, monkeypatch):
+    import re
+
+    from lime_task_lint import workspace as workspace_module
+
+    texts = {
+        f"m{number}.py": f"import helpers_{number}\n\n\ndef job_{number}(app):\n    return helpers_{number}.run(app, "
+                         f"'é_{number}', über_{number})\n" for number in range(60)}
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    splits = []
+
+    class CountingWord:
+        def __init__(self, real):
+            self.real = real
+
+        def findall(self, text):
+            splits.append(text)
+            return self.real.findall(text)
+
+        def fullmatch(self, word):
+            return self.real.fullmatch(word)
+
+    monkeypatch.setattr(workspace_module, "_WORD", CountingWord(workspace_module._WORD))
+    workspace = Workspace(tmp_path)
+    words = ["job_3", "job", "helpers_1", "helpers_10", "run", "über_7", "é_5", "app", "missing", "3"]
+    for name in texts:
+        path = str((tmp_path / name).resolve())
+        for word in words:
+            expected = bool(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", texts[name]))
+            assert workspace._mentions(path, word) == expected, (name, word)
+    assert len(splits) == len(texts)  # one split per file version, whatever the number of questions
+    (tmp_path / "m0.py").write_text(texts["m0.py"] + "\nextra_word = 1\n", encoding="utf-8")
+    assert workspace._mentions(str((tmp_path / "m0.py").resolve()), "extra_word")
+    assert len(splits) == len(texts) + 1

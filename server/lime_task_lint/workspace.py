@@ -32,6 +32,7 @@ from .model import walk
 log = logging.getLogger(__name__)
 
 _SCHEDULED = re.compile(r"ScheduledTask\s*\(")
+_WORD = re.compile(r"\w+")
 #: Folders jedi's reference search never enters (jedi.inference.references._IGNORE_FOLDERS).
 _JEDI_SKIPPED = {".tox", ".venv", ".mypy_cache", "venv", "__pycache__"}
 
@@ -73,8 +74,8 @@ class Workspace:
         self._searched: tuple[int, list[str]] | None = None
         self._names: tuple[int, set[str]] | None = None
         self._outside: dict[tuple, bool] = {}
-        #: (path, text hash, text length, word) -> whether the text has the word
-        self._mention_cache: dict[tuple[str, int, int, str], bool] = {}
+        #: (path, text hash, text length) -> the words of that text (see ``_mentions``)
+        self._word_index: dict[tuple[str, int, int], frozenset[str]] = {}
         #: path -> how many times ``set_text`` changed it (part of its questions' keys)
         self._versions: dict[str, int] = {}
 
@@ -281,26 +282,30 @@ class Workspace:
 
     def _mentions(self, path: str, word: str) -> bool:
         """True when ``path``'s text (or its saved text, when the editor has it open:
-        jedi reads other files from disk) contains ``word`` as a whole word; cached
-        per text version."""
+        jedi reads other files from disk) contains ``word`` as a whole word.
+
+        Each text version is split into its set of words once (a word index per
+        file version), so a question costs one set lookup per file instead of a
+        scan of every file's text: linear in the files, not in their size."""
         texts = [self.text_of(path)]
         if path in self.overlay:
             try:
                 texts.append(Path(path).read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError):
                 pass
-        pattern = None
-        for text in texts:
-            key = (path, hash(text), len(text), word)
-            found = self._mention_cache.get(key)
-            if found is None:
-                if len(self._mention_cache) > 100_000:
-                    self._mention_cache.clear()
-                pattern = pattern or re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
-                found = self._mention_cache[key] = bool(pattern.search(text))
-            if found:
-                return True
-        return False
+        if not _WORD.fullmatch(word):
+            pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+            return any(pattern.search(text) for text in texts)
+        return any(word in self._words(path, text) for text in texts)
+
+    def _words(self, path: str, text: str) -> frozenset[str]:
+        key = (path, hash(text), len(text))
+        words = self._word_index.get(key)
+        if words is None:
+            if len(self._word_index) > 20_000:
+                self._word_index.clear()
+            words = self._word_index[key] = frozenset(_WORD.findall(text))
+        return words
 
     def _find_callers(self, path: str, line: int, column: int) -> list[CallSite] | None:
         references = self._script(path).get_references(line, column, include_builtins=False)
@@ -441,7 +446,10 @@ class Workspace:
         return names
 
     def _goto(self, path: str, line: int, column: int) -> tuple[str, str] | None:
-        names = self._script(path).goto(line, column, follow_imports=True)
+        return self._goto_with(self._script(path), line, column)
+
+    def _goto_with(self, script, line: int, column: int) -> tuple[str, str] | None:
+        names = script.goto(line, column, follow_imports=True)
         for name in names:
             if name.type != "function" or name.module_path is None:
                 continue
@@ -462,23 +470,56 @@ class Workspace:
         return (answer or {}).get(resolved, set())
 
     def _scheduled(self) -> dict[str, set[str]]:
+        """Absolute path -> names of its functions that some workspace module passes
+        as ``ScheduledTask(task=...)``.  Resolved from our own syntax trees and
+        import tables (``modules.py``: a function of the same module, an imported
+        one, ``module.function``, re-exports); jedi only for what they cannot
+        resolve, with one ``jedi.Script`` per file."""
+        from .modules import index_for
+
+        index = index_for(self)
         names: dict[str, set[str]] = {}
         for candidate in self.files():
-            if not _SCHEDULED.search(self.text_of(str(candidate))):
+            path = str(candidate.resolve())
+            if not _SCHEDULED.search(self.text_of(path)):
                 continue  # most files: no parse needed
-            parsed = self.source(str(candidate))
+            parsed = self.source(path)
             if parsed.tree is None:
                 continue
+            local = {stmt.name for stmt in parsed.tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            imports = None
+            script = None
             for node in walk(parsed.tree):
                 if not isinstance(node, ast.Call):
                     continue
                 for keyword in node.keywords:
-                    if keyword.arg == "task" and isinstance(keyword.value, (ast.Attribute, ast.Name)):
-                        value = keyword.value
-                        found = self._goto(str(candidate.resolve()), value.end_lineno or value.lineno,
-                                           max((value.end_col_offset or 1) - 1, 0))
-                        if found:
-                            names.setdefault(found[0], set()).add(found[1])
+                    if keyword.arg != "task" or not isinstance(keyword.value, (ast.Attribute, ast.Name)):
+                        continue
+                    value = keyword.value
+                    if isinstance(value, ast.Name) and value.id in local:
+                        names.setdefault(path, set()).add(value.id)
+                        continue
+                    try:
+                        if imports is None:
+                            imports = index.imports(path)
+                        target = index.resolve_expr(path, value, imports)
+                    except Exception:  # an odd import table: ask jedi
+                        log.debug("resolving %s in %s failed", ast.dump(value), path, exc_info=True)
+                        target = None
+                    if target is not None:
+                        if target.kind == "function" and _inside(Path(target.path), self.root) \
+                                and "site-packages" not in Path(target.path).parts:
+                            names.setdefault(target.path, set()).add(target.qualname.rsplit(".", 1)[-1])
+                        continue
+                    try:
+                        script = script or self._script(path)
+                        found = self._goto_with(script, value.end_lineno or value.lineno,
+                                                max((value.end_col_offset or 1) - 1, 0))
+                    except Exception:  # jedi failing on one call must not lose the others
+                        log.debug("jedi failed on a scheduled task in %s", path, exc_info=True)
+                        found = None
+                    if found:
+                        names.setdefault(found[0], set()).add(found[1])
         return names
 
     def close(self) -> None:
