@@ -72,6 +72,9 @@ ANALYSIS_THREADS = 3
 MAX_LATE_ANSWER_ROUNDS = 5
 #: Seconds to wait for late jedi answers before giving up on re-publishing.
 LATE_ANSWER_WAIT_S = 60.0
+#: The least delay before documents are re-checked because another file changed
+#: (typing in one file should not re-analyse all the others at every pause).
+DEPENDENTS_DELAY_MS = 500
 #: A change to one of these re-checks every open document (settings may change).
 CONFIG_FILE_NAMES = ("pyproject.toml", "lime-task-lint.toml", ".lime-task-lint.toml")
 #: Files a ScheduledTask(...) list may be in: a change there changes which functions are tasks.
@@ -395,10 +398,12 @@ class LimeServer(LanguageServer):
             else:
                 workspace.set_text(path, text)
             self._epochs[str(workspace.root)] = self._epochs.get(str(workspace.root), 0) + 1
-        self.recheck_folder(folder, except_uri=uri)
+        # While typing, the others wait a little longer than the edited document.
+        self.recheck_folder(folder, except_uri=uri, at_least_ms=0 if saved else DEPENDENTS_DELAY_MS)
 
-    def recheck_folder(self, folder: str | None, *, except_uri: str | None = None) -> None:
-        """Re-analyse the open documents of ``folder`` (every one when None), debounced."""
+    def recheck_folder(self, folder: str | None, *, except_uri: str | None = None, at_least_ms: int = 0) -> None:
+        """Re-analyse the open documents of ``folder`` (every one when None), debounced
+        (``debounceMs``, and at least ``at_least_ms``)."""
         for document in self.documents:
             if except_uri is not None and document.key == document_key(except_uri):
                 continue
@@ -410,7 +415,8 @@ class LimeServer(LanguageServer):
                     workspace.set_text(path, document.source)  # drops the answers about this document
             # Its components may depend on the changed file: analysed from scratch.
             self._analysers.pop(document.uri, None)
-            self.schedule(document.uri)
+            settings, _ = self.settings_for(document.uri)
+            self.schedule(document.uri, max(settings.debounce_ms, at_least_ms))
 
     def _workspaces_holding(self, uri: str, path: str | None) -> list[Workspace]:
         if path is None:
@@ -729,11 +735,24 @@ def did_close(ls: LimeServer, params: lsp.DidCloseTextDocumentParams) -> None:
     if task is not None:
         task.cancel()
     ls.analyses.pop(uri, None)
-    ls.records.pop(uri, None)
+    record = ls.records.pop(uri, None)
     ls._analysers.pop(uri, None)
     ls._locks.pop(uri, None)
-    ls.file_changed(uri, None, saved=True)  # back to the text on disk
+    path = uri_to_path(uri)
+    if record is not None and path is not None and record.analysis.document.text == _read_or_none(path):
+        for workspace in ls._workspaces_holding(uri, path):
+            workspace.set_text(path, None)  # the buffer was the file on disk: nothing changes for others
+    else:
+        ls.file_changed(uri, None, saved=True)  # back to the text on disk
     ls.clear_diagnostics(uri, force=True)
+
+
+def _read_or_none(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
