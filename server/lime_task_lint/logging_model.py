@@ -250,14 +250,20 @@ class _Loggers:
         self.index = index
         self.imported = imported  # module-level names imported from a module that binds them as loggers
         self._seen: set[tuple[int, str]] = set()
+        self._verdicts: dict[tuple[int, str], list[bool | None]] = {}  # (scope, name) -> each binding's verdict
         self.attributes: set[str] = set()
 
     def _alias_of(self, name: str, at: ast.AST) -> tuple[ast.AST, ast.alias] | None:
+        """The import binding ``name`` where ``at`` reads it, when every binding of
+        the name imports the same thing (``import logging`` repeated is one)."""
         scope = self.index.resolve(name, at)
         bindings = scope.bindings.get(name, []) if scope is not None else []
-        if len(bindings) == 1 and isinstance(bindings[0], ast.alias):
-            return self.index.parent(bindings[0]), bindings[0]
-        return None
+        if not bindings or not all(isinstance(b, ast.alias) for b in bindings):
+            return None
+        found = [(self.index.parent(b), b) for b in bindings]
+        kinds = {(type(statement), getattr(statement, "module", None), getattr(statement, "level", 0), alias.name)
+                 for statement, alias in found}
+        return found[0] if len(kinds) == 1 else None
 
     def is_logging_module(self, node: ast.AST) -> bool:
         if not isinstance(node, ast.Name):
@@ -316,16 +322,19 @@ class _Loggers:
 
     def _binds_logger(self, scope, name: str, strict: bool) -> bool:
         key = (id(scope), name)
-        if key in self._seen:
-            return False  # ``log = log`` cycles prove nothing
-        self._seen.add(key)
-        try:
-            verdicts = [self._binding_is_logger(b) for b in scope.bindings.get(name, [])]
-        finally:
-            self._seen.discard(key)
-        if not verdicts or not any(v is True for v in verdicts):
+        cached = self._verdicts.get(key)
+        if cached is None:
+            if key in self._seen:
+                return False  # ``log = log`` cycles prove nothing
+            self._seen.add(key)
+            try:
+                cached = [self._binding_is_logger(b) for b in scope.bindings.get(name, [])]
+            finally:
+                self._seen.discard(key)
+            self._verdicts[key] = cached
+        if not cached or not any(v is True for v in cached):
             return False
-        return all(v is True for v in verdicts) if strict else all(v is not False for v in verdicts)
+        return all(v is True for v in cached) if strict else all(v is not False for v in cached)
 
     def _binding_is_logger(self, binding: ast.AST) -> bool | None:
         """True: binds a logger; None: binds ``None`` (an optional logger); False: anything else."""
@@ -349,18 +358,17 @@ class _Loggers:
         found = {name for name in module.bindings if self._binds_logger(module, name, strict=True)}
         return found | set(self.imported)
 
-    def collect_attributes(self) -> None:
-        """``self.x = <logger>`` anywhere, and loggers bound in class bodies."""
+    def collect_attributes(self, assignments: list[ast.Assign | ast.AnnAssign]) -> None:
+        """``self.x = <logger>`` among ``assignments``, and loggers bound in class bodies."""
         for scope in self.index.scopes:
             if scope.kind == "class":
                 self.attributes.update(n for n in scope.bindings if self._binds_logger(scope, n, strict=False))
-        for node in ast.walk(self.index.tree):
-            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for target in targets:
-                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
-                            and target.value.id in ("self", "cls") and self.is_logger_value(node.value):
-                        self.attributes.add(target.attr)
+        for node in assignments:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                        and target.value.id in ("self", "cls") and self.is_logger_value(node.value):
+                    self.attributes.add(target.attr)
 
 
 def _default_of(index: SyntaxIndex, arg: ast.arg) -> ast.expr | None:
@@ -380,29 +388,37 @@ def _default_of(index: SyntaxIndex, arg: ast.arg) -> ast.expr | None:
 
 def build_logging_model(tree: ast.Module, path: str | None = None, workspace=None) -> LoggingModel:
     index = syntax_index(tree)
-    used_as_logger = {node.func.value.id for node in ast.walk(tree) if isinstance(node, ast.Call)
-                      and isinstance(node.func, ast.Attribute) and node.func.attr in LEVELS
-                      and isinstance(node.func.value, ast.Name)}
-    probe = _Loggers(index)
-    plain = probe.module_loggers()
+    call_nodes: list[ast.Call] = []
+    handler_nodes: list[ast.ExceptHandler] = []
+    attribute_assignments: list[ast.Assign | ast.AnnAssign] = []
+    for node in ast.walk(tree):  # one pass collects what the loggers and calls need
+        if isinstance(node, ast.Call):
+            call_nodes.append(node)
+        elif isinstance(node, ast.ExceptHandler):
+            handler_nodes.append(node)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and any(
+                isinstance(t, ast.Attribute) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])):
+            attribute_assignments.append(node)
+    used_as_logger = {node.func.value.id for node in call_nodes if isinstance(node.func, ast.Attribute)
+                      and node.func.attr in LEVELS and isinstance(node.func.value, ast.Name)}
+    plain = _Loggers(index).module_loggers()
     imported = _imported_loggers(tree, path, workspace, used_as_logger - plain)
     loggers = _Loggers(index, imported)
-    loggers.collect_attributes()
+    loggers.collect_attributes(attribute_assignments)
     logging_names = {name for scope in index.scopes for name, bindings in scope.bindings.items()
                      if any(isinstance(b, ast.alias) and b.name == "logging"
                             and isinstance(index.parent(b), ast.Import) for b in bindings)}
     calls: list[LogCall] = []
     handlers: list[tuple[ast.ExceptHandler, ast.AST]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ExceptHandler):
-            function = _function_of(index, node)
-            if function is not None:
-                handlers.append((node, function))
-        elif isinstance(node, ast.Call):
-            level = _call_level(node, loggers, index)
-            if level is not None:
-                function = _function_of(index, node)
-                calls.append(LogCall(node, level, function, _handler_of(index, node), _loops_of(index, node)))
+    for handler in handler_nodes:
+        function = _function_of(index, handler)
+        if function is not None:
+            handlers.append((handler, function))
+    for node in call_nodes:
+        level = _call_level(node, loggers, index)
+        if level is not None:
+            calls.append(LogCall(node, level, _function_of(index, node), _handler_of(index, node),
+                                 _loops_of(index, node)))
     calls.sort(key=lambda c: (c.node.lineno, c.node.col_offset))
     handlers.sort(key=lambda h: (h[0].lineno, h[0].col_offset))
     return LoggingModel(index, logging_names, loggers.module_loggers(), loggers.attributes, calls, handlers)
