@@ -8,6 +8,15 @@ a log call without `exc_info` (the first one at info level or above),
 `except ImportError:` (or `ModuleNotFoundError`) around an optional import is
 left alone: the error is the expected answer, its traceback adds nothing.
 
+A logger (for every logging rule) is recognised by how the name is bound
+where it is used, never by its name alone: `logging.getLogger(...)`,
+`LoggerAdapter(...)` or `.getChild(...)` assigned at module level, in the
+function or to `self.<attr>` anywhere in the class; a parameter annotated
+`logging.Logger` / `LoggerAdapter` (also `Optional[...]`) or defaulting to a
+logger; `logging.getLogger(...).error(...)` inline; the `logging` module
+itself. A parameter or local that reuses the module logger's name for
+something else hides it.
+
 ## Why is this bad?
 A task runs unattended; its log is all there is when an import fails at row
 40,000. Without the traceback nobody knows which line failed, and inside a
