@@ -397,3 +397,13 @@ def test_redaction_replaces_a_whole_formatted_value(logged, expected, applicabil
     namespace: dict = {}
     exec(compile(fixed, "<fixed>", "exec"), namespace)  # noqa: S102 - the fixed code must run
     namespace["f"]("s3cr3t-value")
+
+
+def test_fixes_never_start_logging_a_credential():
+    text = ("import logging\nlogger = logging.getLogger(__name__)\n\n\ndef rotate(keys, client):\n"
+            "    for api_key in keys:\n        try:\n            client.use(api_key)\n        except ValueError:\n"
+            "            logger.error('key rejected')\n    token = client.token\n"
+            "    logger.info('rotated, last token {token}')\n")
+    fixed = fix_text(text, Settings(), unsafe=True, codes={"LIME301", "LIME303"}).text
+    assert "logger.exception('key rejected')" in fixed  # no loop key: the key is the secret
+    assert "logger.info('rotated, last token {token}')" in fixed  # the braces stay: no fix logs the token

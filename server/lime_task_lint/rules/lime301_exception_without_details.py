@@ -52,7 +52,8 @@ and values. Preconditions, in one place:
 - the loop key added to the message (`deal.id` for a Lime object, else the
   loop variable of the innermost `for` loop that is not a `range` counter) is
   a name the loop binds and nothing else in the function rebinds, so reading
-  it cannot fail; it is added only when the call mentions no loop variable.
+  it cannot fail, and not a credential (LIME302's test, by name or data
+  flow); it is added only when the call mentions no loop variable.
 
 Safe for log calls, `print` and `traceback.print_exc()`: `logger.error(...)`
 becomes `logger.exception(...)`, other levels get `exc_info=True` (an
@@ -79,7 +80,8 @@ from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation,
 from ..logging_model import (HandlerVerdict, LogCall, Withheld, _const_str, closing_quote_offset, ensure_logger,
                              handler_loops, handler_verdicts, insert_keyword_edit, insert_positional_edit,
                              is_standalone_script, logging_model, loop_key, merge_insertions, print_as_log,
-                             print_stream, quote_of, string_literal)
+                             print_stream, quote_of, string_literal, is_secret_name)
+from .lime302_secret_in_log import function_taints
 
 
 @register
@@ -136,6 +138,9 @@ class ExceptionWithoutDetails(Rule):
             if key is None:
                 return None, None
             root = key.split(".")[0]
+            taints = function_taints(ctx).get(id(verdict.function), {})
+            if is_secret_name(root) or root in taints:
+                return None, None  # the loop variable is a credential: never add it to the log
             target_names = [n for n in ast.walk(loop.target) if isinstance(n, ast.Name)]
             bindings = index.bindings_in(verdict.function, root)
             if any(not any(b is t for t in target_names) for b in bindings) \

@@ -33,6 +33,8 @@ original never ran. Preconditions, in one place:
   loop), and names a value (not a module, function or class: `{json}` is
   more likely literal text);
 - a placeholder calls nothing but `len`, `str`, `repr` (no other code runs);
+- no placeholder reads a credential (by name or built from one, as LIME302
+  sees it): the original logged the braces, the fix would log the secret;
 - the call's existing `%` arguments can be matched to their placeholders.
 
 Safe when every placeholder is a name that is certainly bound (reading it
@@ -57,7 +59,8 @@ from ..edits import Applicability, Edit, Fix
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
 from ..log_format import percent_fields
 from ..logging_model import (Withheld, argument_span, kind_resolver, lazy_edit, lazy_from_fstring,
-                             logging_model, quote_of, source_of, string_literal)
+                             logging_model, quote_of, secret_parts, source_of, string_literal)
+from .lime302_secret_in_log import function_taints
 
 _BUILTINS = set(dir(builtins))
 #: Calls a placeholder may make: they run no user code on the values logged.
@@ -111,10 +114,13 @@ class MissingFPrefix(Rule):
     def _preconditions(self, ctx: RuleContext, call, fields: list[ast.FormattedValue]) -> tuple[list[str], str | None]:
         """(hazards, reason to withhold) of evaluating the placeholders at the call."""
         index = logging_model(ctx).index
+        taints = function_taints(ctx).get(id(call.function) if call.function else None, {})
         hazards: list[str] = []
         for field in fields:
             expr = field.value
             what = ast.unparse(expr)
+            if secret_parts(expr, taints):
+                return hazards, f"`{{{what}}}` would write a credential to the log (LIME302)"
             called = {id(n.func) for n in ast.walk(expr) if isinstance(n, ast.Call)}
             for node in ast.walk(expr):
                 if isinstance(node, ast.Call):
