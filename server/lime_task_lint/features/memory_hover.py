@@ -14,6 +14,7 @@ import ast
 from ..analysis import Analysis
 from ..collections_model import CollectionEstimate, collection_estimate
 from ..extensions import hover_provider
+from ..semantic import syntax_index
 from ..memory import format_bytes
 
 CANDIDATES = (ast.Name, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Call)
@@ -32,7 +33,7 @@ def memory_hover(analysis: Analysis, offset: int) -> str | None:
     if info is None:
         return None
     found: list[tuple[int, ast.AST]] = []
-    for node in _own_nodes(info.node):
+    for node in syntax_index(document.tree).own_nodes(info.node):
         if not isinstance(node, CANDIDATES):
             continue
         start, end = document.node_range(node)
@@ -75,13 +76,3 @@ def render(label: str, est: CollectionEstimate, settings) -> str:
     for note in est.notes:
         lines.append(f"- {note[0].upper()}{note[1:]}")
     return "\n".join(lines[:9])
-
-
-def _own_nodes(func: ast.AST):
-    stack = list(getattr(func, "body", []))
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
