@@ -6,6 +6,7 @@ continuation (ruff's rule), and writing never touches a string's text."""
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +117,42 @@ def test_writing_a_noqa_in_a_file_that_does_not_tokenize_still_appends_to_the_li
     text = "x = compute()\ns = '''never closed\n"
     fixed = apply_edits(text, add_noqa_edits(text, [(0, "LIME104")]))
     assert fixed.startswith("x = compute()  # noqa: LIME104\n")
+
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted((ROOT / "examples").rglob("*.py")) + sorted((ROOT / "tests" / "fixtures" / "rules").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_the_quick_fix_reads_only_the_statement_and_agrees_with_the_whole_text(path):
+    """The quick fix tokenizes just the statement around the finding; on every
+    line of the project's own sources (docstrings, f-strings, continuations) it
+    writes what tokenizing the whole text writes."""
+    text = path.read_text(encoding="utf-8")
+    index = LineIndex(text)
+    for line in range(index.line_count):
+        whole = add_noqa_edits(text, [(line, "LIME999")], index)
+        single = add_noqa_edit(text, index, line, "LIME999")
+        if whole:
+            assert single == whole[0], (path.name, line)
+        else:
+            assert not single.new_text and single.start == single.end, (path.name, line)
+
+
+TRICKY = [
+    'x = 1\ns = """not # a comment\ndef inside():\n    pass\n"""  # noqa: E501\ny = 2\n',
+    "report = f'''{a!r}\n# still text\n{b:>{width}}'''\nz = 3 + \\\n    4\n",
+    "if ready:\n    call(a,\n# comment in brackets\n         b)\nelse:\n    pass\n",
+    "value = 'one line # not a comment' \\\r\n    + 'two'\r\nnext_value = 1\r\n",
+    "broken = (\n    1,\nunclosed = '''\ntext\n",  # does not tokenize: the whole text decides
+    "d = {'k': \"v\"}\nq = r'\\'' + \"\\\"\"  # noqa\nw = 5\n",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_the_quick_fix_window_on_tricky_lexis(text):
+    index = LineIndex(text)
+    for line in range(index.line_count):
+        whole = add_noqa_edits(text, [(line, "LIME999")], index)
+        single = add_noqa_edit(text, index, line, "LIME999")
+        assert single == (whole[0] if whole else single) and (whole or not single.new_text), line

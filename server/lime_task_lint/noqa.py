@@ -73,10 +73,12 @@ class _Scan:
     #: (first, last) 0-based lines that form one line for noqa purposes: a
     #: multi-line string or f-string, lines joined by a backslash.
     joined: list[tuple[int, int]] = field(default_factory=list)
+    #: False when the text did not tokenize and the comments come from a line scan.
+    complete: bool = True
 
     def shifted(self, lines: int) -> "_Scan":
         return _Scan([(line + lines, column, text) for line, column, text in self.comments],
-                     [(first + lines, last + lines) for first, last in self.joined])
+                     [(first + lines, last + lines) for first, last in self.joined], self.complete)
 
 
 _FSTRING_STARTS = {getattr(tokenize, name) for name in ("FSTRING_START", "TSTRING_START") if hasattr(tokenize, name)}
@@ -116,6 +118,7 @@ def _scan(text: str) -> _Scan:
                 scan.joined.append((previous.end[0] - 1, token.start[0] - 1))
             previous = token
     except (tokenize.TokenError, IndentationError, SyntaxError):
+        scan.complete = False
         scan.comments = []
         # Python's line breaks only (str.splitlines also breaks at form feeds).
         for number, line in enumerate(io.StringIO(text, newline="").readlines()):
@@ -266,13 +269,76 @@ def _line_edit(index: LineIndex, line: int, codes: list[str], comment: tuple[int
     return Edit(end, line_start + len(line_text), f"  # noqa: {', '.join(codes)}")
 
 
+#: Comments, strings, brackets, backslash continuations and line breaks: just
+#: enough of Python's lexis to know, in one regular-expression pass (C speed),
+#: which lines start outside every string and bracket.
+_LEXEME = re.compile(r"""
+    \#[^\r\n]*
+  | \"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:\"\"\"|\Z)
+  | '''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)
+  | "[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"?
+  | '[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'?
+  | [(\[{] | [)\]}]
+  | \\(?:\r\n|\r|\n)
+  | \r\n | \r | \n
+""", re.VERBOSE | re.DOTALL)
+
+
+@functools.lru_cache(maxsize=2)
+def _statement_starts(text: str) -> list[int]:
+    """0-based lines that start in column 0 with code, outside every string and
+    bracket and not after a backslash: places the tokenizer can start from."""
+    starts: list[int] = [0] if text[:1] not in ("", " ", "\t", "\f", "#", "\r", "\n") else []
+    line = 0
+    depth = 0
+    for match in _LEXEME.finditer(text):
+        lexeme = match.group()
+        first = lexeme[0]
+        if first in "([{":
+            depth += 1
+        elif first in ")]}":
+            depth = max(0, depth - 1)
+        elif first in "\r\n":
+            line += 1
+            if depth == 0 and text[match.end():match.end() + 1] not in ("", " ", "\t", "\f", "#", "\r", "\n"):
+                starts.append(line)
+        elif first == "\\":
+            line += 1  # a joined line: never a start
+        elif first in "\"'":
+            line += lexeme.count("\n") + lexeme.count("\r") - lexeme.count("\r\n")
+    return starts
+
+
+def _scan_around(text: str, index: LineIndex, line: int) -> _Scan | None:
+    """The scan of the part of ``text`` that holds the statement around 0-based
+    ``line``: from the nearest line the tokenizer can start from up to the next;
+    None when that part does not tokenize (then only the whole text tells)."""
+    import bisect
+
+    starts = _statement_starts(text)
+    position = bisect.bisect_right(starts, line) - 1
+    first = starts[position] if position >= 0 else 0
+    last = starts[position + 1] if position + 1 < len(starts) else index.line_count
+    begin = index.line_starts[first]
+    end = index.line_starts[last] if last < index.line_count else len(text)
+    scan = _scan(text[begin:end])
+    return scan.shifted(first) if scan.complete else None
+
+
 def add_noqa_edit(text: str, index: LineIndex, line: int, code: str) -> Edit:
     """An edit that suppresses ``code`` for a finding starting on 0-based ``line``
     (see :func:`add_noqa_edits`); an empty edit at the end of that line when a
-    ``# noqa`` there already covers it."""
-    edits = add_noqa_edits(text, [(line, code)], index)
-    if edits:
-        return edits[0]
-    target = noqa_line(text, line)
+    ``# noqa`` there already covers it.  Only the statement around ``line`` is
+    tokenized (the quick fix runs while the editor waits)."""
+    scan = _scan_around(text, index, line)
+    if scan is None:
+        mapping, comment_on = _whole_text(text)
+    else:
+        mapping = _noqa_line_map(scan.joined)
+        comment_on = {number: (column, comment) for number, column, comment in scan.comments}
+    target = mapping.get(line, line)
+    edit = _line_edit(index, target, [code.upper()], comment_on.get(target))
+    if edit is not None:
+        return edit
     end = index.line_starts[target] + len(index.line_text(target))
     return Edit(end, end, "")
