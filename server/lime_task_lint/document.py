@@ -5,6 +5,14 @@ the diagnostics flicker off on every keystroke, so a broken file is split into
 its top-level statements with parso (which recovers from syntax errors), each
 statement that parses on its own is kept, and the analysis runs on the module
 made of those.  A class whose body is broken keeps the methods that parse.
+
+Valid code can be too deep for ``ast`` (a generated 3,000-term ``+`` chain
+raises RecursionError, 400 nested brackets "too many nested parentheses") or
+for the rules' recursive walks (more than :data:`MAX_DEPTH` levels).  Then only
+the statement that holds the depth is left out, like a broken one: the file is
+split into top-level statements with the tokenizer (parso would take minutes
+on such input), and inside a function, class or block only the deep statement
+goes.
 """
 
 from __future__ import annotations
