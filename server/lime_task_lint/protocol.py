@@ -185,7 +185,7 @@ class FrameReader:
 
     def _take(self, length: int) -> bytes | object | None:
         """The next ``length`` bytes, or ``_DROPPED`` when a header turns up inside
-        them (the frame was shorter than it said); None at the end of the stream."""
+        them (the frame declared more bytes than it had); None at the end of the stream."""
         searched = 0
         while True:
             header = _HEADER.search(self._buffer, max(0, searched - _OVERLAP),
