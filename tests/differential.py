@@ -80,7 +80,7 @@ class Outcome:
     commits: int = 0
 
     def leaked(self, secrets) -> set[str]:
-        text = self.output + "\n".join(message for _, message in self.logs)
+        text = self.output + "\n".join(message for _, message, _ in self.logs)
         return {s for s in secrets if s and s in text}
 
 
@@ -139,16 +139,17 @@ MODULE_FOLDER = Path("/tmp/Åsa projekt/åtgärder")
 class _Capture(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
-        self.records: list[tuple[str, str]] = []
+        self.records: list[tuple[str, str, str | None]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             message = record.getMessage()
         except Exception as exc:  # a bad lazy format: what logging itself would print
             message = f"<formatting failed: {type(exc).__name__}>"
+        error = None
         if record.exc_info and record.exc_info[1] is not None:
-            message += f" [{type(record.exc_info[1]).__name__}: {record.exc_info[1]}]"
-        self.records.append((record.levelname, message))
+            error = f"{type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+        self.records.append((record.levelname, message, error))
 
 
 def outcome(source: str, task: str, scenario: Scenario, *, module_name: str = "task_module") -> Outcome:
@@ -221,8 +222,10 @@ def _ungrouped(events: list) -> tuple:
 def differences(before: Outcome, after: Outcome, *, messages: str = "exact", commits: str = "exact",
                 secrets=()) -> list[str]:
     """What the fix changed, as readable lines (empty: nothing).  ``messages``:
-    "exact" compares log records and output text, "count" only their number
-    (for fixes that turn prints into log records or reword on purpose);
+    "exact" compares log records (level, text, attached exception) and output,
+    "text" the same without the attached exception (a fix that adds the
+    traceback on purpose), "count" only their number (for fixes that turn
+    prints into log records or reword on purpose);
     ``commits``: "exact" compares every commit in order, "grouping" allows the
     same objects to be committed in other groups (batching)."""
     out = []
@@ -232,9 +235,12 @@ def differences(before: Outcome, after: Outcome, *, messages: str = "exact", com
             first, second = _ungrouped(first), _ungrouped(second)
         if first != second:
             out.append(f"{name}: {first!r} -> {second!r}")
-    if messages == "exact":
-        if before.logs != after.logs:
-            out.append(f"logs: {before.logs!r} -> {after.logs!r}")
+    if messages in ("exact", "text"):
+        first, second = before.logs, after.logs
+        if messages == "text":  # a traceback attached on purpose (LIME301) is not a change
+            first, second = [r[:2] for r in first], [r[:2] for r in second]
+        if first != second:
+            out.append(f"logs: {first!r} -> {second!r}")
         if before.output != after.output:
             out.append(f"output: {before.output!r} -> {after.output!r}")
     else:
