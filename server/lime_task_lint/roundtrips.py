@@ -858,7 +858,7 @@ def commit_conditions(ctx, plan: BatchPlan) -> list[str]:
         if not index.contains(construct, plan.commit.node):  # an earlier statement that may leave
             if all(_position(a.node) > _end(construct) for a in plan.adds):
                 continue
-            out.append(f"line {construct.lineno} can leave the item after an object was added, "  # type: ignore[attr-defined]
+            out.append(f"{code_snippet(ctx, construct)} can leave the item after an object was added, "
                        "skipping the commit")
         elif isinstance(construct, ast.If):
             if construct is plan.commit_guard and guard_is_loop_invariant(ctx, plan):
@@ -872,7 +872,7 @@ def commit_conditions(ctx, plan: BatchPlan) -> list[str]:
         elif isinstance(construct, (ast.ExceptHandler, ast.Try)):
             out.append("the commit runs only in an `except`, `else` or `finally` clause")
         else:
-            out.append(f"the commit runs only sometimes (line {getattr(construct, 'lineno', '?')})")
+            out.append(f"the commit runs only sometimes ({code_snippet(ctx, construct)})")
     for statement in _statements_between(index, plan.commit_stmt, plan.loop.node):
         if isinstance(statement, (ast.With, ast.AsyncWith)) and not ctx.effects.may_suppress(statement):
             managers = ", ".join(ctx.text(i.context_expr) for i in statement.items)
@@ -906,6 +906,16 @@ def guard_is_loop_invariant(ctx, plan: BatchPlan) -> bool:
     if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(loop_node.target)):
         return False
     return not ctx.effects.of_block(loop_node.body).changes(names)
+
+
+def code_snippet(ctx, node: ast.AST, limit: int = 60) -> str:
+    """The first line of ``node``'s code in backticks, shortened to ``limit``
+    characters, to name it in a message (messages carry no line numbers: the
+    editor reuses the findings of unchanged code after edits above it)."""
+    text = ctx.text(node).strip().splitlines()[0] if ctx.text(node).strip() else ""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"`{text}`"
 
 
 def adds_after_commit(plan: BatchPlan) -> list[UowCall]:
@@ -1068,7 +1078,7 @@ class ObjectChange:
     readded: bool = False
 
     def describe(self, ctx) -> str:
-        return f"`{ctx.text(self.node)[:60]}` (line {self.node.lineno}) changes `{self.name}`"  # type: ignore[attr-defined]
+        return f"{code_snippet(ctx, self.node)} changes `{self.name}`"
 
 
 def added_object_changes(ctx, plan: BatchPlan, objects: AddedObjects | None = None) -> list[ObjectChange]:

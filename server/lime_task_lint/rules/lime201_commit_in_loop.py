@@ -103,6 +103,7 @@ from ..roundtrips import (
     adds_after_commit,
     after_commit_effects,
     batching_fix,
+    code_snippet,
     commit_conditions,
     commits_per_batch,
     function_sites,
@@ -138,7 +139,7 @@ def in_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixVerd
         return FixVerdict(f"{conditions[0]}; one commit per batch cannot keep that per item")
     late = adds_after_commit(plan)
     if late:
-        return FixVerdict(f"`{ctx.text(late[0].node)}` (line {late[0].node.lineno}) runs after the commit, "
+        return FixVerdict(f"{code_snippet(ctx, late[0].node)} runs after the commit, "
                           "which the batch commit would save")
     objects = added_objects(ctx, plan)
     commit_end = (plan.commit_stmt.end_lineno or plan.commit_stmt.lineno, plan.commit_stmt.end_col_offset or 0)
@@ -150,11 +151,11 @@ def in_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixVerd
                               "commit or in a later item; the batch commit would save another state")
     uses = uses_after_commit(ctx, plan, objects)
     if uses:
-        return FixVerdict(f"line {uses[0].lineno} uses the saved objects after the commit (their ids and saved "
-                          "values would exist only after the batch commit)")
+        return FixVerdict(f"{code_snippet(ctx, uses[0])} uses the saved objects after the commit (their ids and "
+                          "saved values would exist only after the batch commit)")
     raising = raising_after_first_add(ctx, plan)
     if raising:
-        return FixVerdict(f"`{ctx.text(raising[0])[:40]}` (line {raising[0].lineno}) may raise after the item's "  # type: ignore[attr-defined]
+        return FixVerdict(f"{code_snippet(ctx, raising[0], 40)} may raise after the item's "
                           "object was added, and the `except` would no longer keep it from being saved")
     hazards = []
     after = after_commit_effects(ctx, plan)

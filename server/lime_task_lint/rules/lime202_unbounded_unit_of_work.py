@@ -70,6 +70,7 @@ from ..roundtrips import (
     added_object_changes,
     batching_fix,
     cannot_fail,
+    code_snippet,
     loop_effect_hazards,
     loop_size,
 )
@@ -93,11 +94,11 @@ def after_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixV
     """
     for stmt in plan.between:
         if ctx.effects.may_leave(stmt):
-            return FixVerdict(f"line {stmt.lineno} between the loop and the commit can skip the commit, "
+            return FixVerdict(f"{code_snippet(ctx, stmt)} between the loop and the commit can skip the commit, "
                               "but the batches would already be committed")
         if not cannot_fail(ctx, stmt):
-            return FixVerdict(f"line {stmt.lineno} between the loop and the commit would run after every batch "
-                              "is committed")
+            return FixVerdict(f"{code_snippet(ctx, stmt)} between the loop and the commit would run after every "
+                              "batch is committed")
     for change in added_object_changes(ctx, plan):
         if not change.fresh and not change.readded:
             return FixVerdict(f"{change.describe(ctx)}, an object added to the unit of work, possibly in a "
