@@ -154,3 +154,20 @@ def test_conditions_between_a_commit_and_its_loop(code, conditional):
     commit = next(n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "commit")
     loop = tree.body[1].body[0]
     assert bool(effects.conditions_between(commit, loop)) is conditional
+
+
+def test_field_of_names_the_parents_field_holding_a_node():
+    tree = ast.parse("def f(a, b=1):\n    for x in a:\n        g(x, key={'k': b})\n    else:\n        pass\n")
+    index = syntax_index(tree)
+    function = tree.body[0]
+    loop = function.body[0]
+    call = loop.body[0].value
+    dict_display = call.keywords[0].value
+    assert index.field_of(function) == "body"
+    assert index.field_of(loop.iter) == "iter" and index.field_of(loop.target) == "target"
+    assert index.field_of(loop.body[0]) == "body" and index.field_of(loop.orelse[0]) == "orelse"
+    assert index.field_of(call.args[0]) == "args" and index.field_of(call.func) == "func"
+    assert index.field_of(dict_display.values[0]) == "values" and index.field_of(dict_display.keys[0]) == "keys"
+    assert index.field_of(function.args.defaults[0]) == "defaults"
+    assert index.field_of(tree) is None
+    assert index.field_of(loop.target.ctx) is None  # shared by every tree: no single parent

@@ -142,6 +142,19 @@ class SyntaxIndex:
                 return block[:i]
         return []
 
+    def field_of(self, node: ast.AST) -> str | None:
+        """The name of the field of ``parent(node)`` that holds ``node`` (``"body"``,
+        ``"iter"``, ``"values"``...); None for the module and for the nodes the
+        index leaves out (the shared ``ast.Load()``...)."""
+        parent = self._parents.get(id(node))
+        if parent is None:
+            return None
+        for name in parent._fields:
+            value = getattr(parent, name, None)
+            if value is node or (isinstance(value, list) and any(item is node for item in value)):
+                return name
+        return None
+
     def enclosing(self, node: ast.AST, types: type | tuple[type, ...], stop: ast.AST | None = None) -> ast.AST | None:
         """The innermost ancestor of one of ``types``, not looking past ``stop``."""
         for ancestor in self.ancestors(node):
