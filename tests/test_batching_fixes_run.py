@@ -630,3 +630,38 @@ def test_loop_over_a_paging_read_names_the_hazard():
     fetches than the item commits did, so the title says so."""
     [fix] = {v.fix.title for v in findings(CLOSE_OPEN_ORDERS_PER_ITEM) if v.fix is not None}
     assert "hazard: the loop's read may fetch pages between other commits" in fix
+
+
+CLOSE_OPEN_ORDERS_AT_THE_END = '''
+    from lime_filter import EqualsOperator, Filter
+    from lime_task import task
+
+    @task
+    def task_under_test(app):
+        uow = app.unit_of_work()
+        for order in app.limetypes.order.get_all(filter=Filter(EqualsOperator("state", "open"))):
+            order.properties.state.value = "closed"
+            uow.add(order)
+        uow.commit()
+'''
+
+
+def test_paging_read_hazard_of_unbounded_unit_of_work_is_named_and_real():
+    """LIME202 over a filtered get_all(): with an eager read the fix only groups
+    the commits; with a paging read (offsets over the still-open orders) the
+    batches committed between pages make it skip orders, the change its title
+    and docs name."""
+    from differential import Scenario, differences, outcome
+
+    source = textwrap.dedent(CLOSE_OPEN_ORDERS_AT_THE_END)
+    [title] = {v.fix.title for v in findings(source) if v.fix is not None}
+    assert "hazard: the loop's read may fetch pages while batches are committed" in title
+    after = fixed(source)
+    rows = {"order": [{"customer": i % 7, "amount": i % 13, "state": "open"} for i in range(ROWS)]}
+    eager = Scenario("eager", SCHEMA, rows)
+    assert not differences(outcome(source, "task_under_test", eager), outcome(after, "task_under_test", eager),
+                           commits="grouping")
+    paging = Scenario("paging", SCHEMA, rows, page_size=100)
+    before, result = outcome(source, "task_under_test", paging), outcome(after, "task_under_test", paging)
+    closed = [sum(1 for o in r.data["order"] if o["state"] == "closed") for r in (before, result)]
+    assert closed[0] == ROWS and closed[1] < ROWS
