@@ -665,3 +665,22 @@ def test_paging_read_hazard_of_unbounded_unit_of_work_is_named_and_real():
     before, result = outcome(source, "task_under_test", paging), outcome(after, "task_under_test", paging)
     closed = [sum(1 for o in r.data["order"] if o["state"] == "closed") for r in (before, result)]
     assert closed[0] == ROWS and closed[1] < ROWS
+
+
+NUMBERED_ORDERS = '''
+    from lime_task import task
+
+    @task
+    def task_under_test(app):
+        uow = app.unit_of_work()
+        for number, order in enumerate(app.limetypes.order.get_all()):
+            order.properties.amount.value = number
+            uow.add(order)
+        uow.commit()
+'''
+
+
+def test_object_of_a_tuple_loop_target_changed_in_its_own_item_is_batched():
+    after = fixed(NUMBERED_ORDERS)
+    assert "itertools.islice(" in after
+    assert_same(run(NUMBERED_ORDERS, order_app()), run(after, order_app()))

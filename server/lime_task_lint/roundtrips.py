@@ -1158,8 +1158,8 @@ def _fresh_in_item(ctx, plan: BatchPlan, name: str, at: ast.AST) -> bool:
     if not bindings:
         return False
     for binding in bindings:
-        if isinstance(loop_node.target, ast.Name) and binding is loop_node.target:
-            continue
+        if index.contains(loop_node.target, binding):
+            continue  # `for deal in ...`, `for i, deal in enumerate(...)`
         stmt = index.statement_of(binding)
         if not (isinstance(stmt, ast.Assign) and index.contains(loop_node, stmt) and len(stmt.targets) == 1
                 and stmt.targets[0] is binding and _is_new_object(ctx, stmt.value)):
