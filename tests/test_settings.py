@@ -75,3 +75,40 @@ def test_editor_settings_in_camel_case_and_editor_only_keys(tmp_path):
     file = write(tmp_path, "[tool.lime-task-lint]\ndebounce-ms = 5\n")
     _, problems, _ = resolve_settings(file)
     assert "editor setting" in problems[0]
+
+
+def test_relations_prefetch_chunk_size_and_write_cost_are_read(tmp_path):
+    file = write(tmp_path, """
+[tool.lime-task-lint]
+prefetch-chunk-size = 250
+write-per-object-ms = 1.5
+[tool.lime-task-lint.relations]
+"deal.coworker" = "coworker"
+owner = "person"
+ticket.agent = "coworker"
+""")
+    settings, problems, _ = resolve_settings(file)
+    assert problems == []
+    assert settings.prefetch_chunk_size == 250 and settings.write_per_object_ms == 1.5
+    assert settings.related_limetype("deal", "coworker") == ("coworker", '`relations."deal.coworker"`')
+    # An unquoted dotted key is a nested table in TOML: it means the same.
+    assert settings.related_limetype("ticket", "agent") == ("coworker", '`relations."ticket.agent"`')
+    # A bare relation name applies to every limetype; the limetype-specific key wins.
+    assert settings.related_limetype("deal", "owner") == ("person", '`relations."owner"`')
+    assert settings.related_limetype(None, "owner") == ("person", '`relations."owner"`')
+    assert settings.related_limetype("deal", "company") is None
+    defaults = Settings()
+    assert defaults.prefetch_chunk_size == 1000 and defaults.relations == {}
+
+
+def test_bad_relations_and_chunk_size_are_reported_and_defaulted(tmp_path):
+    file = write(tmp_path, """
+[tool.lime-task-lint]
+prefetch-chunk-size = 0
+relations = { "deal.coworker" = "not a name", "a.b.c" = "x" }
+""")
+    settings, problems, _ = resolve_settings(file)
+    text = "\n".join(problems)
+    assert "`prefetch-chunk-size` must be a positive whole number" in text
+    assert "`relations." in text
+    assert settings.prefetch_chunk_size == 1000 and settings.relations == {}

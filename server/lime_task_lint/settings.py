@@ -88,10 +88,18 @@ class Settings:
     max_complexity: int = 10
     unsafe_fixes: bool = False
     read_latency_ms: float = 5.0
+    #: One commit's fixed cost (a transaction: begin, validation, the commit itself).
     commit_latency_ms: float = 25.0
+    #: What each object a commit writes adds to it (the row's INSERT/UPDATE and its hooks).
+    write_per_object_ms: float = 2.0
     external_call_latency_ms: float = 150.0
     per_object_ms: float = 0.05
     code_lens: bool = True
+    #: ``"<limetype>.<relation>"`` (or ``"<relation>"`` for any limetype) -> the related
+    #: limetype, for pre-fetching what ``obj.properties.<relation>.fetch()`` reads.
+    relations: Mapping[str, str] = field(default_factory=dict)
+    #: The most keys one ``InOperator`` pre-fetch asks for; longer key lists are read in chunks.
+    prefetch_chunk_size: int = 1000
     # Editor-only settings: the project file cannot set these.
     debounce_ms: int = 300
     log_level: str = "info"
@@ -115,6 +123,14 @@ class Settings:
         if limetype and limetype in self.object_counts:
             return self.object_counts[limetype], f"`object-counts.{limetype}`"
         return self.default_object_count, "`default-object-count`"
+
+    def related_limetype(self, limetype: str | None, relation: str) -> tuple[str, str] | None:
+        """The configured limetype ``<limetype>.<relation>`` points to, and the key that
+        said so (``relations."deal.coworker"``); ``None`` when not configured."""
+        for key in ((f"{limetype}.{relation}",) if limetype else ()) + (relation,):
+            if key in self.relations:
+                return self.relations[key], f'`relations."{key}"`'
+        return None
 
     def object_size_bytes(self, limetype: str | None) -> tuple[int, str]:
         if limetype and limetype in self.object_size_kb:
@@ -231,6 +247,25 @@ def _mapping(convert_value):
     return convert
 
 
+def _relations(value: Any, key: str) -> dict[str, str]:
+    """``{"deal.coworker" = "coworker"}``; an unquoted dotted key (a nested table in
+    TOML: ``deal.coworker = "coworker"``) means the same."""
+    if not isinstance(value, Mapping):
+        raise SettingsError(f"`{key}` must be a table of \"limetype.relation\" = \"related limetype\"")
+    table: dict[str, str] = {}
+    for name, related in value.items():
+        pairs = ([(f"{name}.{inner}", target) for inner, target in related.items()]
+                 if isinstance(related, Mapping) else [(str(name), related)])
+        for relation, target in pairs:
+            parts = relation.split(".")
+            if len(parts) > 2 or not all(part.isidentifier() for part in parts):
+                raise SettingsError(f"`{key}.{relation}` must name `limetype.relation` or `relation`")
+            if not isinstance(target, str) or not target.isidentifier():
+                raise SettingsError(f"`{key}.{relation}` must be a limetype name, got {target!r}")
+            table[relation] = target
+    return table
+
+
 def parse_target_version(value: Any, key: str = "target-version") -> tuple[int, int] | None:
     """``"py311"`` -> ``(3, 11)``; py37 up to the newest supported version."""
     if value in (None, ""):
@@ -315,7 +350,10 @@ CONVERTERS = {
     "commit-latency-ms": _positive_number,
     "external-call-latency-ms": _positive_number,
     "per-object-ms": _positive_number,
+    "write-per-object-ms": _positive_number,
     "code-lens": _bool,
+    "relations": _relations,
+    "prefetch-chunk-size": _positive_int,
     "debounce-ms": _non_negative_int,
     "log-level": _choice(LOG_LEVELS),
     "enable": _bool,
