@@ -219,8 +219,7 @@ class LimeServer(LanguageServer):
         """What an analysis of ``document`` is a function of: its text, its settings
         and the state of its workspace folder (bumped whenever a file in it changes)."""
         epoch = self._epochs.get(str(workspace.root), 0) if workspace is not None else 0
-        digest = hashlib.blake2b(document.source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-        return f"{digest}:{len(document.source)}:{epoch}:{hash(repr(settings))}"
+        return f"{text_digest(document.source)}:{len(document.source)}:{epoch}:{hash(repr(settings))}"
 
     def is_current(self, uri: str, content_key: str) -> bool:
         document = self.documents.get(uri)
@@ -348,7 +347,8 @@ class LimeServer(LanguageServer):
 
     def publish(self, analysis: Analysis, *, only_if_changed: bool = False) -> None:
         encoding = self.encoding
-        diagnostics = [to_diagnostic(v, analysis, encoding) for v in analysis.violations]
+        text = text_digest(analysis.document.text)
+        diagnostics = [to_diagnostic(v, analysis, encoding, text) for v in analysis.violations]
         document = self.documents.get(analysis.uri)
         uri = document.uri if document is not None else analysis.uri  # the client's latest spelling
         digest = (analysis.version, repr([(d.range, d.code, d.message, d.severity) for d in diagnostics]))
@@ -439,6 +439,13 @@ class LimeServer(LanguageServer):
         edit = workspace_edit(analysis.uri, analysis.version, analysis.document.index, edits, self.encoding)
         self.workspace_apply_edit(lsp.ApplyWorkspaceEditParams(edit=edit, label=label))
         return True
+
+
+def text_digest(text: str) -> str:
+    """A short fingerprint of a document's text: diagnostics carry it in ``data`` so
+    a quick fix is offered only for the text it was computed on (a version number
+    alone can repeat)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class _AnalyserByDocument:
@@ -556,9 +563,12 @@ def workspace_edit(uri: str, version: int | None, index: LineIndex, edits, encod
     )])
 
 
-def to_diagnostic(violation, analysis: Analysis, encoding: str) -> lsp.Diagnostic:
+def to_diagnostic(violation, analysis: Analysis, encoding: str, text: str | None = None) -> lsp.Diagnostic:
+    """The LSP diagnostic of one finding; ``data`` holds the document version, the
+    text's fingerprint (``text``, see :func:`text_digest`) and the fix."""
     rule = all_rules().get(violation.code)
-    data: dict[str, Any] = {"version": analysis.version}
+    data: dict[str, Any] = {"version": analysis.version,
+                            "text": text if text is not None else text_digest(analysis.document.text)}
     if violation.fix is not None:
         data["fix"] = violation.fix.to_dict()
     return lsp.Diagnostic(
@@ -805,14 +815,15 @@ async def code_action(ls: LimeServer, params: lsp.CodeActionParams) -> list[lsp.
     index = analysis.document.index
     only = [str(getattr(k, "value", k)) for k in params.context.only] if params.context.only else None
     actions: list[lsp.CodeAction] = []
+    text = text_digest(analysis.document.text)
     if _wanted(lsp.CodeActionKind.QuickFix.value, only):
         for diagnostic in params.context.diagnostics:
             if diagnostic.source != SOURCE:
                 continue
-            actions.extend(_quick_fixes(diagnostic, analysis, encoding))
+            actions.extend(_quick_fixes(diagnostic, analysis, encoding, text))
     if _wanted(FIX_ALL_KIND, only) and only and analysis.settings.fix_all:
         actions.append(lsp.CodeAction(title="Lime Task Lint: fix all auto-fixable problems", kind=FIX_ALL_KIND,
-                                      data={"uri": uri, "version": analysis.version, "fixAll": True}))
+                                      data={"uri": uri, "version": analysis.version, "text": text, "fixAll": True}))
     start = index.from_lsp(params.range.start.line, params.range.start.character, encoding)
     end = index.from_lsp(params.range.end.line, params.range.end.character, encoding)
     for provided in provided_actions(ls.incremental.view(analysis, start, end), start, end):
@@ -824,10 +835,10 @@ async def code_action(ls: LimeServer, params: lsp.CodeActionParams) -> list[lsp.
     return actions
 
 
-def _quick_fixes(diagnostic: lsp.Diagnostic, analysis: Analysis, encoding: str) -> list[lsp.CodeAction]:
+def _quick_fixes(diagnostic: lsp.Diagnostic, analysis: Analysis, encoding: str, text: str) -> list[lsp.CodeAction]:
     data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
-    if data.get("version") != analysis.version:
-        return []  # the diagnostic is from an older version: its edits no longer line up
+    if data.get("version") != analysis.version or data.get("text") != text:
+        return []  # the diagnostic is from another text: its edits no longer line up
     index = analysis.document.index
     actions = []
     fix = _decoded_fix(data.get("fix"))
@@ -864,7 +875,8 @@ async def code_action_resolve(ls: LimeServer, action: lsp.CodeAction) -> lsp.Cod
     data = action.data if isinstance(action.data, dict) else {}
     if data.get("fixAll") and isinstance(data.get("uri"), str):
         analysis = await ls.analysis_async(data["uri"])
-        if analysis is not None and analysis.version == data.get("version"):
+        if analysis is not None and analysis.version == data.get("version") and \
+                text_digest(analysis.document.text) == data.get("text"):
             edits = fix_all_edits(analysis.document, analysis.settings, root=analysis.root)
             action.edit = workspace_edit(analysis.uri, analysis.version, analysis.document.index, edits,
                                          ls.encoding)

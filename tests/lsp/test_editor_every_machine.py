@@ -144,6 +144,17 @@ async def test_change_repeating_a_version_never_republishes_old_findings(client:
     assert "LIME104" not in _codes(await next_diagnostics(client, uri))
 
 
+async def test_a_diagnostic_of_older_text_with_the_same_version_offers_no_fix(client: LanguageClient, tmp_path):
+    uri = open_document(client, tmp_path / "stale.py", COUNTING)
+    [old] = [d for d in (await next_diagnostics(client, uri)).diagnostics if d.code == "LIME104"]
+    shifted = "import os\n" + COUNTING  # the finding now sits one line lower
+    _open_uri(client, uri, shifted, version=1)
+    await next_diagnostics(client, uri)
+    actions = await client.text_document_code_action_async(lsp.CodeActionParams(
+        lsp.TextDocumentIdentifier(uri), old.range, lsp.CodeActionContext(diagnostics=[old])))
+    assert not [a for a in actions or [] if a.diagnostics], "a fix computed on the old text was offered"
+
+
 # -- dependents ------------------------------------------------------------------------------
 
 HELPER_READS = '''def lookup(app, key):
