@@ -625,7 +625,7 @@ def source_of(document, node: ast.AST) -> str:
 TRANSPARENT_FUNCTIONS = {"str", "repr", "format", "dict", "list", "tuple", "set", "sorted", "bytes", "b64encode",
                          "urlsafe_b64encode", "quote", "quote_plus"}
 TRANSPARENT_METHODS = {"format", "join", "encode", "decode", "strip", "lstrip", "rstrip", "lower", "upper",
-                       "copy", "replace", "format_map", "items", "values"}
+                       "copy", "replace", "format_map", "items", "values", "hex"}
 LOG_KEYWORDS_IGNORED = {"exc_info", "stack_info", "stacklevel", "sep", "end", "flush", "file"}
 
 
