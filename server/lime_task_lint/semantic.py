@@ -33,6 +33,9 @@ _BUILTINS = frozenset(dir(builtins))
 #: CPython shares one instance of each of these (``ast.Load()``, ``ast.Add()``...)
 #: across every tree: they have no single parent, so the index leaves them out.
 _SHARED = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+#: Node types (besides names) that bind or declare names.
+_RECORDED = frozenset({ast.NamedExpr, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ExceptHandler,
+                       ast.MatchAs, ast.MatchStar, ast.MatchMapping})
 
 
 @dataclass(eq=False)
@@ -335,18 +338,29 @@ class SyntaxIndex:
                     parents[id(part)] = node
                     children.append((part, inner, owner))
             else:
-                self._record(node, scope)
+                kind = type(node)
+                if kind is ast.Name:
+                    if type(node.ctx) is ast.Load:
+                        scope.uses.setdefault(node.id, []).append(node)
+                    else:
+                        _bind(self._binding_scope(scope, node.id), node.id, node)
+                    continue  # a name has no children but its (shared) context
+                if kind in _RECORDED:
+                    self._record(node, scope)
+                child_owner = owner if node is not tree else tree
                 for name in node._fields:
                     value = getattr(node, name, None)
-                    if isinstance(value, list):
+                    if type(value) is list:
                         for item in value:
                             if isinstance(item, ast.AST) and not isinstance(item, _SHARED):
                                 parents[id(item)] = node
-                                children.append((item, scope, owner if node is not tree else tree))
+                                children.append((item, scope, child_owner))
                     elif isinstance(value, ast.AST) and not isinstance(value, _SHARED):
                         parents[id(value)] = node
-                        children.append((value, scope, owner if node is not tree else tree))
-            stack.extend(reversed(children))
+                        children.append((value, scope, child_owner))
+            if children:
+                children.reverse()
+                stack.extend(children)
         for own in self._own.values():
             own[:] = [n for n in own if not isinstance(n, _NESTED_CODE)]
 
