@@ -260,7 +260,9 @@ def run_check(args: argparse.Namespace) -> int:
         # CI does not type: jedi may take its time to find callers across files.
         workspace = workspaces.get(project_root)
         if workspace is None:
-            workspace = workspaces[project_root] = Workspace(project_root, time_budget=30)
+            # No time budget: a CI run waits for every cross-file answer, so its findings and fix
+            # labels never depend on how loaded the machine is (the editor re-publishes instead).
+            workspace = workspaces[project_root] = Workspace(project_root, time_budget=None)
         if fixing:
             result = fix_text(text, settings, path=display, unsafe=args.unsafe_fixes or None, root=project_root,
                               workspace=workspace)

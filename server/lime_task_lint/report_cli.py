@@ -82,7 +82,11 @@ def build(paths: list[str], *, config: str | None = None, with_fixes: bool = Tru
             if workspace is None:
                 from .workspace import Workspace
 
-                workspace = workspaces[project_root] = Workspace(project_root, time_budget=30)
+                # No time budget: a CI run waits for every cross-file answer, so its findings and fix
+
+                # labels never depend on how loaded the machine is (the editor re-publishes instead).
+
+                workspace = workspaces[project_root] = Workspace(project_root, time_budget=None)
         budget = file_budgets(text, settings, path=str(path), root=project_root, workspace=workspace,
                               with_fixes=with_fixes, curve=True if curve is None else curve)
         if budget.tasks:
