@@ -1191,11 +1191,6 @@ def _covers(index: SyntaxIndex, first: ast.AST, other: ast.AST) -> bool:
                for ancestor in [other, *index.ancestors(other)] if isinstance(ancestor, ast.stmt))
 
 
-def enclosing_loop_of(call_or_loops) -> ast.AST | None:
-    loops = call_or_loops.loops if isinstance(call_or_loops, LogCall) else call_or_loops
-    return loops[-1] if loops else None
-
-
 def handler_loops(model: LoggingModel, handler: ast.ExceptHandler, function: ast.AST) -> list[ast.AST]:
     """The for/while loops of ``function`` that enclose ``handler``, innermost last."""
     return list(_loops_of(model.index, handler))

@@ -45,7 +45,6 @@ Not offered for `*args`, a computed `sep=`, other keywords or
 
 from __future__ import annotations
 
-import ast
 from typing import Iterator
 
 from ..edits import Applicability, Edit, Fix
