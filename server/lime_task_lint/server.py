@@ -209,9 +209,10 @@ class LimeServer(LanguageServer):
             return True
         if not settings.lint_library_files and is_library_file(path):
             return False
-        folder = self.folder_for(document.uri)
-        base = settings.project_root or root or (Path(uri_to_path(self.folder_uris.get(folder, folder)) or "")
-                                                 if folder else None)
+        # Patterns are relative to the configuration file's folder, else to the workspace folder.
+        folder_uri = self.folder_uris.get(self.folder_for(document.uri))
+        folder_path = uri_to_path(folder_uri) if folder_uri else None
+        base = settings.project_root or root or (Path(folder_path) if folder_path else None)
         return not is_excluded(path, settings, base)
 
     # -- content keys ----------------------------------------------------------------

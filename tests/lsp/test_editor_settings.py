@@ -3,6 +3,7 @@ fixAll, showNotifications, run, logLevel, and a client's garbled configuration a
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from lsprotocol import types as lsp
@@ -43,6 +44,18 @@ async def test_exclude_and_per_file_ignores_apply_in_the_editor(client: Language
     plain = open_document(client, tmp_path / "tasks" / "deals.py", COUNTING)
     assert "LIME104" in _codes(await next_diagnostics(client, plain))
     assert excluded not in client.diagnostics or not client.diagnostics[excluded]
+
+
+async def test_editor_exclude_is_relative_to_the_workspace_folder(client: LanguageClient, tmp_path):
+    _reconfigure(client, {"exclude": ["vendored/"]})
+    (tmp_path / "vendored").mkdir()
+    (tmp_path / "tasks").mkdir()
+    excluded = open_document(client, tmp_path / "vendored" / "deals.py", COUNTING)
+    plain = open_document(client, tmp_path / "tasks" / "deals.py", COUNTING)
+    assert "LIME104" in _codes(await next_diagnostics(client, plain))
+    # The configuration may arrive after the first analysis; what counts is what the user is left with.
+    await asyncio.sleep(1)
+    assert not client.diagnostics.get(excluded)
 
 
 async def test_enable_false_for_one_folder(client: LanguageClient, tmp_path, tmp_path_factory):
