@@ -171,3 +171,47 @@ def test_field_of_names_the_parents_field_holding_a_node():
     assert index.field_of(function.args.defaults[0]) == "defaults"
     assert index.field_of(tree) is None
     assert index.field_of(loop.target.ctx) is None  # shared by every tree: no single parent
+
+
+def test_effects_follow_helpers_into_other_workspace_modules(tmp_path):
+    from lime_task_lint.document import SourceDocument
+    from lime_task_lint.framework import RuleContext
+    from lime_task_lint.settings import Settings
+
+    package = tmp_path / "acme"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .store import persist as persist\n")
+    (package / "store.py").write_text(textwrap.dedent('''
+        def persist(application, record):
+            work = application.unit_of_work()
+            work.add(record)
+            work.commit()
+
+
+        def describe(record):
+            return str(record)
+    '''))
+    jobs = textwrap.dedent('''
+        from lime_task import task
+        from acme import persist
+        from acme.store import describe
+        import acme.store as store
+
+
+        @task
+        def run(app):
+            for deal in app.limetypes.deal.get_all():
+                describe(deal)
+            for deal in app.limetypes.deal.get_all():
+                persist(app, deal)
+            for deal in app.limetypes.deal.get_all():
+                store.persist(app, deal)
+    ''')
+    path = package / "jobs.py"
+    path.write_text(jobs)
+    ctx = RuleContext(SourceDocument(jobs, str(path)), Settings())
+    loops = [n for n in ast.walk(ctx.tree) if isinstance(n, ast.For)]
+    pure, through_reexport, through_alias = (ctx.effects.of_block(loop.body) for loop in loops)
+    assert not pure.may_write and not pure.unknown
+    assert through_reexport.writes and through_reexport.commits and not through_reexport.unknown
+    assert through_alias.writes and "store.persist()" in through_alias.writers

@@ -179,11 +179,15 @@ class EffectsModel:
     """
 
     def __init__(self, tree: ast.Module, model: "LimeModel",
-                 resolve_external: Callable[[ast.Call], Effects | None] | None = None) -> None:
+                 resolve_external: Callable[[ast.Call], Effects | None] | None = None, modules=None) -> None:
         self.tree = tree
         self.index: SyntaxIndex = syntax_index(tree)
         self.model = model
         self.resolve_external = resolve_external
+        #: The workspace's import table (:mod:`modules`): helpers of other modules
+        #: are followed into their own module's effects model.
+        self.modules = modules
+        self._external: dict[str, "EffectsModel | None"] = {}
         self._reads = {id(r.node): r for r in model.reads()}
         self._uow = {id(c.node): c for c in model.uow_calls()}
         self._helpers = {id(c.node): c for c in model.helper_calls()}
@@ -216,6 +220,10 @@ class EffectsModel:
             info = self._by_name.get(helper.callee)
             if info is not None:
                 return self._strip_locals(self.of_function(info.node), call, info.node, label)
+            other = self._external_model(helper.callee)
+            if other is not None:
+                inner = other.of_function(other.model.functions[helper.callee.split("::", 1)[1]].node)
+                return self._strip_locals(inner, call, None, label)
         if isinstance(func, ast.Name):
             name = func.id
             scope = self.index.resolve(name, call)
@@ -309,7 +317,34 @@ class EffectsModel:
             return bindings[0]
         return None
 
-    def _strip_locals(self, inner: Effects, call: ast.Call, function: ast.AST, label: str) -> Effects:
+    def _external_model(self, key: str) -> "EffectsModel | None":
+        """The effects model of the module defining ``key`` (``path::qualname``, a
+        ``LimeModel.external`` key), with the callee's facts as this module's
+        calls seed them (an application passed in...); None when unknown."""
+        if key in self._external:
+            return self._external[key]
+        found = None
+        info = self.model.external.get(key)
+        if info is not None and self.modules is not None and "::" in key:
+            path = key.split("::", 1)[0]
+            tree = self.modules.tree(path)
+            plain = self.modules.model(path) if tree is not None else None
+            if plain is not None and plain.tree is tree:
+                from .model import LimeModel
+
+                functions = dict(plain.functions)
+                functions[info.qualname] = info
+                model = LimeModel(tree, plain.imports, functions, [], plain.external)
+                found = EffectsModel(tree, model, modules=self.modules)
+        self._external[key] = found
+        return found
+
+    def _strip_locals(self, inner: Effects, call: ast.Call, function: ast.AST | None, label: str) -> Effects:
+        if function is None:  # another module's function: its locals are not ours at all
+            return replace(inner, calls=True, rebinds=frozenset(), consumes=frozenset(), mutates=frozenset(),
+                           may_mutate=frozenset(_root_names([*call.args, *(k.value for k in call.keywords)]))
+                           if inner.mutates or inner.may_mutate else frozenset(),
+                           writers=inner.writers | (frozenset({label}) if inner.writes else frozenset()))
         scope = self.index.scope(function)
         outer_mutations = {n for n in inner.rebinds | inner.mutates
                            if scope is None or not scope.binds(n) or n in scope.declared_nonlocal
@@ -477,7 +512,12 @@ class EffectsModel:
             return True
         return False
 
-    def may_leave(self, stmt: ast.AST, loop: ast.AST | None = None) -> bool:
+    def may_stop(self, stmt: ast.AST) -> bool:
+        """Whether ``stmt`` may end the loop it is in: ``return``/``raise`` or a
+        ``break`` of that loop (``continue`` only ends the pass)."""
+        return self.may_leave(stmt, skip_continue=True)
+
+    def may_leave(self, stmt: ast.AST, loop: ast.AST | None = None, *, skip_continue: bool = False) -> bool:
         """Whether ``stmt`` may end its block early: ``return``/``raise``, or a
         ``break``/``continue`` that belongs to ``loop`` or an outer loop (not to a
         loop inside ``stmt``)."""
@@ -486,7 +526,8 @@ class EffectsModel:
             node, nested_loop = stack.pop()
             if isinstance(node, (ast.Return, ast.Raise)):
                 return True
-            if isinstance(node, (ast.Break, ast.Continue)) and not nested_loop:
+            if isinstance(node, ast.Break) and not nested_loop \
+                    or isinstance(node, ast.Continue) and not nested_loop and not skip_continue:
                 return True
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 continue
@@ -577,11 +618,12 @@ _MODELS: "weakref.WeakKeyDictionary[ast.AST, EffectsModel]" = weakref.WeakKeyDic
 
 
 def effects_model(tree: ast.Module, model: "LimeModel",
-                  resolve_external: Callable[[ast.Call], Effects | None] | None = None) -> EffectsModel:
+                  resolve_external: Callable[[ast.Call], Effects | None] | None = None,
+                  modules=None) -> EffectsModel:
     """The effects model of ``tree`` (once per tree object and Lime model)."""
     found = _MODELS.get(tree)
     if found is None or found.model is not model:
-        found = _MODELS[tree] = EffectsModel(tree, model, resolve_external)
+        found = _MODELS[tree] = EffectsModel(tree, model, resolve_external, modules=modules)
     return found
 
 

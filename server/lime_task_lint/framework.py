@@ -89,8 +89,11 @@ class RuleContext:
         """What each call, statement, loop body and function does (reads, writes,
         I/O, logs, mutations, conditions): every fix's preconditions ask it."""
         from .effects import effects_model
+        from .modules import index_for
 
-        return effects_model(self.document.tree, self.model)
+        path = self.document.path
+        modules = index_for(self.workspace, path) if path else None
+        return effects_model(self.document.tree, self.model, modules=modules)
 
     @property
     def tree(self) -> ast.Module:
