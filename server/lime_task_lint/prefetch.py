@@ -20,15 +20,18 @@ state: an unknown call they are passed to is counted as a possible write.
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 from dataclasses import dataclass
 
 from .edits import Applicability, Edit, Fix, with_newline
 from .effects import Effects
 from .model import FunctionInfo, LimeRead, Loop
 from .roundtrips import Lines, _import, _NoFix, assigned_values, fresh_name
+from .settings import Settings
 
-#: The most keys one ``InOperator`` pre-fetch asks for; longer key lists are read in chunks.
-PREFETCH_CHUNK_SIZE = 1000
+#: The default of the ``prefetch-chunk-size`` setting: the most keys one ``InOperator``
+#: pre-fetch asks for (longer key lists are read in chunks).
+PREFETCH_CHUNK_SIZE = Settings.prefetch_chunk_size
 _HANDLE_KINDS = ("app", "limetypes", "limetype", "files", "uow")
 
 
@@ -80,10 +83,7 @@ def _hoisting_fix(ctx, read: LimeRead) -> Fix:
         raise _NoFix("the read is in a comprehension; rewrite it as a loop first")
     if not isinstance(loop.node, ast.For):
         raise _NoFix("only reads in a `for` loop are hoisted automatically")
-    if read.kind == "fetch":
-        raise _NoFix("a relation `.fetch()` needs the related limetype, which is not known here; "
-                     "pre-fetch the related objects by id")
-    if read.kind not in ("get", "get_all"):
+    if read.kind not in ("get", "get_all", "fetch"):
         raise _NoFix(f"a `{read.kind}` read is not hoisted automatically")
     lines = Lines(ctx)
     if lines.line(loop.node.lineno).strip().split()[0] != "for":
@@ -96,6 +96,8 @@ def _hoisting_fix(ctx, read: LimeRead) -> Fix:
         return _move_fix(ctx, read, loop, stmt, lines)
     if dependence.changed:
         raise _NoFix(f"the read uses {_listing(dependence.changed)}, which the loop changes")
+    if read.kind == "fetch":
+        return relation_fix(ctx, read, loop, stmt, lines)
     if read.kind == "get":
         return _dict_fix(ctx, read, loop, stmt, lines)
     return _set_fix(ctx, read, loop, stmt, lines)
@@ -187,18 +189,25 @@ class KeySource:
     materialised: tuple[str, str, Edit] | None = None
 
 
-def prefetch_preconditions(ctx, read: LimeRead, loop: Loop, key: ast.expr) -> tuple[list[str], KeySource]:
+def prefetch_preconditions(ctx, read: LimeRead, loop: Loop, key: ast.expr, *, key_text: str | None = None,
+                           distinct: bool = False, key_cannot_raise: bool = False) -> tuple[list[str], KeySource]:
     """``(false, keys)`` for pre-fetching ``read`` (keyed by ``key``) before ``loop``.
 
     Must hold: the key is computed from the loop's item only, by code without
     effects, and unchanged between its computation and the read.  The keys are
     known before the loop (so only they are read, in chunks of
-    ``PREFETCH_CHUNK_SIZE``) when the loop iterates a collection that can be
+    ``prefetch-chunk-size``) when the loop iterates a collection that can be
     iterated twice (a list, tuple or set bound once, or a parameter annotated as
     one) and the read's guards (``if ...: continue`` before it, an ``if`` around
     it) are expressions of the item without effects: the keys are then computed
     over exactly the items that reach the read.  Otherwise the pre-fetch reads
-    the whole limetype, and says so."""
+    the whole limetype, and says so.
+
+    ``key_text`` is the key's source when it is not ``key``'s own text (a
+    relation's ``.value``); ``distinct`` makes the key list hold each key once,
+    without ``None`` (no related object: nothing to read);
+    ``key_cannot_raise`` says computing the key for items the loop would not
+    reach is harmless."""
     false: list[str] = []
     effects, index = ctx.effects, ctx.index
     node: ast.For = loop.node  # type: ignore[assignment]
@@ -215,7 +224,7 @@ def prefetch_preconditions(ctx, read: LimeRead, loop: Loop, key: ast.expr) -> tu
     guards, why = _guards(ctx, read, loop, targets)
     if guards is None:
         return false, KeySource(None, why)
-    if any(effects.may_stop(s) for s in node.body) and not _cannot_raise(key):
+    if any(effects.may_stop(s) for s in node.body) and not (key_cannot_raise or _cannot_raise(key)):
         return false, KeySource(None, "the loop may stop early, and the keys of the items after it may not exist")
     iterable = _reiterable(ctx, loop)
     materialised = None
@@ -225,17 +234,29 @@ def prefetch_preconditions(ctx, read: LimeRead, loop: Loop, key: ast.expr) -> tu
         if body.may_write:
             return false, KeySource(None, f"`{ctx.text(node.iter)}` may not be iterable twice, and the loop writes")
         info: FunctionInfo = loop.function
-        iterable = fresh_name(info, f"{_base_name(node.iter)}_list")
+        iterable = fresh_name(info, _list_name(node.iter))
         statement = f"{iterable} = list({ctx.text(node.iter)})"
         materialised = (iterable, statement, Edit(*ctx.range(node.iter), iterable))
     condition = " and ".join(guards)
     suffix = f" if {condition}" if condition else ""
     target = ctx.text(node.target)
-    if ctx.text(key) == target and not suffix:
+    key_text = key_text or ctx.text(key)
+    if distinct:
+        keys = f"list({{{key_text} for {target} in {iterable}{suffix}}} - {{None}})"
+    elif key_text == target and not suffix:
         keys = f"list({iterable})"
     else:
-        keys = f"[{ctx.text(key)} for {target} in {iterable}{suffix}]"
+        keys = f"[{key_text} for {target} in {iterable}{suffix}]"
     return false, KeySource(keys, materialised=materialised)
+
+
+def _list_name(iterable: ast.AST) -> str:
+    """A name for the list an iterable is read into: ``deals`` for
+    ``<...>.deal.get_all(...)``, else ``<name>_list``."""
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute) \
+            and iterable.func.attr == "get_all" and isinstance(iterable.func.value, ast.Attribute):
+        return f"{iterable.func.value.attr}_objects"
+    return f"{_base_name(iterable)}_list"
 
 
 def _base_name(node: ast.AST) -> str:
@@ -342,17 +363,23 @@ class PrefetchRead:
     objects: str
     chunk: tuple[str, str] | None
     imports: list[Edit]
+    size: int = PREFETCH_CHUNK_SIZE
 
     def comprehension(self, item: str) -> str:
         """``<item> for obj in <objects>``, over each chunk of the keys when known."""
         if self.chunk is None:
             return f"{item} for obj in {self.objects}"
         keys_name, start = self.chunk
-        return f"{item} for {start} in range(0, len({keys_name}), {PREFETCH_CHUNK_SIZE}) for obj in {self.objects}"
+        return f"{item} for {start} in range(0, len({keys_name}), {self.size}) for obj in {self.objects}"
+
+
+def _chunk_size(ctx) -> int:
+    return getattr(ctx.settings, "prefetch_chunk_size", PREFETCH_CHUNK_SIZE)
 
 
 def _prefetch_read(ctx, limetype_text: str, field_name: str, equals: ast.AST | None, keys: KeySource,
-                   info: FunctionInfo, indent: str) -> PrefetchRead:
+                   info: FunctionInfo, indent: str, keys_name: str | None = None) -> PrefetchRead:
+    size = _chunk_size(ctx)
     if keys.keys is None:
         return PrefetchRead([], f"{limetype_text}.get_all()", None, [])
     imports: list[Edit] = []
@@ -368,16 +395,16 @@ def _prefetch_read(ctx, limetype_text: str, field_name: str, equals: ast.AST | N
                 extra = _import(ctx, module, name)
                 if extra is not None:
                     imports.append(extra)
-    keys_name = fresh_name(info, f"{field_name}_keys" if field_name != "id" else "ids")
+    keys_name = fresh_name(info, keys_name or (f"{field_name}_keys" if field_name != "id" else "ids"))
     start = fresh_name(info, "start", {keys_name})
     objects = (f"{limetype_text}.get_all(filter={prefix}Filter({prefix}InOperator(\"{field_name}\", "
-               f"{keys_name}[{start}:{start} + {PREFETCH_CHUNK_SIZE}])))")
+               f"{keys_name}[{start}:{start} + {size}])))")
     fill = [f"{indent}{keys_name} = {keys.keys}"]
     if keys.materialised is not None:
         _, statement, loop_edit = keys.materialised
         fill.insert(0, f"{indent}{statement}")
         imports.append(loop_edit)
-    return PrefetchRead(fill, objects, (keys_name, start), imports)
+    return PrefetchRead(fill, objects, (keys_name, start), imports, size)
 
 
 def _lime_filter_prefix(ctx, edits: list[Edit]) -> str:
@@ -638,3 +665,193 @@ def _one_value_used(ctx, read: LimeRead, stmt: ast.stmt, info: FunctionInfo,
     if chain is None or not all(part.isidentifier() for part in chain):
         return None
     return target, chain, uses
+
+
+# -- relation .fetch() ------------------------------------------------------------------
+@dataclass
+class RelatedLimetype:
+    """Which limetype a relation points to, and how that was learnt: ``"setting"``
+    (the ``relations`` table), ``"evidence"`` (the workspace uses the relation's
+    value as an id of that limetype) or ``"name"`` (a guess: the relation's own
+    name); ``source`` says where, for the fix's title."""
+
+    limetype: str
+    how: str
+    source: str
+
+
+def related_limetype(ctx, owner: str | None, relation: str) -> RelatedLimetype:
+    """The limetype ``<owner>.<relation>`` points to: from the ``relations``
+    setting, else from evidence in this module and the workspace (the relation's
+    ``.value`` passed to ``<limetype>.get(...)``, or an object of a known limetype
+    attached to it), else the relation's name (Lime's naming convention, a guess)."""
+    configured = ctx.settings.related_limetype(owner, relation) if hasattr(ctx.settings, "related_limetype") else None
+    if configured is not None:
+        return RelatedLimetype(configured[0], "setting", configured[1])
+    found = _relation_evidence(ctx.model, owner, relation)
+    if found is not None:
+        return RelatedLimetype(found[0], "evidence", f"line {found[1]}")
+    elsewhere = _workspace_evidence(ctx, owner, relation)
+    if elsewhere is not None:
+        return elsewhere
+    return RelatedLimetype(relation, "name", "the relation's name")
+
+
+def _relation_evidence(model, owner: str | None, relation: str) -> tuple[str, int] | None:
+    """``(limetype, line)`` where the module shows what ``relation`` points to."""
+    for info in model.functions.values():
+        for read in info.reads:
+            if read.kind == "get" and read.limetype and len(read.node.args) == 1:
+                accessor = _value_of_relation(read.node.args[0])
+                if accessor is not None and _relation_matches(info, accessor, owner, relation):
+                    return read.limetype, read.node.lineno
+        for node in ast.walk(info.node):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "attach" \
+                    and len(node.args) == 1 and isinstance(node.args[0], ast.Name) \
+                    and _relation_matches(info, node.func.value, owner, relation):
+                role = info.names.get(node.args[0].id)
+                if role is not None and role.kind == "object" and role.limetype:
+                    return role.limetype, node.lineno
+    return None
+
+
+def _value_of_relation(node: ast.AST) -> ast.AST | None:
+    """The accessor of ``<x>.properties.<rel>.value`` / ``.original_value``."""
+    if isinstance(node, ast.Attribute) and node.attr in ("value", "original_value"):
+        return node.value
+    return None
+
+
+def _relation_matches(info: FunctionInfo, accessor: ast.AST, owner: str | None, relation: str) -> bool:
+    if relation_of(accessor) != relation:
+        return False
+    base = _accessor_owner(accessor)
+    role = info.names.get(base.id) if isinstance(base, ast.Name) else None
+    other = role.limetype if role is not None and role.kind == "object" else None
+    return owner is None or other is None or other == owner
+
+
+def relation_of(accessor: ast.AST) -> str | None:
+    """``rel`` for ``<x>.properties.rel`` or ``<x>.get_property("rel")``."""
+    if isinstance(accessor, ast.Attribute) and isinstance(accessor.value, ast.Attribute) \
+            and accessor.value.attr == "properties":
+        return accessor.attr
+    if isinstance(accessor, ast.Call) and isinstance(accessor.func, ast.Attribute) \
+            and accessor.func.attr == "get_property" and len(accessor.args) == 1 and not accessor.keywords \
+            and isinstance(accessor.args[0], ast.Constant) and isinstance(accessor.args[0].value, str):
+        return accessor.args[0].value
+    return None
+
+
+def _accessor_owner(accessor: ast.AST) -> ast.AST:
+    """``x`` of ``x.properties.rel`` / ``x.get_property("rel")``."""
+    if isinstance(accessor, ast.Attribute):
+        return accessor.value.value  # type: ignore[attr-defined]
+    return accessor.func.value  # type: ignore[attr-defined]
+
+
+#: Workspace files read for a relation's evidence (only those that mention it).
+MAX_EVIDENCE_FILES = 40
+
+
+def _workspace_evidence(ctx, owner: str | None, relation: str) -> RelatedLimetype | None:
+    path = getattr(ctx.document, "path", None)
+    if ctx.workspace is None or not path:
+        return None
+    from .modules import index_for
+
+    try:
+        index = index_for(ctx.workspace, path)
+        files = [f for f in index.workspace_files() if f != str(path)]
+    except Exception:  # the workspace cannot be listed: no evidence, the name stays a guess
+        return None
+    read = 0
+    for file in files:
+        if read >= MAX_EVIDENCE_FILES:
+            break
+        if not index._mentions_any(file, [relation]):
+            continue
+        read += 1
+        model = index.model(file)
+        found = _relation_evidence(model, owner, relation) if model is not None else None
+        if found is not None:
+            return RelatedLimetype(found[0], "evidence", f"{Path(file).name}:{found[1]}")
+    return None
+
+
+def relation_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines) -> Fix:
+    """Pre-fetch what ``<item>.properties.<rel>.fetch()`` reads per item into one dict.
+
+    Preconditions (see the rule's Fix safety): the accessor is of the loop's item
+    alone, the loop does not change the item (an ``attach`` in the loop would make
+    ``.fetch()`` see a new object) nor the object it fetched (one pre-fetched object
+    is shared by every item related to it), and an application is in scope.  The
+    keys are the relations' ``.value`` (the related ids) of the items that reach
+    the read, each once and without ``None``; ``dict.get`` gives ``None`` for an
+    item without a related object (or one that no longer exists), as
+    ``.fetch()`` does.  Always unsafe; the related limetype's source is named."""
+    accessor = read.node.func.value  # type: ignore[attr-defined]
+    relation = relation_of(accessor)
+    if relation is None or read.node.args or read.node.keywords:
+        raise _NoFix("only `<item>.properties.<relation>.fetch()` is pre-fetched automatically")
+    node: ast.For = loop.node  # type: ignore[assignment]
+    owner = _accessor_owner(accessor)
+    targets = _names_in(node.target)
+    if not (isinstance(owner, ast.Name) and owner.id in targets):
+        raise _NoFix("the relation is not read from the loop's item")
+    info = read.function
+    fetched = stmt.targets[0].id if isinstance(stmt, ast.Assign) and stmt.value is read.node \
+        and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) else None
+    body = ctx.effects.of_block(node.body)
+    if fetched is not None and (fetched in body.mutates or fetched in body.may_mutate):
+        raise _NoFix(f"the loop changes the fetched object `{fetched}`; a pre-fetched object would be "
+                     "shared by every item related to it")
+    app = _application_text(ctx, info, loop)
+    if app is None:
+        raise _NoFix("no application is in scope before the loop to read the related objects with")
+    role = info.names.get(owner.id)
+    owner_limetype = role.limetype if role is not None and role.kind == "object" else None
+    related = related_limetype(ctx, owner_limetype, relation)
+    value_text = f"{ctx.text(accessor)}.value"
+    false, keys = prefetch_preconditions(ctx, read, loop, accessor, key_text=value_text, distinct=True,
+                                         key_cannot_raise=owner_limetype is not None)
+    if false:
+        raise _NoFix(false[0])
+    indent = lines.indent(node.lineno)
+    source = _prefetch_read(ctx, f"{app}.{related.limetype}", "id", None, keys, info, indent,
+                            keys_name=f"{related.limetype}_ids")
+    name = fresh_name(info, f"{related.limetype}_by_id")
+    prefetch = f"{indent}{name} = {{{source.comprehension('obj.id: obj')}}}"
+    text = "\n".join([*source.fill, prefetch]) + "\n"
+    edits = [Edit(lines.start(node.lineno), lines.start(node.lineno), with_newline(text, lines.newline))]
+    start, end = ctx.range(read.node)
+    edits.append(Edit(start, end, f"{name}.get({value_text})"))
+    edits.extend(source.imports)
+    how = "only the related ids the loop needs" if keys.keys else \
+        f"every `{related.limetype}` ({keys.why_not})"
+    key = f"{owner_limetype}.{relation}" if owner_limetype else relation
+    if related.how == "setting":
+        why = f"`{related.limetype}` from {related.source}"
+    elif related.how == "evidence":
+        why = f"`{related.limetype}` as used at {related.source}"
+    else:
+        why = (f"`{related.limetype}` is a guess from the relation's name; if it is wrong, set "
+               f"`relations = {{ \"{key}\" = \"<limetype>\" }}` in [tool.lime-task-lint]")
+    return Fix(f"Pre-fetch {how} into a dict of related objects before the loop ({why})", tuple(edits),
+               Applicability.UNSAFE)
+
+
+def _application_text(ctx, info: FunctionInfo, loop: Loop) -> str | None:
+    """A name holding the application (else the limetypes) that the function binds
+    before the loop and the loop does not rebind, as ``<app>.limetypes`` text."""
+    body = ctx.effects.of_block(loop.node.body)  # type: ignore[attr-defined]
+    parameters = [a.arg for a in (*info.node.args.posonlyargs, *info.node.args.args, *info.node.args.kwonlyargs)]
+    for wanted, suffix in (("app", ".limetypes"), ("limetypes", "")):
+        candidates = sorted(info.names.items(), key=lambda item: (item[0] not in parameters, item[0]))
+        for name, role in candidates:
+            if role.kind != wanted or name in body.rebinds or not name.isidentifier():
+                continue
+            bindings = ctx.index.bindings_in(info.node, name)
+            if name in parameters or bindings and all(b.lineno < loop.node.lineno for b in bindings):  # type: ignore[attr-defined]
+                return f"{name}{suffix}"
+    return None

@@ -113,6 +113,33 @@ from ..prefetch import hoisting_fix, read_dependence
 from ..roundtrips import function_sites, loop_size, site_description
 
 
+def chunked_read(call: ast.Call, loop_node: ast.AST) -> bool:
+    """``...get_all(filter=...keys[start:start + N]...)`` in a loop whose ``start``
+    runs over ``range(..., len(keys), N)``: ⌈len(keys) / N⌉ reads, one per chunk."""
+    steps: dict[str, tuple[str, object]] = {}
+    generators = loop_node.generators if isinstance(loop_node, (ast.ListComp, ast.SetComp, ast.DictComp,
+                                                                ast.GeneratorExp)) else [loop_node]
+    for generator in generators:
+        it, target = getattr(generator, "iter", None), getattr(generator, "target", None)
+        if isinstance(target, ast.Name) and isinstance(it, ast.Call) and isinstance(it.func, ast.Name) \
+                and it.func.id == "range" and len(it.args) == 3 and isinstance(it.args[2], ast.Constant) \
+                and isinstance(it.args[1], ast.Call) and isinstance(it.args[1].func, ast.Name) \
+                and it.args[1].func.id == "len" and len(it.args[1].args) == 1:
+            steps[target.id] = (ast.dump(it.args[1].args[0]), it.args[2].value)
+    if not steps:
+        return False
+    for node in ast.walk(call):
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+            lower, upper = node.slice.lower, node.slice.upper
+            if isinstance(lower, ast.Name) and lower.id in steps and isinstance(upper, ast.BinOp) \
+                    and isinstance(upper.op, ast.Add) and isinstance(upper.left, ast.Name) \
+                    and upper.left.id == lower.id and isinstance(upper.right, ast.Constant):
+                keys, step = steps[lower.id]
+                if ast.dump(node.value) == keys and upper.right.value == step:
+                    return True
+    return False
+
+
 @register
 class QueryInLoop(Rule):
     code = "LIME203"
@@ -132,6 +159,8 @@ class QueryInLoop(Rule):
                     continue  # paging
                 if loop.is_small:
                     continue  # a few passes the code states (literal, constant, configuration): not an N+1
+                if read is not None and chunked_read(read.node, loop.node):
+                    continue  # one read per chunk of keys (what the pre-fetch fixes write): not an N+1
                 size = loop_size(loop, ctx.settings)
                 cost = f"{size.count * site.reads:,} reads at {size.count:,} items ({size.source})"
                 if read is not None:
