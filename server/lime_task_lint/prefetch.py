@@ -378,9 +378,23 @@ def _chunk_size(ctx) -> int:
 
 
 def _prefetch_read(ctx, limetype_text: str, field_name: str, equals: ast.AST | None, keys: KeySource,
-                   info: FunctionInfo, indent: str, keys_name: str | None = None) -> PrefetchRead:
+                   info: FunctionInfo, indent: str, keys_name: str | None = None,
+                   conjunction: EqualsFilter | None = None) -> PrefetchRead:
+    """The pre-fetch's code.  With an ``AndOperator`` (``conjunction``), its other
+    conditions filter the pre-fetch too, so only objects the loop's reads could
+    have found are read."""
     size = _chunk_size(ctx)
+    others = conjunction.others if conjunction is not None and conjunction.conjunction is not None else ()
+    if others:
+        and_text = ctx.text(conjunction.conjunction.func)  # type: ignore[union-attr]
+        rest = ", ".join(ctx.text(o) for o in others)
     if keys.keys is None:
+        if others:  # the fixed conditions alone, wrapped as the original wrapped them
+            whole = f"{and_text}({rest})" if len(others) > 1 else rest
+            wrapper = conjunction.wrapper  # type: ignore[union-attr]
+            if wrapper is not None:
+                whole = f"{ctx.text(wrapper.func)}({whole})"
+            return PrefetchRead([], f"{limetype_text}.get_all(filter={whole})", None, [])
         return PrefetchRead([], f"{limetype_text}.get_all()", None, [])
     imports: list[Edit] = []
     if isinstance(equals, ast.Call) and _call_name(equals) == "EqualsOperator" and isinstance(equals.func, ast.Attribute):
@@ -397,8 +411,10 @@ def _prefetch_read(ctx, limetype_text: str, field_name: str, equals: ast.AST | N
                     imports.append(extra)
     keys_name = fresh_name(info, keys_name or (f"{field_name}_keys" if field_name != "id" else "ids"))
     start = fresh_name(info, "start", {keys_name})
-    objects = (f"{limetype_text}.get_all(filter={prefix}Filter({prefix}InOperator(\"{field_name}\", "
-               f"{keys_name}[{start}:{start} + {size}])))")
+    in_operator = f"{prefix}InOperator(\"{field_name}\", {keys_name}[{start}:{start} + {size}])"
+    if others:
+        in_operator = f"{and_text}({in_operator}, {rest})"
+    objects = f"{limetype_text}.get_all(filter={prefix}Filter({in_operator}))"
     fill = [f"{indent}{keys_name} = {keys.keys}"]
     if keys.materialised is not None:
         _, statement, loop_edit = keys.materialised
@@ -464,10 +480,11 @@ def _dict_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines) -> 
 
 
 def _set_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines) -> Fix:
-    found = _filter_equals(read)
+    found = _filter_equals(ctx, read, loop)
     if found is None:
-        raise _NoFix("only `get_all(filter=Filter(EqualsOperator(field, key)))` is hoisted automatically")
-    equals, field_name, key = found
+        raise _NoFix("only `get_all(filter=Filter(EqualsOperator(field, key)))` (alone or in an "
+                     "`AndOperator` whose other conditions do not change with the loop) is hoisted automatically")
+    equals, field_name, key = found.equals, found.field, found.key
     tests = _existence_tests(ctx, read, stmt, loop)
     if tests is None:
         raise _NoFix("the result is used for more than an existence test (`.count`); "
@@ -487,7 +504,7 @@ def _set_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines) -> F
     indent = lines.indent(node.lineno)
     limetype_text = ctx.text(read.node.func.value)  # type: ignore[union-attr]
     name = fresh_name(info, f"known_{field_name}s")
-    source = _prefetch_read(ctx, limetype_text, field_name, equals, keys, info, indent)
+    source = _prefetch_read(ctx, limetype_text, field_name, equals, keys, info, indent, conjunction=found)
     prefetch = f"{indent}{name} = {{{source.comprehension(f'obj.properties.{field_name}.value')}}}"
     text = "\n".join([*source.fill, prefetch]) + "\n"
     edits = [Edit(lines.start(node.lineno), lines.start(node.lineno), with_newline(text, lines.newline))]
@@ -495,7 +512,7 @@ def _set_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines) -> F
         start, end = ctx.range(test_node)
         op = "in" if positive else "not in"
         edits.append(Edit(start, end, f"{key_text} {op} {name}"))
-    if isinstance(stmt, ast.Assign):
+    if isinstance(stmt, ast.Assign) and (stmt.value is read.node or _listed(ctx, stmt, read.node)):
         if not lines.owns_lines(stmt):
             raise _NoFix("the read shares its line")
         edits.append(Edit(lines.start(stmt.lineno), lines.start((stmt.end_lineno or stmt.lineno) + 1), ""))
@@ -533,8 +550,36 @@ def _creating_statements(ctx, read: LimeRead, loop: Loop) -> list[ast.stmt]:
     return out
 
 
-def _filter_equals(read: LimeRead) -> tuple[ast.Call, str, ast.expr] | None:
-    """``get_all(filter=Filter(EqualsOperator("field", key)))`` -> (Equals call, field, key)."""
+@dataclass
+class EqualsFilter:
+    """``get_all(filter=Filter(EqualsOperator(field, key)))``, or the same with
+    ``AndOperator(EqualsOperator(field, key), <conditions>)`` whose other
+    conditions do not change with the loop."""
+
+    equals: ast.Call
+    field: str
+    key: ast.expr
+    #: The ``AndOperator`` call and its other operands, when there is one.
+    conjunction: ast.Call | None = None
+    others: tuple = ()
+    #: The ``Filter(...)`` call around the operator, when there is one.
+    wrapper: ast.Call | None = None
+
+
+def _operator_name(ctx, call: ast.AST) -> str:
+    """The ``lime_filter`` name a call makes, through import aliases
+    (``from lime_filter import EqualsOperator as Eq``: ``Eq(...)`` is ``EqualsOperator``)."""
+    if not isinstance(call, ast.Call):
+        return ""
+    if isinstance(call.func, ast.Name):
+        qualified = ctx.model.imports.get(call.func.id, "")
+        if qualified.startswith("lime_filter."):
+            return qualified.rsplit(".", 1)[1]
+        return call.func.id
+    return _call_name(call)
+
+
+def _filter_equals(ctx, read: LimeRead, loop: Loop) -> EqualsFilter | None:
     call = read.node
     if call.args:
         flt = call.args[0] if len(call.args) == 1 else None
@@ -542,9 +587,19 @@ def _filter_equals(read: LimeRead) -> tuple[ast.Call, str, ast.expr] | None:
         flt = next((k.value for k in call.keywords if k.arg == "filter"), None)
     if flt is None or any(k.arg not in ("filter",) for k in call.keywords) or len(call.args) > 1:
         return None
-    if isinstance(flt, ast.Call) and _call_name(flt) == "Filter" and len(flt.args) == 1 and not flt.keywords:
-        flt = flt.args[0]
-    if not (isinstance(flt, ast.Call) and _call_name(flt) == "EqualsOperator"):
+    wrapper = None
+    if isinstance(flt, ast.Call) and _operator_name(ctx, flt) == "Filter" and len(flt.args) == 1 and not flt.keywords:
+        wrapper, flt = flt, flt.args[0]
+    conjunction, others = None, ()
+    if isinstance(flt, ast.Call) and _operator_name(ctx, flt) == "AndOperator" and not flt.keywords:
+        operands = list(flt.args)
+        varying = [o for o in operands if any(lp.depends_on(o) for lp in read.loops)]
+        if len(varying) != 1 or any(ctx.effects.of_node(o).has_side_effects or ctx.effects.of_node(o).reads
+                                    for o in operands):
+            return None
+        conjunction, flt = flt, varying[0]
+        others = tuple(o for o in operands if o is not flt)
+    if not (isinstance(flt, ast.Call) and _operator_name(ctx, flt) == "EqualsOperator"):
         return None
     args = list(flt.args) + [k.value for k in flt.keywords]
     if len(args) != 2:
@@ -559,7 +614,7 @@ def _filter_equals(read: LimeRead) -> tuple[ast.Call, str, ast.expr] | None:
         return None
     if key is None:
         return None
-    return flt, field_node.value, key
+    return EqualsFilter(flt, field_node.value, key, conjunction, others, wrapper)
 
 
 def _existence_tests(ctx, read: LimeRead, stmt: ast.stmt, loop: Loop) -> list[tuple[ast.expr, bool]] | None:
@@ -568,9 +623,11 @@ def _existence_tests(ctx, read: LimeRead, stmt: ast.stmt, loop: Loop) -> list[tu
     index = ctx.index
     node = read.node
     info = read.function
-    if isinstance(stmt, ast.Assign) and stmt.value is node and len(stmt.targets) == 1 \
-            and isinstance(stmt.targets[0], ast.Name):
-        name = stmt.targets[0].id
+    listed = _listed(ctx, stmt, node)
+    if (stmt_value_is_read := isinstance(stmt, ast.Assign) and stmt.value is node) or listed:
+        if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):  # type: ignore[attr-defined]
+            return None
+        name = stmt.targets[0].id  # type: ignore[attr-defined]
         scope = index.scope(info.node)
         if scope is None or len(scope.bindings.get(name, [])) != 1:
             return None
@@ -581,7 +638,17 @@ def _existence_tests(ctx, read: LimeRead, stmt: ast.stmt, loop: Loop) -> list[tu
         out = []
         for use in uses:
             attribute = index.parent(use)
-            if not (isinstance(attribute, ast.Attribute) and attribute.attr == "count"):
+            if listed:  # `found = list(<read>)`: `if found`, `not found`, `len(found) == 0`
+                if isinstance(attribute, ast.Call) and isinstance(attribute.func, ast.Name) \
+                        and attribute.func.id == "len" and attribute.args == [use]:
+                    test = _polarity(ctx, attribute)
+                else:
+                    test = _polarity(ctx, use)
+                if test is None:
+                    return None
+                out.append(test)
+                continue
+            if not stmt_value_is_read or not (isinstance(attribute, ast.Attribute) and attribute.attr == "count"):
                 return None
             test = _polarity(ctx, attribute)
             if test is None:
@@ -595,7 +662,28 @@ def _existence_tests(ctx, read: LimeRead, stmt: ast.stmt, loop: Loop) -> list[tu
     return None
 
 
-def _polarity(ctx, count: ast.Attribute) -> tuple[ast.expr, bool] | None:
+def _tested(ctx, node: ast.expr) -> bool:
+    """``node`` is used only for its truth: an ``if``/``while``/conditional
+    expression's test, under ``not``, or in such a ``BoolOp``."""
+    parent = ctx.index.parent(node)
+    if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)) and parent.test is node:
+        return True
+    if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
+        return True
+    return isinstance(parent, ast.BoolOp) and _tested(ctx, parent)
+
+
+def _listed(ctx, stmt: ast.stmt, read: ast.Call) -> bool:
+    """``name = list(<read>)`` (the builtin ``list``)."""
+    value = stmt.value if isinstance(stmt, ast.Assign) else None
+    return isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "list" \
+        and value.args == [read] and not value.keywords and ctx.index.resolve("list", value) is None
+
+
+def _polarity(ctx, count: ast.expr) -> tuple[ast.expr, bool] | None:
+    """How ``count`` (a result's ``.count``, ``len(<list of the result>)`` or that
+    list itself) is tested: ``(the test's node, True for "exists")``, or None
+    when it is used as a number or a value."""
     parent = ctx.index.parent(count)
     if isinstance(parent, ast.Compare) and len(parent.ops) == 1 and parent.left is count \
             and isinstance(parent.comparators[0], ast.Constant) and parent.comparators[0].value in (0, 1):
@@ -607,10 +695,13 @@ def _polarity(ctx, count: ast.Attribute) -> tuple[ast.expr, bool] | None:
         return None
     if isinstance(parent, ast.UnaryOp) and isinstance(parent.op, ast.Not):
         return parent, False
+    if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "bool" \
+            and parent.args == [count] and not parent.keywords and ctx.index.resolve("bool", parent) is None:
+        return parent, True
     if isinstance(parent, (ast.If, ast.While, ast.IfExp)) and parent.test is count:
         return count, True
-    if isinstance(parent, ast.BoolOp):
-        return count, True
+    if isinstance(parent, ast.BoolOp) and _tested(ctx, parent):
+        return count, True  # `a and found`: its truth, not its value, is used
     return None
 
 
