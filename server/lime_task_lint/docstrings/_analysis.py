@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Iterator
 from dataclasses import dataclass
+
+from ..semantic import syntax_index
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY_NODES = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
@@ -225,32 +226,6 @@ def signature_params(
     )
 
 
-def scope_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> Iterator[ast.AST]:
-    """Nodes of ``func``'s own scope, in source order.
-
-    Bodies of nested functions, lambdas and classes are skipped (their
-    ``yield``/``return`` belong to them); their decorators, defaults and
-    annotations run in this scope and are visited.  Nested def nodes
-    themselves are yielded so callers can see local helper definitions.
-    """
-    body = func.body if isinstance(func.body, list) else [func.body]
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        yield node
-        children: list[ast.AST]
-        if isinstance(node, (*_FUNCS, ast.Lambda)):
-            a = node.args
-            children = [*a.defaults, *(d for d in a.kw_defaults if d is not None)]
-            if isinstance(node, _FUNCS):
-                children = [*node.decorator_list, *children]
-        elif isinstance(node, ast.ClassDef):
-            children = [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
-        else:
-            children = list(ast.iter_child_nodes(node))
-        stack.extend(reversed(children))
-
-
 def _is_stub(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """``...``, ``pass`` or ``raise NotImplementedError``: an abstract body."""
     body = list(func.body)
@@ -367,50 +342,47 @@ class RaiseAnalysis:
     same name or a base of it, as far as the hierarchy is known (built-in
     exceptions and classes defined in the module).
 
-    One instance can be reused for every function of a module.
+    One instance can be reused for every function of a module; the functions
+    asked about must be those of ``module`` (their scopes, own nodes and
+    enclosing functions and classes come from the module's syntax index).
     """
 
     def __init__(self, module: ast.Module) -> None:
         self.module = module
+        self.index = syntax_index(module)
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.classes: dict[str, ast.ClassDef] = {}
-        self._owner: dict[int, ast.ClassDef | None] = {}
-        self._parent: dict[int, ast.FunctionDef | ast.AsyncFunctionDef | None] = {}
         self._locals: dict[int, dict[str, ast.FunctionDef | ast.AsyncFunctionDef]] = {}
         self._params: dict[int, set[str]] = {}
         self._summaries: dict[int, list[str]] = {}
-        self._scopes: dict[int, list[ast.AST]] = {}
         for stmt in module.body:
             if isinstance(stmt, _FUNCS):
                 self.functions[stmt.name] = stmt
             elif isinstance(stmt, ast.ClassDef):
                 self.classes[stmt.name] = stmt
-        self._index(module, None, None)
 
-    # -- module index ------------------------------------------------------
-
-    def _index(self, node: ast.AST, owner: ast.ClassDef | None, parent) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, _FUNCS):
-                self._owner[id(child)] = owner
-                self._parent[id(child)] = parent
-                self._index(child, owner, child)
-            elif isinstance(child, ast.ClassDef):
-                self._index(child, child, parent)
-            else:
-                self._index(child, owner, parent)
+    # -- the module's functions ----------------------------------------------
 
     def scope(self, func) -> list[ast.AST]:
-        """``scope_nodes(func)`` as a list, computed once per function."""
-        nodes = self._scopes.get(id(func))
-        if nodes is None:
-            nodes = self._scopes[id(func)] = list(scope_nodes(func))
-        return nodes
+        """The nodes of ``func``'s own code, in source order: bodies of nested
+        functions, lambdas and classes are left out (their ``yield``/``return``
+        belong to them).
+
+        Raises:
+            ValueError: ``func`` is not a function of the analysed module.
+        """
+        if self.index.scope(func) is None:
+            raise ValueError(f"{getattr(func, 'name', 'the function')} is not a function of the analysed module")
+        return self.index.own_nodes(func)
 
     def _local_defs(self, func) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
         if id(func) not in self._locals:
+            self.scope(func)  # a function of this module
+            bindings = self.index.scope(func).bindings  # type: ignore[union-attr]
+            # The last ``def`` of a name is the one a call after it runs.
             self._locals[id(func)] = {
-                n.name: n for n in self.scope(func) if isinstance(n, _FUNCS) and n is not func
+                name: defs[-1] for name, nodes in bindings.items()
+                if (defs := [n for n in nodes if isinstance(n, _FUNCS)])
             }
             a = func.args
             every = [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
@@ -444,7 +416,7 @@ class RaiseAnalysis:
                     return local[target.id]
                 if target.id in self._params[id(scope)]:
                     return None  # a parameter shadows the module-level name
-                scope = self._parent.get(id(scope))
+                scope = self.index.enclosing(scope, _FUNCS)  # a class body is no scope of its methods
             if target.id in self.functions:
                 return self.functions[target.id]
             if target.id in self.classes:
@@ -452,7 +424,7 @@ class RaiseAnalysis:
             return None
         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
             receiver = target.value.id
-            owner = self._owner.get(id(func))
+            owner = self.index.enclosing(func, ast.ClassDef)
             if receiver in ("self", "cls") and owner is not None:
                 return self._method(owner, target.attr)
             if receiver in self.classes:
