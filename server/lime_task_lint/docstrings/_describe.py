@@ -154,14 +154,12 @@ class Describer:
         self.func = func
         self.facts = facts
         self.analysis = analysis
-        self.nodes = analysis.scope(func)
-        # Each node of the function's own scope -> (parent, field holding it).
-        self.parents: dict[int, tuple[ast.AST, str]] = {}
-        for node in [func, *self.nodes]:
-            for name, value in ast.iter_fields(node):
-                for child in value if isinstance(value, list) else [value]:
-                    if isinstance(child, ast.AST):
-                        self.parents[id(child)] = (node, name)
+        self.index = analysis.index
+        # The function's own nodes in the order of the tree's fields (the index
+        # lists a comprehension's ``for`` before its element, as it runs): which
+        # use of a parameter is its "first" stays what it always was.
+        self._paths: dict[int, tuple[tuple[int, int], ...]] = {}
+        self.nodes = sorted(analysis.scope(func), key=self._field_path)
 
     # -- parameters ---------------------------------------------------------
 
@@ -211,10 +209,10 @@ class Describer:
 
     def _clause(self, name: ast.Name) -> str | None:
         node: ast.expr = name
-        parent, field = self.parents.get(id(node), (None, ""))
+        parent, field = self._link(node)
         if isinstance(parent, ast.Starred):  # f(*args)
             node = parent
-            parent, field = self.parents.get(id(node), (None, ""))
+            parent, field = self._link(node)
         if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and field == "iter":
             return " to process"
         if isinstance(parent, ast.Compare) and len(parent.comparators) == 1:
@@ -229,7 +227,7 @@ class Describer:
         keyword = None
         if isinstance(parent, ast.keyword):
             keyword = parent.arg
-            parent = self.parents.get(id(parent), (None, ""))[0]
+            parent = self.index.parent(parent)
             if keyword == "limit":
                 return ", the most objects to read"
         if isinstance(parent, ast.Dict) and field == "values":
@@ -239,7 +237,7 @@ class Describer:
             return None
         if not isinstance(parent, ast.Call) or node is parent.func:
             return None
-        if isinstance(self.parents.get(id(parent), (None, ""))[0], ast.Raise):
+        if isinstance(self.index.parent(parent), ast.Raise):
             return None  # raise KeyError(key): the message, not a use
         return self._call_clause(parent, node, keyword)
 
@@ -405,18 +403,13 @@ class Describer:
         return handler.name if handler is not None else None
 
     def _handler(self, node: ast.AST) -> ast.ExceptHandler | None:
-        parent = self.parents.get(id(node), (None, ""))[0]
-        while parent is not None and parent is not self.func:
-            if isinstance(parent, ast.ExceptHandler):
-                return parent
-            parent = self.parents.get(id(parent), (None, ""))[0]
-        return None
+        return self.index.enclosing(node, ast.ExceptHandler, stop=self.func)
 
     def _may_reraise(self, node: ast.Raise, name: str) -> bool:
         """Whether the ``except`` clause around ``node`` is the one of its ``try``
         that catches ``name`` (the first that matches)."""
         handler = self._handler(node)
-        try_node = self.parents.get(id(handler), (None, ""))[0] if handler is not None else None
+        try_node = self.index.parent(handler) if handler is not None else None
         for clause in getattr(try_node, "handlers", []):
             types = _handler_types(clause)
             if types is None or any(self.analysis.catches(t, name) for t in types):
@@ -432,7 +425,7 @@ class Describer:
         types = _handler_types(handler)
         if types is None or name not in types:
             return None
-        try_node = self.parents.get(id(handler), (None, ""))[0]
+        try_node = self.index.parent(handler)
         calls = {_code(n.func) for stmt in getattr(try_node, "body", [])
                  for n in ast.walk(stmt) if isinstance(n, ast.Call)}  # fmt: skip
         if len(calls) != 1 or None in calls:
@@ -448,7 +441,7 @@ class Describer:
                 if (len(text) <= _MAX_MESSAGE and not text.startswith(":") and any(c.isalpha() for c in text)
                         and not _FORMAT_RE.search(text)):  # "row %s": the message is filled in elsewhere
                     return sentence(text)
-        parent, field = self.parents.get(id(node), (None, ""))
+        parent, field = self._link(node)
         if isinstance(parent, ast.If) and field == "body":
             condition = _code(parent.test)
             if condition:
@@ -458,13 +451,38 @@ class Describer:
     def _caught(self, node: ast.AST, name: str) -> bool:
         """Whether a ``try`` of this function around ``node`` catches ``name``."""
         child = node
-        parent, field = self.parents.get(id(child), (None, ""))
-        while parent is not None and parent is not self.func:
-            if isinstance(parent, ast.Try) and field == "body":
+        for parent in self.index.ancestors(node):
+            if parent is self.func:
+                break
+            if isinstance(parent, ast.Try) and self.index.field_of(child) == "body":
                 for handler in parent.handlers:
                     types = _handler_types(handler)
                     if types is None or any(self.analysis.catches(t, name) for t in types):
                         return True
             child = parent
-            parent, field = self.parents.get(id(child), (None, ""))
         return False
+
+    def _field_path(self, node: ast.AST) -> tuple[tuple[int, int], ...]:
+        """(field number, list position) of each step from the function down to
+        ``node``: sorting by it lists a parent before its children and siblings
+        in the order of their parent's fields."""
+        paths = self._paths
+        chain = []
+        current = node
+        while current is not self.func and id(current) not in paths:
+            chain.append(current)
+            current = self.index.parent(current)
+            if current is None:
+                return ()
+        path = paths.get(id(current), ())
+        for step in reversed(chain):
+            parent = self.index.parent(step)
+            name = self.index.field_of(step) or ""
+            value = getattr(parent, name, None)
+            position = next(i for i, item in enumerate(value) if item is step) if isinstance(value, list) else 0
+            path = paths[id(step)] = (*path, (parent._fields.index(name), position))
+        return path
+
+    def _link(self, node: ast.AST) -> tuple[ast.AST | None, str | None]:
+        """``node``'s parent and the name of the parent's field holding it."""
+        return self.index.parent(node), self.index.field_of(node)
