@@ -115,6 +115,33 @@ def test_a_parameter_described_by_its_first_clear_use():
     assert entry(source, "later") == "Later."
 
 
+def test_the_first_use_is_the_first_in_the_trees_field_order():
+    """A comprehension's element comes before its ``for``; a conditional
+    expression's test before its value (the order of the tree's fields)."""
+    source = """
+        def f(contacts, path):
+            names = [send(c, contacts) for c in load(contacts)]
+            resolved = resolve(path) if isabs(path) else None
+            return {c: notify(c) for c in names}
+    """
+    assert entry(source, "contacts") == "Contacts, passed to `send`."
+    assert entry(source, "path") == "Path, passed to `isabs`."
+
+
+def test_helpers_named_in_the_order_the_function_shows_them():
+    source = """
+        def _parse(row):
+            raise ValueError(row)
+
+        def _read(path):
+            raise ValueError(path)
+
+        def f(path):
+            return [_parse(row) for row in _read(path)]
+    """
+    assert entry(source, "ValueError") == "Raised by `_parse` and `_read`."
+
+
 def test_uses_that_say_nothing_are_skipped():
     source = """
         def f(rows, key, size, *args, **kwargs):

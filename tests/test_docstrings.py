@@ -432,6 +432,34 @@ def raised(code: str, name: str = "f") -> list[str]:
     return raised_exceptions(func, module)
 
 
+def test_a_function_of_another_tree_is_refused() -> None:
+    """The analysis reads the module's syntax index: a function parsed from
+    other text has no scope there, and saying so beats an empty answer."""
+    func, _ = _func("def f():\n    raise ValueError\n")
+    _, other = _func("def f():\n    raise ValueError\n")
+    with pytest.raises(ValueError, match="not a function of the analysed module"):
+        raised_exceptions(func, other)
+
+
+def test_nested_helpers_resolved_through_enclosing_functions_not_classes() -> None:
+    code = """
+        def f():
+            def check():
+                raise KeyError
+
+            class Local:
+                def check(self):
+                    raise ValueError
+
+                def run(self):
+                    check()
+                    self.check()
+
+            return Local
+        """
+    assert raised(code, "run") == ["KeyError", "ValueError"]
+
+
 def test_raises_deduplicated_in_first_seen_order() -> None:
     assert raised(
         """
