@@ -380,6 +380,8 @@ REDACTIONS = [
     ("'key %s', 'Bearer ' + api_key", "'key %s', \"***\"", "unsafe"),
     ("'key %d', api_key", None, None),
     ("f'key {api_key.encode()!r:>40}'", "f'key ***'", "unsafe"),
+    ("'key', extra={'api_key': api_key.strip()}", "'key', extra={'api_key': \"***\"}", "unsafe"),
+    ("'key', extra=dict(api_key=api_key)", None, None),
 ]
 
 

@@ -43,7 +43,9 @@ constant: only the log line changes. Unsafe when the replaced expression
 does more (`token.decode()`, `config["password"]`, `get_key()`): it is no
 longer evaluated, so an error it raised no longer reaches the task and a call
 it made no longer runs. Not offered for `*args`, for a secret message with
-other format arguments, or under a numeric placeholder. Making the call lazy
+other format arguments, under a numeric placeholder, or for a whole
+`extra=` mapping (logging needs a mapping there; a dict display's values are
+redacted one by one). Making the call lazy
 would not help: the secret would still be formatted into the line.
 """
 
@@ -178,7 +180,8 @@ def redaction_target(index, call, part: SecretPart):
                 return None
             return (node, None) if fields[position - first_format_arg].type in "sra" else None
         if isinstance(parent, ast.keyword) and index.parent(parent) is call_node:
-            return node, None
+            # logging reads `extra=` as a mapping: a string there fails in the call
+            return (node, None) if parent.arg != "extra" else None
         if isinstance(parent, ast.FormattedValue):
             return parent, _FIELD
         if isinstance(parent, (ast.Tuple, ast.List, ast.Set)) and any(e is node for e in parent.elts):
