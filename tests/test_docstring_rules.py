@@ -292,6 +292,23 @@ def test_generate_on_methods_skips_self_and_cls():
     assert "text: Text." in parse
 
 
+def test_generate_on_a_second_method_of_the_same_name_skips_self():
+    """A property's setter shares its getter's name (the model keeps the first):
+    it is still a method, found by its parent in the syntax index."""
+    text = src('''
+        class Deal:
+            @property
+            def title(self):
+                return self._title
+
+            @title.setter
+            def title(self, value):
+                self._title = value
+        ''')
+    setter = ast.get_docstring(ast.parse(generate(text, "title(self, value")).body[0].body[1])
+    assert "self" not in setter and "value: Value." in setter
+
+
 def test_action_is_offered_on_the_def_line_and_signature_only():
     text = src('''
         def helper(

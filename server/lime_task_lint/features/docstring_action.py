@@ -24,6 +24,7 @@ from ..analysis import Analysis
 from ..docstrings import docstring_node
 from ..docstrings.editing import docstring_edit, function_at, known_descriptions
 from ..extensions import CommandAPI, ProvidedAction, action_provider, command
+from ..semantic import syntax_index
 
 KIND = "refactor.rewrite"
 
@@ -33,14 +34,10 @@ def _edit_for(analysis: Analysis, node):
     if info is not None:
         is_task, is_method = info.is_task, info.is_method
     else:  # a second function of the same name: the model keeps the first
-        is_task, is_method = False, _in_class_body(analysis.document.tree, node)
+        is_task, is_method = False, isinstance(syntax_index(analysis.document.tree).parent(node), ast.ClassDef)
     return docstring_edit(analysis.document, analysis.document.tree, node,
                           style=analysis.settings.docstring_style, is_task=is_task, is_method=is_method,
                           described=known_descriptions(info))
-
-
-def _in_class_body(tree: ast.Module, node) -> bool:
-    return any(isinstance(c, ast.ClassDef) and node in c.body for c in ast.walk(tree))
 
 
 @action_provider
