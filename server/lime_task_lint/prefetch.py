@@ -297,15 +297,22 @@ def _guards(ctx, read: LimeRead, loop: Loop, targets: set[str]) -> tuple[list[st
             if not _pure_item_expression(ctx, test, targets, loop):
                 return None, "the read's guard depends on more than the item"
             text = ctx.text(test)
-            out.append(f"({text})" if inside_body else f"not ({text})")
+            out.append(f"({text})" if inside_body else _negated(ctx, test))
         elif isinstance(condition, ast.stmt) and _is_skip(condition):
             test = condition.test  # type: ignore[attr-defined]
             if not _pure_item_expression(ctx, test, targets, loop):
                 return None, "the read's guard depends on more than the item"
-            out.append(f"not ({ctx.text(test)})")
+            out.append(_negated(ctx, test))
         else:
             return None, "the read runs only sometimes in a way the keys cannot follow"
     return out, ""
+
+
+def _negated(ctx, test: ast.expr) -> str:
+    """``not (<test>)``, or the operand of a test that is already ``not <x>``."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return f"({ctx.text(test.operand)})"
+    return f"not ({ctx.text(test)})"
 
 
 def _is_skip(stmt: ast.stmt) -> bool:

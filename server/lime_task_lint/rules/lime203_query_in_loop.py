@@ -109,6 +109,7 @@ import ast
 from typing import Iterator
 
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
+from ..helper_prefetch import helper_fix, passes_lookup
 from ..prefetch import hoisting_fix, read_dependence
 from ..roundtrips import function_sites, loop_size, site_description
 
@@ -177,9 +178,17 @@ class QueryInLoop(Rule):
                                    "move it above the loop")
                     fix = hoisting_fix(ctx, read)
                 else:
+                    if isinstance(site.node, ast.Call) and passes_lookup(ctx, info, site.node):
+                        continue  # the helper reads from the pre-fetched lookup it is given
                     where = f" in {site.helper_path}" if site.helper_path else ""
                     message = f"N+1 query: `{site.helper}()` reads the database once per item of the loop ({cost})"
-                    fix = f"the read is inside `{site.helper}`{where}; pre-fetch before the loop and pass the result"
+                    if site.helper_path or not isinstance(site.node, ast.Call):
+                        fix = (f"the read is inside `{site.helper}`{where}, another module (a fix edits one file); "
+                               "pre-fetch before the loop and pass the result")
+                    else:
+                        fix = helper_fix(ctx, info, site.node, loop)
+                        if isinstance(fix, str):
+                            fix = f"the read is inside `{site.helper}`: {fix}"
                 violation = (self.violation(ctx, site.node, f"{message}; no automatic fix: {fix}")
                              if isinstance(fix, str) else self.violation(ctx, site.node, message, fix))
                 if loop.chain_size() is not None:
