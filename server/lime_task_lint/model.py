@@ -765,6 +765,37 @@ def _used_as_application(func: FunctionNode) -> set[str]:
             and node.value.id not in ("self", "cls")}
 
 
+def local_roles(tree: ast.Module, imports: dict[str, str]) -> Iterator[tuple[FunctionNode, dict[str, Role]]]:
+    """Every function of ``tree`` with the roles its own code gives names, without
+    the module's call graph: parameters (annotations, the usual names, a task's
+    first parameter), names used as the application, ``self.application`` in
+    methods, module-level roles and assignments in source order.  Cheap enough
+    to run over every caller of a module in the workspace."""
+    functions: dict[str, FunctionInfo] = {}
+    _collect_functions(tree.body, "", None, None, functions)
+    analyser = _Analyser(imports, functions)
+    module_roles = _module_level_roles(tree, imports)
+    for info in functions.values():
+        names = dict(module_roles)
+        names.update(analyser._initial_param_roles(info))
+        params = info.params
+        if info.parent is None and info.class_name is None and params \
+                and any(_is_task_decorator(d, imports) for d in info.node.decorator_list):
+            names[params[0].arg] = APP
+        if info.class_name is not None and params and params[0].arg == "self":
+            names["self.application"] = APP
+        for name in _used_as_application(info.node):
+            names.setdefault(name, APP)
+        for node in sorted((n for n in _own_nodes(info.node) if isinstance(n, ast.Assign)),
+                           key=lambda n: (n.lineno, n.col_offset)):
+            role = _role_of(node.value, names, imports)
+            if role is not None:
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        names[target.id] = role
+        yield info.node, names
+
+
 def _module_constants(tree: ast.Module) -> dict[str, ast.expr]:
     """Names assigned exactly once at module level (and nowhere with ``global``) -> value."""
     values: dict[str, list[ast.expr]] = {}

@@ -102,6 +102,11 @@ class ModuleIndex:
         self._workspace_files: list[str] | None = None
         #: (path, stamp, word) -> whether the file's text has the word
         self._mentions: dict[tuple, bool] = {}
+        #: (importer's folder, qualified name) -> (target, (file, stamp) of the files read)
+        self._resolved: dict[tuple[str, str], tuple[Target | None, tuple]] = {}
+        self._real_paths: dict[str, str] = {}
+        #: path -> (tree, the calls it makes of other modules' functions with Lime roles)
+        self._calls_out: dict[str, tuple[ast.Module, list]] = {}
         #: (search roots, module parts) -> where an absolute name was found; see ``changed``
         self._located: dict[tuple, tuple[str, int] | None] = {}
         self._local = threading.local()
@@ -109,7 +114,7 @@ class ModuleIndex:
     # -- files -----------------------------------------------------------------------
     def tree(self, path: str) -> ast.Module | None:
         """The syntax tree of ``path``, or None when it cannot be read or is too large."""
-        path = str(Path(path).resolve())
+        path = self._real(path)
         if self._source is not None:
             try:
                 if os.path.getsize(path) > MAX_FILE_BYTES:
@@ -162,6 +167,8 @@ class ModuleIndex:
         (Edited files need no call: trees and models are cached per file version.)"""
         with self._lock:
             self._located.clear()
+            self._resolved.clear()
+            self._real_paths.clear()
             self._site = None
             self._workspace_files = None
 
@@ -241,10 +248,35 @@ class ModuleIndex:
             self._imports[path] = (tree, found)
         return found
 
+    def _real(self, path: str) -> str:
+        """``path`` made absolute with symbolic links resolved (cached: it is asked per call)."""
+        real = self._real_paths.get(path)
+        if real is None:
+            real = self._real_paths[path] = str(Path(path).resolve())
+        return real
+
     def resolve(self, importer: str, qualified: str) -> Target | None:
         """What ``qualified`` (as :meth:`imports` gives it: ``"pkg.mod.f"``,
-        ``".common.f"``) names when imported from ``importer``; None when unknown."""
-        return self._resolve(str(Path(importer).resolve()), qualified, MAX_HOPS)
+        ``".common.f"``) names when imported from ``importer``; None when unknown.
+        Cached per folder of the importer, checked against the modification
+        times of the files the answer read."""
+        importer = self._real(importer)
+        key = (os.path.dirname(importer), qualified)
+        with self._lock:
+            cached = self._resolved.get(key)
+        if cached is not None and all(_stamp(p) == s for p, s in cached[1]):
+            return cached[0]
+        self._local.consulted = []
+        try:
+            target = self._resolve(importer, qualified, MAX_HOPS)
+            consulted = tuple((p, _stamp(p)) for p in dict.fromkeys(self._local.consulted))
+        finally:
+            self._local.consulted = None
+        with self._lock:
+            if len(self._resolved) > 100_000:
+                self._resolved.clear()
+            self._resolved[key] = (target, consulted)
+        return target
 
     def _resolve(self, importer: str, qualified: str, hops: int) -> Target | None:
         if hops <= 0:
@@ -266,6 +298,9 @@ class ModuleIndex:
         """``owner.name``: a function, class or submodule of a module, or a method of a class."""
         if owner.kind == "function":
             return None
+        consulted = getattr(self._local, "consulted", None)
+        if consulted is not None:
+            consulted.append(owner.path)
         tree = self.tree(owner.path)
         if tree is None:
             return None
@@ -306,7 +341,7 @@ class ModuleIndex:
         callers elsewhere.  Cached per tree, seeds and nesting."""
         from .model import build_model
 
-        path = str(Path(path).resolve())
+        path = self._real(path)
         tree = self.tree(path)
         if tree is None:
             return None
@@ -350,7 +385,7 @@ class ModuleIndex:
         model)`` of its definition (the shape ``Workspace.resolve_call`` answers),
         else None (not imported, not found, not a function: unknown)."""
         target = self.resolve_expr(importer, call.func, imports)
-        if target is None or target.kind != "function" or target.path == str(Path(importer).resolve()):
+        if target is None or target.kind != "function" or target.path == self._real(importer):
             return None
         found = self.function(target)
         return (target.path, found[0], found[1]) if found is not None else None
@@ -403,8 +438,9 @@ class ModuleIndex:
         Empty when the index was made without a workspace (``callers=False``).
         Only files that can import the module are read: those mentioning its
         name or a package above it (the first :data:`MAX_CALLER_FILES` in path
-        order).  Callers' own roles come from their module alone (one level)."""
-        from .model import _collect_functions, _passed_roles
+        order).  A caller's roles come from its own function (one level, see
+        ``_outgoing``); each caller file is read once per version."""
+        from .model import _collect_functions
 
         path = str(Path(path).resolve())
         tree = self.tree(path) if self.callers else None
@@ -422,25 +458,60 @@ class ModuleIndex:
         candidates = [f for f in self.workspace_files() if str(Path(f).resolve()) != path]
         candidates = [f for f in candidates if self._mentions_any(f, words)][:MAX_CALLER_FILES]
         roles: dict[str, dict[str, Role]] = {}
-        stack = getattr(self._local, "stack", ())
-        self._local.stack = (*stack, path)  # the callers' models must not ask about this module's callers
-        try:
-            for candidate in candidates:
-                model = self.model(candidate)
-                if model is None:
+        for candidate in candidates:
+            for target_path, qualname, positional, keywords in self._outgoing(str(Path(candidate).resolve())):
+                callee = here.get(qualname) if target_path == path else None
+                if callee is None:
                     continue
-                for info in model.functions.values():
-                    for call in info.calls:
-                        if call.path != path:
-                            continue
-                        callee = here.get(call.callee.split("::", 1)[1])
-                        if callee is None:
-                            continue
-                        for param, role in _passed_roles(callee, call, model.imports).items():
-                            roles.setdefault(callee.qualname, {}).setdefault(param, role)
-        finally:
-            self._local.stack = stack
+                params = [p.arg for p in callee.params]
+                if callee.is_method and params and params[0] in ("self", "cls"):
+                    params = params[1:]
+                passed = {**dict(zip(params, positional)), **{k: v for k, v in keywords.items() if k in params}}
+                for param, role in passed.items():
+                    if role is not None:
+                        roles.setdefault(qualname, {}).setdefault(param, role)
         return roles
+
+    def _outgoing(self, path: str) -> list[tuple[str, str, tuple, dict]]:
+        """The calls ``path`` makes of other modules' functions that pass a Lime role:
+        ``(callee's file, qualname, role per positional argument, role per keyword)``.
+        Roles come from the caller's own function (parameters, annotations,
+        assignments in order), not from a whole model; cached per tree."""
+        from .model import PASSED_ROLES, _own_nodes, _role_of, local_roles
+
+        tree = self.tree(path)
+        if tree is None:
+            return []
+        with self._lock:
+            cached = self._calls_out.get(path)
+            if cached is not None and cached[0] is tree:
+                return cached[1]
+        imports = self.imports(path)
+        found: list[tuple[str, str, tuple, dict]] = []
+        for func, names in local_roles(tree, imports):
+            for node in _own_nodes(func):
+                if not isinstance(node, ast.Call):
+                    continue
+                base = node.func
+                while isinstance(base, ast.Attribute):
+                    base = base.value
+                if not isinstance(base, ast.Name) or base.id not in imports:
+                    continue
+                positional = tuple(_role_of(a, names, imports) for a in node.args)
+                keywords = {k.arg: _role_of(k.value, names, imports) for k in node.keywords if k.arg}
+                if not any(r is not None and r.kind in PASSED_ROLES for r in (*positional, *keywords.values())):
+                    continue
+                target = self.resolve_expr(path, node.func, imports)
+                if target is None or target.kind != "function" or target.path == path:
+                    continue
+                positional = tuple(r if r is not None and r.kind in PASSED_ROLES else None for r in positional)
+                keywords = {k: r for k, r in keywords.items() if r is not None and r.kind in PASSED_ROLES}
+                found.append((target.path, target.qualname, positional, keywords))
+        with self._lock:
+            if len(self._calls_out) > 10_000:
+                self._calls_out.clear()
+            self._calls_out[path] = (tree, found)
+        return found
 
     def summary_of_call(self, importer: str, call: ast.Call, imports: dict[str, str] | None = None
                         ) -> "Summary | None":
@@ -448,6 +519,14 @@ class ModuleIndex:
         its own cross-module callees folded in); None when unknown."""
         found = self.resolve_call(importer, call, imports)
         return found[1].summary if found is not None else None
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def package_root(path: Path) -> Path:
@@ -529,6 +608,13 @@ def index_for(workspace=None, path: str | None = None) -> ModuleIndex:
     own = getattr(workspace, "modules", None)
     if isinstance(own, ModuleIndex):
         return own
+    # Wrappers that note what an analysis asks (the CLI cache's, the editor's
+    # recording one) share the index of the workspace they wrap.
+    for _ in range(4):
+        inner = getattr(workspace, "__dict__", {}).get("_workspace")
+        if inner is None:
+            break
+        workspace = inner
     if workspace is not None and getattr(workspace, "root", None) is not None:
         roots: tuple[Path, ...] = (Path(workspace.root).resolve(),)
         environment = getattr(workspace, "environment_path", None)
