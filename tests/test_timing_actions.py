@@ -74,6 +74,60 @@ def test_measure_block_with_return_uses_try_finally():
     assert "    try:\n        if matching:\n            return 'x'\n    finally:\n        logger.info(" in timed
 
 
+LOOPS = '''import logging
+import time
+
+logger = logging.getLogger(__name__)
+
+
+def sync(app, batches):
+    for batch in batches:
+        for row in batch:
+            if not row:
+                break
+        else:
+            continue
+        def check(item):
+            return item
+        for row in batch:
+            if not row:
+                break
+            check(row)
+    return "done"
+'''
+
+
+def _measured_with_try(first_line: str, last_line: str) -> bool:
+    """Measure the statements from ``first_line`` to ``last_line`` of LOOPS:
+    whether the timer is wrapped in try/finally (control can leave the block)."""
+    start = LOOPS.index(first_line)
+    measure = action(LOOPS, "Measure this block", start, LOOPS.index(last_line) + len(last_line) - 1)
+    assert measure is not None, first_line
+    timed = apply_edits(LOOPS, measure.edits)
+    assert parses(timed)
+    return "try:" in timed
+
+
+def test_measure_block_wraps_in_try_only_when_control_can_leave_it():
+    # The break stops a loop of the block, but the continue in the loop's else
+    # continues the outer loop: control leaves the block.
+    assert _measured_with_try("        for row in batch:\n            if not row:\n                break\n        else",
+                              "            continue")
+    # A break of the block's own loop stays in it.
+    assert not _measured_with_try("        for row in batch:\n            if not row:\n                break\n"
+                                  "            check", "            check(row)")
+
+
+def test_time_each_step_ignores_a_return_of_a_nested_function():
+    text = TASK.replace('    companies = load(app)\n', '    def visible(company):\n'
+                        '        return company.properties.status.value\n    companies = load(app)\n')
+    steps = action(text, "Time each step of this task", text.index("def count_active"))
+    timed = apply_edits(text, steps.edits)
+    assert parses(timed) and "try:" not in timed
+    assert "    def visible(company):\n        return company.properties.status.value\n    companies = load(app)\n" \
+           "    logger.info(" in timed
+
+
 def test_no_action_without_selection_or_outside_functions():
     assert action(TASK, "Measure this block", TASK.index("    matching = 0")) is None
     assert action(TASK, "Measure this block", 0, 10) is None

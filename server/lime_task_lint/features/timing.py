@@ -33,6 +33,7 @@ from ..roundtrips import document_indent_unit
 
 KIND = "refactor.rewrite"
 _BODY_FIELDS = ("body", "orelse", "finalbody")
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 
 # -- naming ------------------------------------------------------------------------
@@ -181,22 +182,27 @@ def _unique(base: str, taken: set[str]) -> str:
     return name
 
 
-def _leaves_early(statements: list[ast.stmt]) -> bool:
+def _leaves_early(analysis: Analysis, statements: list[ast.stmt]) -> bool:
     """True when control can leave the block before its end (return, or break /
-    continue of a loop outside it)."""
-    def visit(node: ast.AST, in_loop: bool) -> bool:
-        if isinstance(node, ast.Return):
+    continue of a loop outside it); nested functions and classes do not count."""
+    index = analysis.context.index
+    selected = {id(s) for s in statements}
+    owner = index.function_of(statements[0]) or index.tree
+    for node in index.own_nodes(owner):
+        if not isinstance(node, (ast.Return, ast.Break, ast.Continue)):
+            continue
+        current = node
+        while id(current) not in selected:
+            parent = index.parent(current)
+            if parent is None:
+                break  # not in the block
+            if isinstance(node, (ast.Break, ast.Continue)) and isinstance(parent, _LOOPS) \
+                    and index.field_of(current) == "body":
+                break  # it stops or continues a loop of the block (an ``else`` is not the loop's)
+            current = parent
+        else:
             return True
-        if isinstance(node, (ast.Break, ast.Continue)) and not in_loop:
-            return True
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            return False
-        loop = in_loop or isinstance(node, (ast.For, ast.AsyncFor, ast.While))
-        orelse = getattr(node, "orelse", None)
-        orelse_ids = {id(s) for s in orelse} if isinstance(orelse, list) else set()
-        return any(visit(child, in_loop if id(child) in orelse_ids else loop)
-                   for child in ast.iter_child_nodes(node))
-    return any(visit(s, False) for s in statements)
+    return False
 
 
 def _has_multiline_string(statements: list[ast.stmt]) -> bool:
@@ -271,7 +277,7 @@ def timer_edits(analysis: Analysis, statements: list[ast.stmt], label: str, time
     start_line = f"{indent}{timer} = time.perf_counter()\n"
     log_line = f'{logger}.info("{text}", time.perf_counter() - {timer})'
     lead = "\n" if _ends_without_newline(analysis, after) else ""
-    if not _leaves_early(statements):
+    if not _leaves_early(analysis, statements):
         return [Edit(line_start, line_start, with_newline(start_line, nl)),
                 Edit(after, after, with_newline(f"{lead}{indent}{log_line}\n", nl))]
     if _has_multiline_string(statements):
@@ -299,7 +305,7 @@ def measure_block(analysis: Analysis, start: int, end: int) -> list[ProvidedActi
     last = position + len(statements) - 1
     if position > 0 and is_timer_start(body[position - 1]) and last + 1 < len(body) and is_duration_log(body[last + 1]):
         return []  # already measured
-    parent = logging_model(analysis.context).index.parent(statements[0])
+    parent = analysis.context.index.parent(statements[0])
     if isinstance(parent, ast.Try) and parent.body is body and len(statements) == len(body) \
             and parent.finalbody and is_duration_log(parent.finalbody[0]):
         return []  # already measured with try/finally
