@@ -691,11 +691,13 @@ async def did_change_configuration(ls: LimeServer, params: lsp.DidChangeConfigur
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
-def did_change_workspace_folders(ls: LimeServer, params: lsp.DidChangeWorkspaceFoldersParams) -> None:
+async def did_change_workspace_folders(ls: LimeServer, params: lsp.DidChangeWorkspaceFoldersParams) -> None:
     for folder in params.event.removed or []:
         ls.folder_uris.pop(document_key(folder.uri), None)
+        ls.editor_settings.pop(document_key(folder.uri), None)
     for folder in params.event.added or []:
         ls.folder_uris[document_key(folder.uri)] = folder.uri
+    await _pull_configuration(ls)  # the new folders' settings
     for document in ls.documents:
         ls.schedule(document.uri, 0)
 

@@ -168,3 +168,15 @@ def test_a_configuration_answer_that_is_not_a_list_causes_no_popup_and_no_wait(t
         assert raw.hover(uri, 6, 30).get("error") is None  # still serving
     finally:
         raw.shutdown()
+
+
+async def test_an_added_workspace_folder_gets_its_own_settings(client: LanguageClient, tmp_path_factory):
+    added = tmp_path_factory.mktemp("added folder")
+    client.set_configuration({"debounceMs": 0, "ignore": ["LIME104"]}, section="limeTaskLint",
+                             scope_uri=added.as_uri())
+    uri = open_document(client, added / "deals.py", COUNTING)
+    assert "LIME104" in _codes(await next_diagnostics(client, uri))  # not a folder yet: global settings
+    mark = len(record_diagnostics(client))
+    client.workspace_did_change_workspace_folders(lsp.DidChangeWorkspaceFoldersParams(
+        lsp.WorkspaceFoldersChangeEvent(added=[lsp.WorkspaceFolder(uri=added.as_uri(), name="added")], removed=[])))
+    assert "LIME104" not in _codes(await next_diagnostics(client, uri, after=mark))
