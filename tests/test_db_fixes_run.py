@@ -195,10 +195,21 @@ def test_prefetched_set_keeps_duplicate_feed_rows_from_being_created_twice():
     assert app_before.snapshot() == app_after.snapshot()
 
 
-def test_batching_only_keeps_the_data_and_cuts_commits():
-    after = fixed(IMPORT_CONTRACTS, {"LIME201"})
-    assert "get_all(" in after.split("while batch")[1]  # the read stays per item
+def test_batching_alone_is_withheld_while_the_loop_reads_what_it_creates():
+    """The existence check reads `contract`, which the loop creates: per item it
+    sees the contracts of earlier rows, per batch it would not (a feed that
+    repeats an id within a batch would create it twice).  Batching alone is not
+    offered; after the pre-fetch (LIME203) it is, and keeps the data."""
+    from lime_task_lint.checker import check
+    from lime_task_lint.document import SourceDocument
+
+    alone = fix_text(IMPORT_CONTRACTS, SETTINGS, unsafe=True, codes={"LIME201"}).text
+    assert alone == IMPORT_CONTRACTS
+    [finding] = check(SourceDocument(IMPORT_CONTRACTS), SETTINGS, codes={"LIME201"}).violations
+    assert "the loop reads `contract`, which it also writes" in finding.message
+    after = fixed(IMPORT_CONTRACTS, {"LIME201", "LIME203"})
     rows = feed()
+    rows += [dict(r) for r in rows[2000:2030]]  # ids repeated within a batch of the tail
     app_before, app_after = contract_app(), contract_app()
     assert run(IMPORT_CONTRACTS, "import_contracts", app_before, rows) == \
         run(after, "import_contracts", app_after, rows)

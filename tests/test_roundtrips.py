@@ -110,9 +110,9 @@ def test_unbounded_unit_of_work_after_fix_commits_per_batch():
 
 def test_batched_on_312_and_islice_before():
     source = EXAMPLE.read_text(encoding="utf-8")
-    new = fix_text(source, Settings(target_version=(3, 12)), unsafe=True, codes={"LIME201"}).text
+    new = fix_text(source, Settings(target_version=(3, 12)), unsafe=True, codes={"LIME201", "LIME203"}).text
     assert "for batch in itertools.batched(fetch_erp_contracts(), 50):" in new
-    old = fix_text(source, Settings(target_version=(3, 11)), unsafe=True, codes={"LIME201"}).text
+    old = fix_text(source, Settings(target_version=(3, 11)), unsafe=True, codes={"LIME201", "LIME203"}).text
     assert "items = iter(fetch_erp_contracts())" in old
     assert "while batch := list(itertools.islice(items, 50)):" in old
     for text in (new, old):
@@ -122,7 +122,7 @@ def test_batched_on_312_and_islice_before():
 
 def test_fix_keeps_crlf_and_tab_indentation():
     source = IMPORT.replace("    ", "\t").replace("\n", "\r\n")
-    new = fix_text(source, Settings(target_version=(3, 12)), unsafe=True, codes={"LIME201"}).text
+    new = fix_text(source, Settings(target_version=(3, 12)), unsafe=True, codes={"LIME201", "LIME203"}).text
     assert "\r\n" in new and "\n" not in new.replace("\r\n", "")
     assert "\tfor batch in itertools.batched(rows, 50):\r\n\t\tuow = app.unit_of_work()\r\n\t\tfor row in batch:" in new
     compile(new, "x.py", "exec")

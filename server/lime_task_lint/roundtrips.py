@@ -1251,17 +1251,61 @@ def _simple_value(ctx, value: ast.AST, at: ast.AST) -> bool:
     return True
 
 
-def loop_effect_hazards(ctx, plan: BatchPlan) -> list[str]:
-    """Hazards of the loop's other code (not this unit of work's add/commit):
-    reads that would see other objects, writes/I/O whose order against the
-    commits changes, calls whose effects are unknown."""
+def _loop_calls_effects(ctx, plan: BatchPlan) -> Effects:
+    """The effects of the loop's calls other than this unit of work's own
+    create/add/commit and the loop's iterable."""
     index = ctx.index
     ours = {id(a.node) for a in plan.adds} | {id(plan.commit.node), id(plan.create.value)}
     total = NOTHING
     for node in index.own_nodes(plan.loop.function.node):
         if isinstance(node, ast.Call) and id(node) not in ours and index.contains(plan.loop.node, node) \
-                and not index.contains(plan.loop.node.iter, node):  # the iterable's read: the precondition's own
+                and not index.contains(plan.loop.node.iter, node):
             total = total | ctx.effects.of_call(node)
+    return total
+
+
+def written_limetypes(ctx, plan: BatchPlan) -> set[str | None]:
+    """The limetypes the loop writes through this unit of work: those it creates
+    (directly or in helpers) and those of the read objects it adds (the loop's
+    target over a read, names bound to a read in the loop).  None: one it
+    cannot tell."""
+    info = plan.loop.function
+    index = ctx.index
+    written: set[str | None] = set(ctx.effects.of_block(plan.loop.node.body).creates)
+    reads = {id(r.node): r for r in info.reads}
+    direct = added_objects(ctx, plan).direct
+    loop_node = plan.loop.node
+    if set(_target_names(loop_node.target)) & direct:
+        for node in ast.walk(loop_node.iter):
+            if id(node) in reads:
+                written.add(reads[id(node)].limetype)
+    for name in direct:
+        for binding in index.bindings_in(info.node, name):
+            stmt = index.statement_of(binding)
+            if isinstance(stmt, ast.Assign) and id(stmt.value) in reads:
+                written.add(reads[id(stmt.value)].limetype)
+    return written
+
+
+def _target_names(target: ast.AST) -> list[str]:
+    return [n.id for n in _flatten(target) if isinstance(n, ast.Name)]
+
+
+def reads_of_own_writes(ctx, plan: BatchPlan) -> list[str]:
+    """Limetypes the loop body reads (not its iterable) and also writes: per item
+    such a read saw the objects committed by earlier items (LIME201) or none of
+    them (LIME202); per batch it would see other ones (an existence check before
+    a create would let a repeated key through, a repeated id read another state)."""
+    read = set(_loop_calls_effects(ctx, plan).reads)
+    written = written_limetypes(ctx, plan)
+    return sorted(t for t in read & written if t is not None)
+
+
+def loop_effect_hazards(ctx, plan: BatchPlan) -> list[str]:
+    """Hazards of the loop's other code (not this unit of work's add/commit):
+    reads that would see other objects, writes/I/O whose order against the
+    commits changes, calls whose effects are unknown."""
+    total = _loop_calls_effects(ctx, plan)
     hazards = []
     if total.reads:
         names = ", ".join(sorted(f"`{t}`" for t in total.reads if t)) or "Lime"

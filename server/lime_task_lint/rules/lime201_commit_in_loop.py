@@ -78,16 +78,19 @@ can change from item to item, an `and`/`or`, an `except`/`else`/`finally`,
 or a `continue`/`raise` can skip it after an add); the commit is inside a
 `with` (one that may suppress its exception, such as `contextlib.suppress`,
 or any other: the batch commit would run outside it); an add runs after the
-commit; an added object is changed after its item's commit, or in a later
-item that does not add it again before its commit (the batch commit would
-save another state); code after the commit uses the saved objects (ids and
-saved values exist only after the batch commit); in a per-item `try`,
-something between the first add and the commit may raise (the failing item's
-object would be saved with its batch); the `try` has a `finally:` or other
-code after the commit, or guards a unit of work created before the loop (a
-failed commit may leave its objects in it for the next item's commit); the
-loop can leave early (`break`, `return`); the commit's result is used; or
-the commit is in a helper.
+commit; the loop body reads a limetype the loop writes (an existence check
+before creating, a `get()` of objects it updates: per item the read saw
+earlier items' commits, per batch it would not; pre-fetching the read first,
+LIME203's fix, lifts this); an added object is changed after its item's
+commit, or in a later item that does not add it again before its commit (the
+batch commit would save another state); code after the commit uses the saved
+objects (ids and saved values exist only after the batch commit); in a
+per-item `try`, something between the first add and the commit may raise
+(the failing item's object would be saved with its batch); the `try` has a
+`finally:` or other code after the commit, or guards a unit of work created
+before the loop (a failed commit may leave its objects in it for the next
+item's commit); the loop can leave early (`break`, `return`); the commit's
+result is used; or the commit is in a helper.
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ from ..roundtrips import (
     loop_effect_hazards,
     loop_size,
     raising_after_first_add,
+    reads_of_own_writes,
     uses_after_commit,
 )
 
@@ -127,7 +131,8 @@ def in_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixVerd
     2. every add runs before the item's commit;
     3. no added object is changed after its item's commit, or in a later item,
        unless that item adds it again after the change (before its commit);
-    4. nothing after the commit uses an added object;
+    4. nothing after the commit uses an added object, and the loop body reads
+       no limetype the loop writes (creates or adds);
     5. in a per-item ``try``, nothing may raise between the first add and the commit.
 
     Unknown -> hazards named in the title: the loop's iterable is a Lime read
@@ -149,6 +154,10 @@ def in_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixVerd
         if not change.fresh or (change.node.lineno, change.node.col_offset) > commit_end:  # type: ignore[attr-defined]
             return FixVerdict(f"{change.describe(ctx)}, an object added to the unit of work, after its item's "
                               "commit or in a later item; the batch commit would save another state")
+    own = reads_of_own_writes(ctx, plan)
+    if own:
+        return FixVerdict(f"the loop reads `{own[0]}`, which it also writes: batched, those reads would see other "
+                          "objects than per item (pre-fetch the read first, LIME203's fix)")
     uses = uses_after_commit(ctx, plan, objects)
     if uses:
         return FixVerdict(f"{code_snippet(ctx, uses[0])} uses the saved objects after the commit (their ids and "

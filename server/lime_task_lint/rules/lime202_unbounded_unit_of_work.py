@@ -53,6 +53,8 @@ would run after every batch is committed); when an object added to the unit
 of work is changed in a later item than the one that added it and that item
 does not add it again (a running total on a summary object: its batch would
 be committed before the later changes, which would never be saved); when the
+loop body reads a limetype the loop writes (before the fix such a read saw
+none of the loop's objects, after it those of earlier batches); when the
 loop can leave early (`break`, `return`); or when the commit's result is
 used.
 """
@@ -72,6 +74,7 @@ from ..roundtrips import (
     cannot_fail,
     code_snippet,
     loop_effect_hazards,
+    reads_of_own_writes,
     loop_size,
 )
 
@@ -86,7 +89,8 @@ def after_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixV
        without effects (it will run after the batches are committed);
     2. no added object is changed except in the item that made it afresh (the
        loop's target, or an object constructed or read with ``get()`` in the
-       item), or in an item that adds it again after the change.
+       item), or in an item that adds it again after the change;
+    3. the loop body reads no limetype the loop writes (creates or adds).
 
     Unknown -> hazards named in the title: the loop's iterable is a Lime read
     (it may page while batches are committed), reads, writes, I/O and unknown
@@ -103,6 +107,10 @@ def after_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixV
         if not change.fresh and not change.readded:
             return FixVerdict(f"{change.describe(ctx)}, an object added to the unit of work, possibly in a "
                               "later item than its add; its batch would be committed before that change")
+    own = reads_of_own_writes(ctx, plan)
+    if own:
+        return FixVerdict(f"the loop reads `{own[0]}`, which it also writes: batched, those reads would see other "
+                          "objects than per item (pre-fetch the read first, LIME203's fix)")
     hazards = []
     if ctx.effects.of_node(plan.loop.node.iter).may_read:
         hazards.append("the loop's read may fetch pages while batches are committed")
