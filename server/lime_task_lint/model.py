@@ -398,7 +398,7 @@ def build_model(tree: ast.Module, extra_task_names: Iterable[str] = (), *, path:
             if params:
                 info.app_param = params[0].arg
     if seeds is None and modules is not None and path is not None and not modules.building():
-        seeds = modules.incoming_roles(path)  # roles passed in by callers in other modules
+        seeds = modules.incoming_roles(path, tree)  # roles passed in by callers in other modules
     analyser = _Analyser(imports, functions, path=path, modules=modules, seeds=seeds)
     analyser.run(tree)
     external = analyser.external_functions()

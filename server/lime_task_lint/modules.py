@@ -30,6 +30,7 @@ import os
 import re
 import sys
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
@@ -95,7 +96,7 @@ class ModuleIndex:
         self._source = source
         self._lock = threading.RLock()
         self._trees: dict[str, tuple[object, ast.Module | None]] = {}
-        self._imports: dict[str, tuple[ast.Module, dict[str, str]]] = {}
+        self._imports: dict[str, tuple[weakref.ref, dict[str, str]]] = {}
         self._models: dict[tuple, tuple[ast.Module, "LimeModel | None"]] = {}
         self._site: list[Path] | None = None
         #: The workspace's Python files (computed once; see ``changed``).
@@ -106,7 +107,7 @@ class ModuleIndex:
         self._resolved: dict[tuple[str, str], tuple[Target | None, tuple]] = {}
         self._real_paths: dict[str, str] = {}
         #: path -> (tree, the calls it makes of other modules' functions with Lime roles)
-        self._calls_out: dict[str, tuple[ast.Module, list]] = {}
+        self._calls_out: dict[str, tuple[weakref.ref, list]] = {}
         #: (search roots, module parts) -> where an absolute name was found; see ``changed``
         self._located: dict[tuple, tuple[str, int] | None] = {}
         self._local = threading.local()
@@ -241,11 +242,11 @@ class ModuleIndex:
             return {}
         with self._lock:
             cached = self._imports.get(path)
-            if cached is not None and cached[0] is tree:
+            if cached is not None and cached[0]() is tree:
                 return cached[1]
         found = collect_imports(tree)
         with self._lock:
-            self._imports[path] = (tree, found)
+            self._imports[path] = (weakref.ref(tree), found)  # never what keeps a tree alive
         return found
 
     def _real(self, path: str) -> str:
@@ -431,10 +432,11 @@ class ModuleIndex:
                 self._mentions[key] = known
         return known
 
-    def incoming_roles(self, path: str) -> "dict[str, dict[str, Role]]":
+    def incoming_roles(self, path: str, tree: ast.Module | None = None) -> "dict[str, dict[str, Role]]":
         """Qualname -> parameter -> the Lime role (application, unit of work,
         limetype...) that callers in other workspace modules pass for it.
 
+        ``tree``: the module's syntax tree when the caller has it (else read here).
         Empty when the index was made without a workspace (``callers=False``).
         Only files that can import the module are read: those mentioning its
         name or a package above it (the first :data:`MAX_CALLER_FILES` in path
@@ -442,8 +444,10 @@ class ModuleIndex:
         ``_outgoing``); each caller file is read once per version."""
         from .model import _collect_functions
 
-        path = str(Path(path).resolve())
-        tree = self.tree(path) if self.callers else None
+        path = self._real(path)
+        if not self.callers:
+            return {}
+        tree = tree if tree is not None else self.tree(path)  # the caller's own tree: no second parse
         if tree is None:
             return {}
         here: dict = {}
@@ -484,7 +488,7 @@ class ModuleIndex:
             return []
         with self._lock:
             cached = self._calls_out.get(path)
-            if cached is not None and cached[0] is tree:
+            if cached is not None and cached[0]() is tree:
                 return cached[1]
         imports = self.imports(path)
         found: list[tuple[str, str, tuple, dict]] = []
@@ -510,7 +514,7 @@ class ModuleIndex:
         with self._lock:
             if len(self._calls_out) > 10_000:
                 self._calls_out.clear()
-            self._calls_out[path] = (tree, found)
+            self._calls_out[path] = (weakref.ref(tree), found)
         return found
 
     def summary_of_call(self, importer: str, call: ast.Call, imports: dict[str, str] | None = None

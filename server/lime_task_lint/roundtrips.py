@@ -270,6 +270,13 @@ def _size_of_expr(node: ast.expr | None, info: FunctionInfo, settings, loop: Loo
         if name == "range" and len(node.args) == 1 and isinstance(node.args[0], ast.Constant) \
                 and isinstance(node.args[0].value, int):
             return LoopSize(node.args[0].value, "the range", "item")
+        if name == "range" and len(node.args) == 3 and isinstance(node.args[2], ast.Constant) \
+                and isinstance(node.args[2].value, int) and node.args[2].value > 0 \
+                and _call_name(node.args[1]) == "len" and len(node.args[1].args) == 1:  # type: ignore[attr-defined]
+            # `range(0, len(keys), n)`: one pass per chunk of n keys (a pre-fetch in chunks)
+            inner = _size_of_expr(node.args[1].args[0], info, settings, loop, depth + 1)  # type: ignore[attr-defined]
+            step = node.args[2].value
+            return LoopSize(max(1, math.ceil(inner.count / step)), inner.source, f"chunk of {step:,}")
         if name == "batched" and len(node.args) == 2 and isinstance(node.args[1], ast.Constant) \
                 and isinstance(node.args[1].value, int):
             inner = _size_of_expr(node.args[0], info, settings, loop, depth + 1)
@@ -456,13 +463,29 @@ def _explain(reads_item: int, commits_item: int, reads_once: int, commits_once: 
         per.append(_plural(reads_item, "read"))
     if commits_item:
         per.append(_plural(commits_item, "commit"))
-    noun_plural = noun if noun.endswith("s") else noun + "s"
+    noun_plural = plural_noun(noun)
     head = f"{' + '.join(per)} per {noun}" if per else "no round trips per item"
     trips = _plural(total, "round trip")
     text = f"{head}: {trips} at {items:,} {noun_plural}" if items else trips
     if fixes and after != total:
         text += f"; {' and '.join(sorted(fixes))}: {after:,}"
     return text
+
+
+def plural_noun(noun: str) -> str:
+    """``item`` -> ``items``, ``batch of 50`` -> ``batches of 50``, ``company`` ->
+    ``companies``: the head word of a loop's noun in the plural."""
+    head, _, rest = noun.partition(" of ")
+    words = head.split(" ")
+    last = words[-1]
+    if last.endswith(("s", "x", "ch", "sh")):
+        last = last if last.endswith("s") and not rest and not last.endswith("ss") else last + "es"
+    elif last.endswith("y") and last[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        last = last[:-1] + "ies"
+    else:
+        last += "s"
+    words[-1] = last
+    return " ".join(words) + (f" of {rest}" if rest else "")
 
 
 # -- shared source helpers ------------------------------------------------------------
