@@ -428,8 +428,8 @@ def _count(sites: list[Site], main: Loop | None, settings, scope: Loop | None) -
         if site.kind == "read" and site.read is not None and loops and read_is_hoistable(site.read):
             after += _multiplicity(loops[1:], settings)
             fixes.add("pre-fetched")
-        elif site.kind == "commit" and loops:
-            after += math.ceil(mult / batch)
+        elif site.kind == "commit" and loops and not loop_size(loops[0], settings).noun.startswith("batch of"):
+            after += math.ceil(mult / batch)  # (a commit per pass of a batch loop is batched already)
             fixes.add("batched")
         elif site.kind == "commit" and site.commits_loop is not None and scope in (None, site.commits_loop):
             objects = _multiplicity(site.commits_loop.chain(), settings)
