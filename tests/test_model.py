@@ -371,3 +371,17 @@ def test_fetch_on_a_property_accessor_is_a_relation_read():
 ])
 def test_fetch_on_other_objects_is_not_a_read(source):
     assert not list(model_of(source).reads())
+
+
+def test_a_name_updated_from_its_own_value_changes_with_the_loop():
+    model = model_of("""
+        def f(app, rows):
+            page = 0
+            for row in rows:
+                page = page + 1
+                app.limetypes.deal.get_all(offset=page, limit=10)
+                app.limetypes.deal.get(1)
+    """)
+    moving, fixed = model.functions["f"].reads
+    loop, = model.functions["f"].loops
+    assert loop.depends_on(moving.node) and not loop.depends_on(fixed.node)

@@ -1363,6 +1363,11 @@ def _assignments(body: list[ast.stmt]) -> list[tuple[ast.AST | None, set[str]]]:
 def _propagate_dependencies(loop: Loop, body: list[ast.stmt]) -> None:
     """Grow ``loop.dependent`` with every name whose value follows the loop variables."""
     bindings = _assignments(body)
+    for value, names in bindings:
+        # `total = total + row.amount`, `previous = f(previous)`: a name computed
+        # from its own last value changes on every pass, whatever it reads.
+        if value is not None and names & {n.id for n in walk(value) if isinstance(n, ast.Name)}:
+            loop.dependent |= names
     changed = True
     while changed:
         changed = False
