@@ -16,7 +16,10 @@ object, `self.application` in limeobject classes, endpoints and event
 handlers, `lime_application.get_application(...)`, and names assigned from
 any of these. Limetypes come from `app.limetypes.<name>`,
 `get_limetype(...)` (through variables and `self` attributes) and
-parameters annotated `LimeType`.
+parameters annotated `LimeType`. A relation is read by `.fetch()` on
+`obj.properties.<name>`, `obj.get_property(name)`, `getattr(obj.properties,
+name)`, an item of `obj.properties`, or a name checked with
+`isinstance(x, BelongsToPropertyAccessor)` (or `HasManyPropertyAccessor`).
 
 **A helper** is a function of this module, or of another module reached
 through any import form (`from pkg.mod import f`, `import pkg.mod as m`,
