@@ -232,3 +232,24 @@ def test_a_reading_helper_called_per_item_is_an_n_plus_one_under_every_import_fo
     assert lines == [9, 10, 11, 12]
     assert all("`log_step()` reads the database once per item" in v.message and "history.py" in v.message
                for v in found)
+
+
+def test_scheduled_task_targets_resolve_to_their_definitions(tmp_path):
+    write(tmp_path, {"shop/__init__.py": "", "shop/tasks/__init__.py": """
+        from lime_task.schedule import ScheduledTask
+        from . import jobs
+        from .jobs import nightly as renamed
+        def local_job(app):
+            pass
+        def register_scheduled_tasks():
+            return [ScheduledTask(task=jobs.sync), ScheduledTask(task=renamed), ScheduledTask(task=local_job),
+                    ScheduledTask(task=jobs.missing)]
+    """, "shop/tasks/jobs.py": "def sync(app):\n    pass\ndef nightly(app):\n    pass\n"})
+    init = tmp_path / "shop/tasks/__init__.py"
+    tree = ast.parse(init.read_text())
+    index = ModuleIndex([tmp_path])
+    targets = [index.definition(str(init), node.keywords[0].value, tree=tree)
+               for node in ast.walk(tree) if isinstance(node, ast.Call) and node.keywords]
+    jobs = str((tmp_path / "shop/tasks/jobs.py").resolve())
+    assert targets == [Target("function", jobs, "sync"), Target("function", jobs, "nightly"),
+                       Target("function", str(init.resolve()), "local_job"), None]

@@ -334,6 +334,22 @@ class ModuleIndex:
         qualified = qualified_name(node, imports)
         return self.resolve(importer, qualified) if qualified else None
 
+    def definition(self, importer: str, node: ast.AST, imports: dict[str, str] | None = None,
+                   tree: ast.Module | None = None) -> Target | None:
+        """What a ``Name`` or dotted ``Attribute`` of ``importer`` names: a function or
+        class defined at its top level (``task=nightly``), else through its imports
+        (``task=tasks.sync_deals``, ``task=sync_deals`` imported); None when unknown.
+        ``tree``/``imports``: the importer's, when the caller has them."""
+        importer = self._real(importer)
+        if isinstance(node, ast.Name):
+            own = tree if tree is not None else self.tree(importer)
+            binding = _top_level_binding(own, node.id) if own is not None else None
+            if isinstance(binding, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return Target("function", importer, node.id)
+            if isinstance(binding, ast.ClassDef):
+                return Target("class", importer, node.id)
+        return self.resolve_expr(importer, node, imports)
+
     # -- functions and their summaries ---------------------------------------------------
     def model(self, path: str, seeds: "dict[str, dict[str, Role]] | None" = None) -> "LimeModel | None":
         """The Lime model of ``path``, its calls into other modules resolved here too
