@@ -136,7 +136,9 @@ def test_formats_show_every_task_before_and_after():
     ic = tasks["import_contracts"]
     assert (ic["reads"], ic["commits"], ic["round_trips"]) == (N, N, 2 * N)
     assert ic["after_fixes"]["commits"] == N // BATCH
-    assert ic["duration_s"] == pytest.approx((N * 5 + N * 25 + N * 0.05) / 1000)
+    # Each of the N commits writes one contract: + N objects written x 2 ms.
+    assert ic["objects_written"] == N
+    assert ic["duration_s"] == pytest.approx((N * 5 + N * 25 + N * 2 + N * 0.05) / 1000)
     assert ic["top_contributors"][0]["line"] == 34
     assert len(ic["curve"]) == 17 and len(ic["after_fixes"]["curve"]) == 17
     assert "fixes_applied" in ic and ic["fixes_applied"]["LIME201"] >= 1

@@ -16,7 +16,12 @@ Nothing here is measured: the figures come from the shared models.
   its commit.  The lazy iteration of a read (one object at a time) and
   everything else the task allocates are not counted.
 * Duration: ``reads x read-latency-ms + commits x commit-latency-ms +
-  external calls x external-call-latency-ms + objects x per-object-ms``.
+  objects written x write-per-object-ms + external calls x
+  external-call-latency-ms + objects x per-object-ms``.  A commit costs its
+  fixed overhead plus the objects it writes: objects written = the passes of
+  every ``uow.add(...)`` of the task (a helper that commits counts one object
+  per commit), so batching one large commit into many only adds the commits'
+  overhead.
   External calls are calls of ``requests`` / ``httpx`` / ``urllib.request``
   (and of a session or client made from them), each times the items of the
   loops around it.  Objects processed = the iterations of every loop of the
@@ -115,6 +120,8 @@ class TaskBudget:
     after: TaskBudget | None = None
     curve: list[tuple[int, int]] = field(default_factory=list)
     fixes_applied: dict[str, int] = field(default_factory=dict)
+    #: Objects the task's commits write (each ``uow.add`` times its loops).
+    writes: int = 0
 
     @property
     def round_trips(self) -> int:
@@ -134,7 +141,9 @@ class TaskBudget:
 
     @property
     def commit_ms(self) -> float:
-        return self.commits * self.settings_used["commit_latency_ms"]
+        """Each commit's overhead plus each object written."""
+        return (self.commits * self.settings_used["commit_latency_ms"]
+                + self.writes * self.settings_used.get("write_per_object_ms", 0.0))
 
     @property
     def external_ms(self) -> float:
@@ -152,7 +161,8 @@ class TaskBudget:
         """The duration formula with this task's numbers filled in."""
         s = self.settings_used
         return (f"{plural(self.reads, 'read')} × {s['read_latency_ms']:g} ms + {plural(self.commits, 'commit')} × "
-                f"{s['commit_latency_ms']:g} ms + {plural(self.external_calls, 'external call')} × "
+                f"{s['commit_latency_ms']:g} ms + {plural(self.writes, 'object')} written × "
+                f"{s.get('write_per_object_ms', 0.0):g} ms + {plural(self.external_calls, 'external call')} × "
                 f"{s['external_call_latency_ms']:g} ms + {plural(self.objects, 'object')} × "
                 f"{s['per_object_ms']:g} ms = {format_duration_exact(self.duration_s)}")
 
@@ -171,6 +181,7 @@ class TaskBudget:
             "line": self.line,
             "reads": self.reads,
             "commits": self.commits,
+            "objects_written": self.writes,
             "round_trips": self.round_trips,
             "external_calls": self.external_calls,
             "objects": self.objects,
@@ -223,6 +234,7 @@ def settings_figures(settings) -> dict:
         "memory_budget_mb": float(settings.memory_budget_mb),
         "read_latency_ms": float(settings.read_latency_ms),
         "commit_latency_ms": float(settings.commit_latency_ms),
+        "write_per_object_ms": float(getattr(settings, "write_per_object_ms", 0.0)),
         "external_call_latency_ms": float(settings.external_call_latency_ms),
         "per_object_ms": float(settings.per_object_ms),
         "batch_size": settings.batch_size,
@@ -494,6 +506,28 @@ class _FunctionFigures:
                 return func.attr
         return None
 
+    def objects_written(self, info: FunctionInfo) -> tuple[int, list[Contributor]]:
+        """Objects the task's commits write: each ``uow.add(...)`` times the items
+        of its loops, and one object per commit of a helper that commits."""
+        settings = self.settings
+        cost = getattr(settings, "write_per_object_ms", 0.0)
+        total = 0
+        contributors: list[Contributor] = []
+        for call in info.uow_calls:
+            if call.kind != "add":
+                continue
+            n = _multiplicity(call.loop.chain(), settings) if call.loop is not None else 1
+            total += n
+            what = "add" + (f" to `{call.name}`" if call.name else "") + (f" × {n:,}" if n != 1 else "")
+            contributors.append(Contributor(call.node.lineno, what, ms=n * cost))
+        for site in function_sites(self.model, info, self.workspace, self.path):
+            if site.kind == "helper" and site.commits:
+                n = site.commits * _multiplicity(site.loops, settings)
+                total += n
+                contributors.append(Contributor(site.node.lineno, f"objects written by helper `{site.helper}()`",
+                                                ms=n * cost))
+        return total, contributors
+
     # round trips
     def round_trip_contributors(self, info: FunctionInfo) -> tuple[int, int, list[Contributor], str]:
         settings = self.settings
@@ -543,6 +577,7 @@ def task_budgets(model: LimeModel, settings, *, document=None, workspace=None, p
     out: list[TaskBudget] = []
     for info in model.tasks():
         reads, commits, rt_contributors, explanation = figures.round_trip_contributors(info)
+        writes, write_contributors = figures.objects_written(info)
         work_contributors, external, objects = figures.work(info)
         items = figures.memory_items(info)
         peak, peak_items = peak_of(items)
@@ -554,8 +589,8 @@ def task_budgets(model: LimeModel, settings, *, document=None, workspace=None, p
             def_line = info.node.lineno
             start = end = 0
         budget = TaskBudget(info.qualname, def_line, start, end, reads, commits, external, objects, peak,
-                            peak_items, items, _merge(rt_contributors + work_contributors),
-                            settings_figures(settings), explanation, path)
+                            peak_items, items, _merge(rt_contributors + write_contributors + work_contributors),
+                            settings_figures(settings), explanation, path, writes=writes)
         out.append(budget)
     if curve:
         for budget in out:
