@@ -46,6 +46,7 @@ from .analysis import Analysis
 from .documents import DocumentStore, OpenDocument
 from .edits import Applicability, Edit, Fix, LineIndex
 from .extensions import COMMANDS, hover_markdown, load_features, provided_actions, provided_lenses
+from .files import GitIgnore
 from .fixer import fix_all_edits
 from .incremental import IncrementalAnalyser
 from .framework import Severity, all_rules
@@ -199,8 +200,8 @@ class LimeServer(LanguageServer):
     # -- what to lint ----------------------------------------------------------------
     def lintable(self, document: OpenDocument, settings: Settings, root: Path | None) -> bool:
         """Python documents the settings do not turn off: ``enable`` (per folder),
-        ``exclude``, and library files (site-packages, the standard library) unless
-        ``lintLibraryFiles``."""
+        ``exclude``, ``.gitignore`` (``respect-gitignore``, as the CLI walks folders),
+        and library files (site-packages, the standard library) unless ``lintLibraryFiles``."""
         path = uri_to_path(document.uri)
         is_python = document.language_id in ("python", "") or (path or document.uri).endswith((".py", ".pyi"))
         if not is_python or not settings.enable:
@@ -213,7 +214,9 @@ class LimeServer(LanguageServer):
         folder_uri = self.folder_uris.get(self.folder_for(document.uri))
         folder_path = uri_to_path(folder_uri) if folder_uri else None
         base = settings.project_root or root or (Path(folder_path) if folder_path else None)
-        return not is_excluded(path, settings, base)
+        if is_excluded(path, settings, base):
+            return False
+        return not (settings.respect_gitignore and GitIgnore().ignored(Path(path)))
 
     # -- content keys ----------------------------------------------------------------
     def content_key(self, document: OpenDocument, settings: Settings, workspace: Workspace | None) -> str:

@@ -180,3 +180,20 @@ async def test_an_added_workspace_folder_gets_its_own_settings(client: LanguageC
     client.workspace_did_change_workspace_folders(lsp.DidChangeWorkspaceFoldersParams(
         lsp.WorkspaceFoldersChangeEvent(added=[lsp.WorkspaceFolder(uri=added.as_uri(), name="added")], removed=[])))
     assert "LIME104" not in _codes(await next_diagnostics(client, uri, after=mark))
+
+
+async def test_files_git_ignores_are_not_linted(client: LanguageClient, tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("scratch/\n")
+    (tmp_path / "scratch").mkdir()
+    ignored = open_document(client, tmp_path / "scratch" / "deals.py", COUNTING)
+    kept = open_document(client, tmp_path / "deals.py", COUNTING)
+    assert "LIME104" in _codes(await next_diagnostics(client, kept))
+    await asyncio.sleep(1)
+    assert not client.diagnostics.get(ignored)
+    # respect-gitignore = false lints it
+    (tmp_path / "pyproject.toml").write_text("[tool.lime-task-lint]\nrespect-gitignore = false\n")
+    mark = len(record_diagnostics(client))
+    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(
+        [lsp.FileEvent(uri=(tmp_path / "pyproject.toml").as_uri(), type=lsp.FileChangeType.Created)]))
+    assert "LIME104" in _codes(await next_diagnostics(client, ignored, after=mark))
