@@ -233,7 +233,8 @@ def render_html(files: list[FileBudget], title: str = "Task budget report") -> s
         slugs[id(b)] = base if seen[base] == 1 else f"{base}-{seen[base]}"
     settings = tasks[0][1].settings_used
     out.append(f'<p class="muted">Estimates at the configured object counts: {settings["read_latency_ms"]:g} ms '
-               f'per read, {settings["commit_latency_ms"]:g} ms per commit, '
+               f'per read, {settings["commit_latency_ms"]:g} ms per commit plus '
+               f'{settings.get("write_per_object_ms", 0):g} ms per object it writes, '
                f'{settings["external_call_latency_ms"]:g} ms per external call, {settings["per_object_ms"]:g} ms '
                f'per object; memory budget {settings["memory_budget_mb"]:g} MB. "After" = every available fix '
                f'applied (unsafe ones too).</p>')
