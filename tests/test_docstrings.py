@@ -432,13 +432,31 @@ def raised(code: str, name: str = "f") -> list[str]:
     return raised_exceptions(func, module)
 
 
-def test_a_function_of_another_tree_is_refused() -> None:
-    """The analysis reads the module's syntax index: a function parsed from
-    other text has no scope there, and saying so beats an empty answer."""
-    func, _ = _func("def f():\n    raise ValueError\n")
-    _, other = _func("def f():\n    raise ValueError\n")
-    with pytest.raises(ValueError, match="not a function of the analysed module"):
-        raised_exceptions(func, other)
+def test_a_function_parsed_from_other_text_uses_the_modules_helpers() -> None:
+    """A fix's rewritten function (parsed on its own) is analysed with the
+    module's helpers, and its nested helpers with its own tree."""
+    _, module = _func(src(
+        """
+        def check(x):
+            raise KeyError(x)
+
+        def f(x):
+            return x
+        """
+    ))
+    rewritten, _ = _func(src(
+        """
+        def f(x):
+            def inner():
+                raise ValueError(x)
+
+            inner()
+            yield check(x)
+        """
+    ))
+    analysis = RaiseAnalysis(module)
+    assert raised_exceptions(rewritten, module, analysis=analysis) == ["ValueError", "KeyError"]
+    assert "Yields:" in generate_docstring(rewritten, module, analysis=analysis)
 
 
 def test_nested_helpers_resolved_through_enclosing_functions_not_classes() -> None:

@@ -22,7 +22,7 @@ import ast
 import builtins
 from dataclasses import dataclass
 
-from ..semantic import syntax_index
+from ..semantic import SyntaxIndex, syntax_index
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _TRY_NODES = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
@@ -342,14 +342,16 @@ class RaiseAnalysis:
     same name or a base of it, as far as the hierarchy is known (built-in
     exceptions and classes defined in the module).
 
-    One instance can be reused for every function of a module; the functions
-    asked about must be those of ``module`` (their scopes, own nodes and
-    enclosing functions and classes come from the module's syntax index).
+    One instance can be reused for every function of a module.  A function
+    parsed from other text (a fix's rewritten version of one) may be asked
+    about too: it is analysed with the module's helpers and classes.
     """
 
     def __init__(self, module: ast.Module) -> None:
         self.module = module
         self.index = syntax_index(module)
+        # Functions parsed from other text -> the syntax index of their tree.
+        self._foreign: dict[int, SyntaxIndex] = {}
         self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.classes: dict[str, ast.ClassDef] = {}
         self._locals: dict[int, dict[str, ast.FunctionDef | ast.AsyncFunctionDef]] = {}
@@ -363,22 +365,28 @@ class RaiseAnalysis:
 
     # -- the module's functions ----------------------------------------------
 
+    def index_of(self, func) -> SyntaxIndex:
+        """The syntax index holding ``func``: the module's, or for a function
+        parsed from other text, the index of that function's own tree (kept
+        with the function, so its id is not reused while this analysis lives)."""
+        if self.index.scope(func) is not None:
+            return self.index
+        foreign = self._foreign.get(id(func))
+        if foreign is None:
+            foreign = syntax_index(func)
+            for inner in foreign.functions:
+                self._foreign[id(inner)] = foreign
+        return foreign
+
     def scope(self, func) -> list[ast.AST]:
         """The nodes of ``func``'s own code, in source order: bodies of nested
         functions, lambdas and classes are left out (their ``yield``/``return``
-        belong to them).
-
-        Raises:
-            ValueError: ``func`` is not a function of the analysed module.
-        """
-        if self.index.scope(func) is None:
-            raise ValueError(f"{getattr(func, 'name', 'the function')} is not a function of the analysed module")
-        return self.index.own_nodes(func)
+        belong to them)."""
+        return self.index_of(func).own_nodes(func)
 
     def _local_defs(self, func) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
         if id(func) not in self._locals:
-            self.scope(func)  # a function of this module
-            bindings = self.index.scope(func).bindings  # type: ignore[union-attr]
+            bindings = self.index_of(func).scope(func).bindings  # type: ignore[union-attr]
             # The last ``def`` of a name is the one a call after it runs.
             self._locals[id(func)] = {
                 name: defs[-1] for name, nodes in bindings.items()
@@ -409,6 +417,7 @@ class RaiseAnalysis:
         """The function of this module that ``call`` runs, if it can be known."""
         target = call.func
         if isinstance(target, ast.Name):
+            index = self.index_of(func)
             scope = func
             while scope is not None:
                 local = self._local_defs(scope)
@@ -416,7 +425,7 @@ class RaiseAnalysis:
                     return local[target.id]
                 if target.id in self._params[id(scope)]:
                     return None  # a parameter shadows the module-level name
-                scope = self.index.enclosing(scope, _FUNCS)  # a class body is no scope of its methods
+                scope = index.enclosing(scope, _FUNCS)  # a class body is no scope of its methods
             if target.id in self.functions:
                 return self.functions[target.id]
             if target.id in self.classes:
@@ -424,7 +433,7 @@ class RaiseAnalysis:
             return None
         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
             receiver = target.value.id
-            owner = self.index.enclosing(func, ast.ClassDef)
+            owner = self.index_of(func).enclosing(func, ast.ClassDef)
             if receiver in ("self", "cls") and owner is not None:
                 return self._method(owner, target.attr)
             if receiver in self.classes:

@@ -154,7 +154,7 @@ class Describer:
         self.func = func
         self.facts = facts
         self.analysis = analysis
-        self.index = analysis.index
+        self.index = analysis.index_of(func)
         # The function's own nodes in the order of the tree's fields (the index
         # lists a comprehension's ``for`` before its element, as it runs): which
         # use of a parameter is its "first" stays what it always was.
