@@ -164,3 +164,8 @@ def test_configuration_reached_through_helpers_names_and_comprehensions():
     """)
     assert loops[5].size_origin == CONFIGURATION
     assert loops[11].size_origin == CONFIGURATION and loops[11].is_small
+
+
+def test_an_empty_parameter_default_is_a_placeholder_not_a_size():
+    loop, = loops_of("def f(app, rows=()):\n    for row in rows:\n        pass\n").values()
+    assert loop.known_size is None and not loop.is_small

@@ -1193,7 +1193,8 @@ class _SizeFinder:
             default = _parameter_default(info.node, name)
             if default is not None and not _is_config_name(name):
                 count, _origin = self.size(default, depth + 1)
-                return (count, f"the default of `{name}` ({count} items)") if count is not None else (None, None)
+                # An empty default (`rows=()`) is a placeholder for the caller's data, not a size.
+                return (count, f"the default of `{name}` ({count} items)") if count else (None, None)
         elif name in self.walker.analyser.module_values:
             count, _origin = self.size(self.walker.analyser.module_values[name], depth + 1)
             if count is not None:
