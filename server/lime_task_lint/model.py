@@ -10,13 +10,21 @@ It answers the questions the rules ask about Lime task code:
   ``app.files.fetch``, ``lime_query.execute_query``) with its limetype and
   whether ``limit=`` bounds it;
 * every **unit of work** with its ``add`` and ``commit`` calls;
-* every **loop** and comprehension, its variables and the names that depend on them;
+* every **loop** and comprehension, its variables, the names that depend on
+  them, and its size when the code states it (``Loop.known_size``: a literal,
+  a module constant, ``range(5)``, a parameter's default, configuration);
 * a **summary** of each helper function (reads, commits, units of work, list
   built by append and returned), computed to a fixed point over the call graph
-  so a helper that calls a helper counts.
+  so a helper that calls a helper counts; helpers of other modules (resolved by
+  ``modules.py`` through any import form) are folded in from their own module.
 
-Roles flow into helpers through their call sites: ``sync(app, rows)`` makes the
-first parameter of ``sync`` an application, so reads inside it are found too.
+The application is found by data flow, not by position: annotations
+(``LimeApplication`` under any import form), the usual names at any position,
+names whose ``.limetypes`` is read, ``obj.application`` of a Lime object,
+``self.application``, ``get_application(...)``, module-level names, and roles
+that flow into helpers through their call sites: ``sync(rows, app)`` makes the
+second parameter of ``sync`` an application, within the module to a fixed
+point and from callers in other workspace modules (``ModuleIndex.incoming_roles``).
 """
 
 from __future__ import annotations
