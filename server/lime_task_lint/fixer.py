@@ -8,9 +8,6 @@ that undo each other cannot loop forever).
 
 from __future__ import annotations
 
-import ast
-
-import bisect
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,9 +16,8 @@ from .document import SourceDocument
 from .edits import Applicability, Edit, Fix, apply_edits, edits_overlap, parses
 from .framework import RuleContext, Violation
 from .semantic import syntax_index
-from .incremental import (_FILE_NOQA, _blank_lines, _component_keys, _environment_key, _hash, _indent_unit_of,
-                          _Budget, _lines_text, _owner, _provisional, _RecordingWorkspace, _split_statements, _Statement,
-                          _touches, statement_facts)
+from .incremental import (Update, _Budget, _environment_key, _hash, _OffsetMap, _RecordingWorkspace, reanalyse,
+                          state_of)
 from .settings import Settings
 
 MAX_PASSES = 40
@@ -135,159 +131,42 @@ def _function_owner(result):
 
 
 class _Passes:
-    """The findings of the last pass by component, to reuse those of components
-    the applied edits left alone (the same checks as ``IncrementalAnalyser``:
-    any doubt means a whole-file analysis)."""
+    """Fix-all's passes on the reuse engine (``incremental.reanalyse``): each pass
+    after the first re-runs the rules only on the components the previous pass's
+    edits can matter to and moves the other findings past them; any doubt means a
+    whole-file analysis."""
 
     def __init__(self, settings: Settings, path, root, workspace, codes) -> None:
         self.settings, self.path, self.root, self.workspace, self.codes = settings, path, root, workspace, codes
         self.environment = _hash(_environment_key(settings, path, root, None),
                                  repr(sorted(codes)) if codes is not None else "all")
-        #: component key -> (statement start offsets, findings), offsets into ``self.text``
-        self.components: dict[str, tuple[list[int], list[Violation]]] = {}
-        self.text: str | None = None
+        self.state = None
         self.reused = 0
         self.analysed = 0
 
     def check(self, text: str, previous: tuple[str, list[Edit]] | None) -> CheckResult:
         document = SourceDocument(text, self.path)
-        if previous is not None and self.components and previous[0] == self.text:
+        state, self.state = self.state, None
+        if previous is not None and state is not None and previous[0] == state.text:
             try:
-                result = self._reusing(document, previous[1])
+                update = reanalyse(state, document, previous[1], self.settings, root=self.root,
+                                   workspace=self.workspace, context_extra=self.environment,
+                                   budget=_Budget(float("inf")), codes=self.codes)
             except RecursionError:
-                result = None
-            if result is not None:
-                return result
-        return self._whole(document)
-
-    def _whole(self, document: SourceDocument) -> CheckResult:
-        recorder = self._recorder()
+                update = None
+            if isinstance(update, Update):
+                self.state = update.state
+                self.reused += update.reused
+                self.analysed += update.analysed
+                return CheckResult(document, RuleContext(document, self.settings, self.workspace),
+                                   update.violations, update.notes)
+        # The workspace, noting which answers were still unknown (jedi busy) so those
+        # components are not reused; no budget beyond the workspace's own.
+        recorder = _RecordingWorkspace(self.workspace, _Budget(float("inf"))) if self.workspace is not None else None
         result = check(document, self.settings, root=self.root, workspace=recorder, codes=self.codes)
         result.context.workspace = self.workspace
-        self.components, self.text = {}, None
-        if document.recovered.error is not None or _FILE_NOQA.search(document.text) \
-                or any(not note.startswith("syntax error") for note in result.notes):
-            return result
-        text, index = document.text, document.index
-        statements = []
-        for stmt in document.tree.body:
-            first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))]) - 1
-            last = (stmt.end_lineno or stmt.lineno) - 1
-            statements.append(_Statement(first, last, _lines_text(text, index.line_starts, first, last),
-                                         statement_facts(stmt)))
-        self._remember(document, statements, result.violations, recorder)
+        self.state = state_of(document, result.violations, result.notes, self.environment, recorder)
         return result
-
-    def _remember(self, document: SourceDocument, statements, violations, recorder) -> None:
-        index = document.index
-        context_key = self._context_key(document, statements)
-        unit_keys = _component_keys(statements, context_key)
-        components: dict[str, tuple[list[int], list[Violation]]] = {}
-        for i, key in unit_keys.items():
-            components.setdefault(key, ([], []))[0].append(index.line_starts[statements[i].first])
-        starts = [(st.first, i) for i, st in enumerate(statements)]
-        for violation in violations:
-            owner = _owner(statements, starts, index.line_of(violation.start))
-            if owner is not None and owner in unit_keys:
-                components[unit_keys[owner]][1].append(violation)
-        for key in _provisional(statements, unit_keys, recorder):
-            components.pop(key, None)
-        self.components, self.text = components, document.text
-
-    def _recorder(self):
-        """The workspace, noting which answers were still unknown (jedi busy) so
-        those components are not reused; no budget beyond the workspace's own."""
-        if self.workspace is None:
-            return None
-        return _RecordingWorkspace(self.workspace, _Budget(float("inf")))
-
-    def _context_key(self, document: SourceDocument, statements) -> str:
-        return _hash("context", self.environment, _indent_unit_of(statements), document.newline,
-                     *(st.text for st in statements if not st.facts.unit))
-
-    def _reusing(self, document: SourceDocument, edits: list[Edit]) -> CheckResult | None:
-        text, index = document.text, document.index
-        if _FILE_NOQA.search(text):
-            return None
-        statements = _split_statements(text, index, 2000)
-        if statements is None:
-            return None
-        context_key = self._context_key(document, statements)
-        unit_keys = _component_keys(statements, context_key)
-        moved = _OffsetMap(edits)
-        members: dict[str, list[int]] = {}
-        for i, key in unit_keys.items():
-            members.setdefault(key, []).append(i)
-        reuse: dict[str, list[Violation]] = {}
-        for key, positions in members.items():
-            cached = self.components.get(key)
-            if cached is None:
-                continue
-            old_starts, findings = cached
-            new_starts = [index.line_starts[statements[i].first] for i in positions]
-            if [moved(o) for o in old_starts] != new_starts:
-                continue  # the same text elsewhere (a copy): not this component's findings
-            shifted = [_moved_violation(v, moved) for v in findings]
-            if any(v is None for v in shifted):
-                continue
-            reuse[key] = shifted  # type: ignore[assignment]
-        blanked = [(st.first, st.last) for i, st in enumerate(statements) if unit_keys.get(i) in reuse]
-        kept = [st for i, st in enumerate(statements) if unit_keys.get(i) not in reuse]
-        if _indent_unit_of(kept) != _indent_unit_of(statements):
-            return None
-        reduced = SourceDocument(_blank_lines(text, index, blanked), self.path)
-        recorder = self._recorder()
-        result = check(reduced, self.settings, root=self.root, workspace=recorder, codes=self.codes)
-        if reduced.recovered.error is not None:
-            return None
-        if any(not note.startswith("syntax error") for note in result.notes):
-            return None
-        blank_ranges = [(index.line_starts[f], index.line_starts[l + 1] if l + 1 < index.line_count else len(text))
-                        for f, l in blanked]
-        for violation in result.violations:
-            if _touches(violation, blank_ranges):
-                return None
-        violations = [v for group in reuse.values() for v in group] + result.violations
-        violations.sort(key=lambda v: (v.start, v.code, v.end))
-        self.reused += len(reuse)
-        self.analysed += len(members) - len(reuse)
-        self._remember(document, statements, violations, recorder)
-        context = RuleContext(document, self.settings, self.workspace)
-        return CheckResult(document, context, violations, list(result.notes))
-
-
-class _OffsetMap:
-    """Old offset -> new offset across non-overlapping applied edits; None for an
-    offset inside or at either end of an edit (where it went is ambiguous)."""
-
-    def __init__(self, edits: list[Edit]) -> None:
-        self.edits = sorted(edits, key=lambda e: (e.start, e.end))
-        self.starts = [e.start for e in self.edits]
-        self.shifts = [0]
-        for edit in self.edits:
-            self.shifts.append(self.shifts[-1] + len(edit.new_text) - (edit.end - edit.start))
-
-    def __call__(self, offset: int) -> int | None:
-        position = bisect.bisect_right(self.starts, offset)  # edits starting at or before offset
-        if position and offset <= self.edits[position - 1].end:
-            return None
-        return offset + self.shifts[position]
-
-
-def _moved_violation(violation: Violation, moved: _OffsetMap) -> Violation | None:
-    start, end = moved(violation.start), moved(violation.end)
-    if start is None or end is None:
-        return None
-    fix = violation.fix
-    if fix is not None:
-        new_edits = []
-        for edit in fix.edits:
-            a, b = moved(edit.start), moved(edit.end)
-            if a is None or b is None:
-                return None
-            new_edits.append(Edit(a, b, edit.new_text))
-        fix = Fix(fix.title, tuple(new_edits), fix.applicability)
-    return replace(violation, start=start, end=end, fix=fix)
 
 
 def fix_all_edits(document: SourceDocument, settings: Settings, *, unsafe: bool | None = None,
@@ -307,4 +186,4 @@ def fix_all_edits(document: SourceDocument, settings: Settings, *, unsafe: bool 
     return [Edit(prefix, len(old) - suffix, new[prefix:len(new) - suffix])]
 
 
-__all__ = ["FixResult", "applicable", "fix_all_edits", "fix_text", "replace"]
+__all__ = ["FixResult", "applicable", "fix_all_edits", "fix_text", "replace", "_OffsetMap"]

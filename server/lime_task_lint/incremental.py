@@ -53,6 +53,8 @@ from .settings import Settings
 _FILE_NOQA = re.compile(r"#\s*lime-task-lint\s*:\s*noqa", re.IGNORECASE)
 log = logging.getLogger(__name__)
 _NOT_NEWLINE = re.compile(r"[^\r\n]+")
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+_WORDS = re.compile(r"\w+")
 _DEF = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -63,6 +65,10 @@ class StatementFacts:
     unit: bool  # defines a function or class (else: context)
     defines: frozenset[str]
     refs: frozenset[str]
+    #: Lime properties and relations the statement reads (``x.properties.<name>``):
+    #: units that share one are analysed together, since a rule learns what a
+    #: relation points to from another function using it (LIME203's pre-fetch).
+    links: frozenset[str] = frozenset()
 
 
 def statement_facts(stmt: ast.stmt) -> StatementFacts:
@@ -77,9 +83,18 @@ def statement_facts(stmt: ast.stmt) -> StatementFacts:
                 stack.extend(getattr(node, name, None) or [])
             for handler in getattr(node, "handlers", None) or []:
                 stack.extend(handler.body)
-    unit = bool(defines) or any(isinstance(n, _DEF) for n in walk(stmt))
-    refs = frozenset(n.id for n in walk(stmt) if isinstance(n, ast.Name))
-    return StatementFacts(unit, frozenset(defines), refs)
+    refs: set[str] = set()
+    links: set[str] = set()
+    unit = bool(defines)
+    for node in walk(stmt):
+        if isinstance(node, ast.Name):
+            refs.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Attribute) and node.value.attr == "properties":
+                links.add(node.attr)
+        elif not unit and isinstance(node, _DEF):
+            unit = True
+    return StatementFacts(unit, frozenset(defines), frozenset(refs), frozenset(links))
 
 
 @dataclass
@@ -141,6 +156,22 @@ class _State:
     findings: dict[str, list[Violation]]
     #: unit statement position -> component key
     unit_keys: dict[int, str] = field(default_factory=dict)
+
+    #: digest of every name the module's statements bind or use (``_names_key``)
+    names_key: str = ""
+    #: components with a finding whose fix edits outside the component (an import,
+    #: a module-level logger): the names it picks depend on the whole module
+    reaching: frozenset[str] = frozenset()
+
+    def starts_of(self, key: str) -> list[int]:
+        """Offsets (into ``text``) of the first line of each member of component ``key``."""
+        starts = self.__dict__.get("_starts")
+        if starts is None:
+            starts = {}
+            for i, member in self.unit_keys.items():
+                starts.setdefault(member, []).append(self.index.line_starts[self.statements[i].first])
+            self.__dict__["_starts"] = starts
+        return starts.get(key, [])
 
 
 @dataclass
@@ -209,7 +240,8 @@ class IncrementalAnalyser:
                 analysis = analyse(uri, text, settings, path=path, version=version, root=root, workspace=recorder)
                 analysis.workspace = workspace
                 analysis.result.context.workspace = workspace
-                self._states[uri] = _state_from_full(analysis, context_extra, recorder)
+                self._states[uri] = state_of(analysis.document, analysis.violations, analysis.result.notes,
+                                             context_extra, recorder)
                 self.stats.full += 1
                 self.stats.last_mode, self.stats.last_reason = "full", reason
             return analysis
@@ -304,6 +336,9 @@ class IncrementalAnalyser:
                 return None, "a rule failed"
             blank_ranges = [(index.line_starts[f], index.line_starts[l + 1] if l + 1 < index.line_count else len(text))
                             for f, l in blanked]
+            others = {key for key in members if key not in batch}
+            if _names_hidden_by_blanking(result.violations, statements, unit_keys, others, index, len(text)):
+                return None, "a fix adds a name that only another batch uses"
             for violation in result.violations:
                 if _touches(violation, blank_ranges):
                     return None, "a finding touches another batch"
@@ -321,123 +356,299 @@ class IncrementalAnalyser:
         analysis = Analysis(uri, version, document, settings, check_result, root, workspace)
         for key in provisional:
             findings.pop(key, None)
-        self._states[uri] = _State(text, index, statements, context_key, findings, unit_keys)
+        self._states[uri] = _make_state(text, index, statements, context_key, findings, unit_keys)
         return analysis, "chunked"
 
     # -- the incremental path ------------------------------------------------------
     def _incremental(self, uri, previous: _State, text: str, settings: Settings, path, version, root,
                      workspace, context_extra: str) -> tuple[Analysis | None, str]:
-        if _FILE_NOQA.search(text):
-            return None, "file-level noqa"
         old = previous.text
         prefix = _common_prefix(old, text)
         suffix = _common_suffix(old, text, prefix)
-        old_end, new_end = len(old) - suffix, len(text) - suffix
-        delta = len(text) - len(old)
+        change = Edit(prefix, len(old) - suffix, text[prefix:len(text) - suffix])
         document = SourceDocument(text, path, version)
-        new_index = document.index
-        old_index = previous.index
-        line_delta = new_index.line_count - old_index.line_count
-        # Old lines [a, b] hold the change; grow them to whole statements.
-        a, b = old_index.line_of(prefix), old_index.line_of(old_end)
-        kept_before: list[_Statement] = []
-        kept_after: list[_Statement] = []
-        for stmt in previous.statements:
-            if stmt.last < a:
-                kept_before.append(stmt)
-            elif stmt.first > b:
-                kept_after.append(stmt)
-            else:
-                a, b = min(a, stmt.first), max(b, stmt.last)
+        update = reanalyse(previous, document, [change], settings, root=root, workspace=workspace,
+                           context_extra=context_extra)
+        if isinstance(update, str):
+            return None, update
+        context = _LazyContext(document, settings, workspace)
+        check_result = CheckResult(document, context, update.violations, update.notes)
+        analysis = Analysis(uri, version, document, settings, check_result, root, workspace)
+        self._states[uri] = update.state
+        self.stats.incremental += 1
+        self.stats.reused_components += update.reused
+        self.stats.analysed_components += update.analysed
+        self.stats.last_mode, self.stats.last_reason = "incremental", f"{update.reused} components reused"
+        return analysis, "incremental"
+
+
+# -- the reuse engine: the editor's keystrokes and fix-all's passes ------------------
+@dataclass
+class Update:
+    """The findings of a new version computed by :func:`reanalyse`, and its state."""
+
+    violations: list[Violation]
+    notes: list[str]
+    state: _State
+    reused: int
+    analysed: int
+
+
+def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], settings: Settings, *,
+              root=None, workspace=None, context_extra: str, budget: "_Budget | None" = None,
+              codes: set[str] | None = None) -> "Update | str":
+    """The findings of ``document``, whose text is ``previous.text`` with ``edits``
+    applied (non-overlapping, offsets into ``previous.text``): the rules run only
+    on the components the edits can matter to, on a reduced document; the other
+    components' findings are ``previous``'s, moved past the edits.
+
+    Returns the reason (a string) when a shortcut could differ from a from-scratch
+    analysis; the caller then analyses from scratch.  Used by the editor (one edit:
+    the changed span between two versions) and by fix-all (the fixes one pass
+    applied)."""
+    text = document.text
+    if _FILE_NOQA.search(text):
+        return "file-level noqa"
+    edits = [e for e in edits if e.start != e.end or e.new_text]
+    new_index = document.index
+    statements = _reread(previous, text, new_index, edits)
+    if isinstance(statements, str):
+        return statements
+    unit_indent = _indent_unit_of(statements)
+    context_key = _context_key(context_extra, unit_indent, document.newline, statements)
+    unit_keys = _component_keys(statements, context_key)
+    near_broken = _next_to_broken(statements, unit_keys)
+    moved = _OffsetMap(edits)
+    members: dict[str, list[int]] = {}
+    for i, key in unit_keys.items():
+        members.setdefault(key, []).append(i)
+
+    # Which components can reuse the previous findings?
+    reuse: dict[str, list[Violation]] = {}
+    names_key = _names_key(statements)
+    for key, positions in members.items():
+        if key in near_broken or context_key != previous.context_key:
+            continue
+        if key in previous.reaching and names_key != previous.names_key:
+            continue  # a fix that adds a module-level name chose it among the module's names
+        cached = previous.findings.get(key)
+        if cached is None:
+            continue
+        new_starts = [new_index.line_starts[statements[i].first] for i in positions]
+        if [moved(o) for o in previous.starts_of(key)] != new_starts:
+            continue  # the same text elsewhere (a copy): not this component's findings
+        shifted = [_moved_violation(v, moved) for v in cached]
+        if any(v is None for v in shifted):
+            continue  # a finding or its fix touches the edited text
+        reuse[key] = shifted  # type: ignore[assignment]
+    blanked: list[tuple[int, int]] = []  # (first, last) lines of reused units
+    for index, stmt in enumerate(statements):
+        if stmt.facts.unit and unit_keys[index] in reuse:
+            blanked.append((stmt.first, stmt.last))
+    kept = [stmt for index, stmt in enumerate(statements)
+            if not (stmt.facts.unit and unit_keys[index] in reuse)]
+    if _indent_unit_of(kept) != unit_indent:
+        return "indentation unit differs in the reduced document"
+    reduced = _reduced_document(_blank_lines(text, new_index, blanked), new_index, document.path,
+                                document.version)
+    recorder = _RecordingWorkspace(workspace, budget) if workspace is not None else None
+    result = check(reduced, settings, root=root, workspace=recorder, codes=codes)
+    if reduced.recovered.error is not None and not _read_as_expected(reduced, kept):
+        return "reduced document is not read as the statements"
+    if any(not note.startswith("syntax error") for note in result.notes):
+        return "a rule failed"  # a failing rule loses all its findings: only a full run says which
+    blank_ranges = [(new_index.line_starts[f],
+                     new_index.line_starts[l + 1] if l + 1 < new_index.line_count else len(text))
+                    for f, l in blanked]
+    fresh = result.violations
+    for violation in fresh:
+        if _touches(violation, blank_ranges):
+            return "a fresh finding touches a reused unit"
+    if _names_hidden_by_blanking(fresh, statements, unit_keys, reuse, new_index, len(text)):
+        return "a fix adds a name that only reused code uses"
+    # Group fresh findings by component; findings outside units belong to the context run.
+    starts = [(s.first, i) for i, s in enumerate(statements)]
+    findings: dict[str, list[Violation]] = {key: list(v) for key, v in reuse.items()}
+    for key in unit_keys.values():
+        findings.setdefault(key, [])
+    module_level: list[Violation] = []
+    for violation in fresh:
+        owner = _owner(statements, starts, new_index.line_of(violation.start))
+        if owner is not None and statements[owner].facts.unit:
+            findings[unit_keys[owner]].append(violation)
+        else:
+            module_level.append(violation)
+    violations = [v for group in findings.values() for v in group] + module_level
+    violations.sort(key=lambda v: (v.start, v.code, v.end))
+    cacheable = {k: v for k, v in findings.items() if k not in near_broken}
+    for key in _provisional(statements, unit_keys, recorder):
+        cacheable.pop(key, None)
+    state = _make_state(text, new_index, statements, context_key, cacheable, unit_keys,
+                        (previous.reaching, set(reuse)))
+    return Update(violations, list(result.notes), state, len(reuse), len(members) - len(reuse))
+
+
+def _names_hidden_by_blanking(fresh: list[Violation], statements: list[_Statement], unit_keys: dict[int, str],
+                              reuse, index: LineIndex, length: int) -> bool:
+    """True when a fresh fix that edits outside its own component (a module-level
+    ``logger``, an import) names something only the blanked units use: the rule
+    chose that name as free in the reduced document, where the whole file has it
+    taken (``logger`` then becomes ``_logger``).  ``reuse``: the keys of the
+    blanked components."""
+    hidden: set[str] = set()
+    visible: set[str] = set()
+    for i, stmt in enumerate(statements):
+        names = stmt.facts.refs | stmt.facts.defines
+        if unit_keys.get(i) in reuse:
+            hidden |= names
+        else:
+            visible |= names
+    hidden -= visible
+    if not hidden:
+        return False
+    starts = index.line_starts
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for i, key in unit_keys.items():
+        stmt = statements[i]
+        spans.setdefault(key, []).append(
+            (starts[stmt.first], starts[stmt.last + 1] if stmt.last + 1 < len(starts) else length))
+    owners = [(s.first, i) for i, s in enumerate(statements)]
+    for violation in fresh:
+        if violation.fix is None:
+            continue
+        owner = _owner(statements, owners, index.line_of(violation.start))
+        own = spans.get(unit_keys.get(owner, ""), []) if owner is not None else []
+        for edit in violation.fix.edits:
+            if not any(begin <= edit.start and edit.end <= end for begin, end in own) and \
+                    hidden.intersection(_WORDS.findall(edit.new_text)):
+                return True
+    return False
+
+
+def _reread(previous: _State, text: str, index: LineIndex, edits: list[Edit]) -> "list[_Statement] | str":
+    """The top-level statements of the new text: ``previous``'s moved past the
+    edits, and those the edits touch read again (``_read_statements``: with the
+    recovering parser when they do not parse).  A reason (str) when that fails."""
+    old_index = previous.index
+    old_statements = previous.statements
+    regions: list[list[int]] = []  # old lines [first, last] holding edits, with the lines they add
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        a, b = old_index.line_of(edit.start), old_index.line_of(edit.end)
+        added = _line_breaks(edit.new_text) - _line_breaks(previous.text[edit.start:edit.end])
+        if regions and a <= regions[-1][1]:
+            regions[-1][1] = max(regions[-1][1], b)
+            regions[-1][2] += added
+        else:
+            regions.append([a, b, added])
+    out: list[_Statement] = []
+    shift = 0  # new line - old line, for old lines before the region being read
+    position = 0
+    count = len(old_statements)
+    number = 0
+    while number < len(regions):
+        a, b, added = regions[number]
+        number += 1
+        while position < count and old_statements[position].last < a:
+            stmt = old_statements[position]
+            out.append(replace(stmt, first=stmt.first + shift, last=stmt.last + shift))
+            position += 1
+        while position < count and old_statements[position].first <= b:
+            a, b = min(a, old_statements[position].first), max(b, old_statements[position].last)
+            position += 1
         # Statements sharing a line with the grown range (``x = 1; y = 2``) join it.
-        while kept_before and kept_before[-1].last >= a:
-            a = min(a, kept_before.pop().first)
-        while kept_after and kept_after[0].first <= b:
-            b = max(b, kept_after.pop(0).last)
+        while out and out[-1].last >= a + shift:
+            a = min(a, out.pop().first - shift)
         # After a broken statement the recovering parser reads on from it: a broken
         # statement directly before the changed lines is read again with them.
-        while kept_before and kept_before[-1].broken:
-            a = min(a, kept_before.pop().first)
-        new_a, new_b = a, b + line_delta
+        while out and out[-1].broken:
+            a = min(a, out.pop().first - shift)
+        # Regions the grown range reaches are read with it.
+        while number < len(regions) and regions[number][0] <= b + 1:
+            b = max(b, regions[number][1])
+            added += regions[number][2]
+            number += 1
+            while position < count and old_statements[position].first <= b:
+                b = max(b, old_statements[position].last)
+                position += 1
+        next_region = regions[number][0] if number < len(regions) else None
+        kept_after: list[_Statement] = []
+        while position < count and (next_region is None or old_statements[position].last < next_region):
+            kept_after.append(old_statements[position])
+            position += 1
+        while kept_after and kept_after[0].first <= b:
+            b = max(b, kept_after.pop(0).last)
+        new_a, new_b = a + shift, b + shift + added
         if new_b < new_a - 1:
-            return None, "edit spans lines oddly"
-        seg_start = new_index.line_starts[new_a] if new_a < new_index.line_count else len(text)
-        seg_end = new_index.line_starts[new_b + 1] if new_b + 1 < new_index.line_count else len(text)
-        if seg_start > prefix or seg_end < new_end:
-            return None, "edit outside the re-parsed lines"
-        middle = _read_statements(text, new_index, new_a, new_b, kept_before, kept_after, line_delta)
-        if middle is None:
-            return None, "changed lines cannot be read on their own"
-        statements = [replace(s) for s in kept_before] + middle + \
-            [replace(s, first=s.first + line_delta, last=s.last + line_delta) for s in kept_after]
-        if any(s.text.lstrip(BOM).startswith("from __future__") for s in middle) and kept_before:
-            return None, "__future__ import changed"
+            return "edit spans lines oddly"
+        read = _read_statements(text, index, new_a, new_b, out, kept_after, shift + added)
+        if read is None:
+            return "changed lines cannot be read on their own"
+        middle, last_read = read
+        if out and any(s.text.lstrip(BOM).startswith("from __future__") for s in middle):
+            return "__future__ import changed"  # only legal first: a part cannot tell
+        out.extend(middle)
+        shift += added
+        if last_read >= index.line_count - 1:
+            return out  # read on to the end of the file: nothing after it is left
+        out.extend(replace(s, first=s.first + shift, last=s.last + shift) for s in kept_after)
+    out.extend(replace(s, first=s.first + shift, last=s.last + shift) for s in old_statements[position:])
+    if shift != index.line_count - old_index.line_count:
+        return "line breaks moved oddly"  # an edit joined or split a CR LF: count from scratch
+    return out
 
-        unit_indent = _indent_unit_of(statements)
-        context_key = _context_key(context_extra, unit_indent, document.newline, statements)
-        unit_keys = _component_keys(statements, context_key)
-        near_broken = _next_to_broken(statements, unit_keys)
 
-        # Which components can reuse the previous findings?
-        reuse: dict[str, list[Violation]] = {}
-        for key in set(unit_keys.values()):
-            if key in near_broken:
-                continue
-            cached = previous.findings.get(key) if context_key == previous.context_key else None
-            if cached is None:
-                continue
-            moved = _moved(cached, prefix, old_end, delta)
-            if moved is not None:
-                reuse[key] = moved
-        blanked: list[tuple[int, int]] = []  # (first, last) lines of reused units
-        for index, stmt in enumerate(statements):
-            if stmt.facts.unit and unit_keys[index] in reuse:
-                blanked.append((stmt.first, stmt.last))
-        reduced_text = _blank_lines(text, new_index, blanked)
-        kept = [stmt for index, stmt in enumerate(statements)
-                if not (stmt.facts.unit and unit_keys[index] in reuse)]
-        if _indent_unit_of(kept) != unit_indent:
-            return None, "indentation unit differs in the reduced document"
-        reduced = _reduced_document(reduced_text, new_index, path, version)
-        recorder = _RecordingWorkspace(workspace) if workspace is not None else None
-        result = check(reduced, settings, root=root, workspace=recorder)
-        if reduced.recovered.error is not None and not _read_as_expected(reduced, kept):
-            return None, "reduced document is not read as the statements"
-        if any(not note.startswith("syntax error") for note in result.notes):
-            return None, "a rule failed"  # a failing rule loses all its findings: only a full run says which
-        blank_ranges = [(new_index.line_starts[f],
-                         new_index.line_starts[l + 1] if l + 1 < new_index.line_count else len(text))
-                        for f, l in blanked]
-        fresh = result.violations
-        for violation in fresh:
-            if _touches(violation, blank_ranges):
-                return None, "a fresh finding touches a reused unit"
-        # Group fresh findings by component; findings outside units belong to the context run.
-        starts = [(s.first, i) for i, s in enumerate(statements)]
-        findings: dict[str, list[Violation]] = {key: list(v) for key, v in reuse.items()}
-        for key in unit_keys.values():
-            findings.setdefault(key, [])
-        module_level: list[Violation] = []
-        for violation in fresh:
-            owner = _owner(statements, starts, new_index.line_of(violation.start))
-            if owner is not None and statements[owner].facts.unit:
-                findings[unit_keys[owner]].append(violation)
-            else:
-                module_level.append(violation)
-        violations = [v for group in findings.values() for v in group] + module_level
-        violations.sort(key=lambda v: (v.start, v.code, v.end))
-        context = _LazyContext(document, settings, workspace)
-        check_result = CheckResult(document, context, violations, list(result.notes))
-        analysis = Analysis(uri, version, document, settings, check_result, root, workspace)
-        cacheable = {k: v for k, v in findings.items() if k not in near_broken}
-        for key in _provisional(statements, unit_keys, recorder):
-            cacheable.pop(key, None)
-        self._states[uri] = _State(text, new_index, statements, context_key, cacheable, unit_keys)
-        self.stats.incremental += 1
-        self.stats.reused_components += len(reuse)
-        self.stats.analysed_components += len(set(unit_keys.values())) - len(reuse)
-        self.stats.last_mode, self.stats.last_reason = "incremental", f"{len(reuse)} components reused"
-        return analysis, "incremental"
+def _line_breaks(text: str) -> int:
+    return len(_NEWLINE_RE.findall(text))
+
+
+class _OffsetMap:
+    """Old offset -> new offset across non-overlapping applied edits; None for an
+    offset inside or at either end of an edit (where it went is ambiguous)."""
+
+    def __init__(self, edits: list[Edit]) -> None:
+        self.edits = sorted(edits, key=lambda e: (e.start, e.end))
+        self.starts = [e.start for e in self.edits]
+        self.shifts = [0]
+        for edit in self.edits:
+            self.shifts.append(self.shifts[-1] + len(edit.new_text) - (edit.end - edit.start))
+        self.first = self.edits[0].start if self.edits else 0
+        self.last = max((e.end for e in self.edits), default=-1)
+
+    def __call__(self, offset: int) -> int | None:
+        if offset < self.first:  # before every edit (most offsets, with one edit)
+            return offset
+        if offset > self.last:
+            return offset + self.shifts[-1]
+        position = bisect.bisect_right(self.starts, offset)  # edits starting at or before offset
+        if position and offset <= self.edits[position - 1].end:
+            return None
+        return offset + self.shifts[position]
+
+
+def _moved_violation(violation: Violation, moved: _OffsetMap) -> Violation | None:
+    """``violation`` with its offsets and its fix's moved past the edits; None when
+    one lies inside or at an edge of an edit."""
+    start, end = moved(violation.start), moved(violation.end)
+    if start is None or end is None:
+        return None
+    fix = violation.fix
+    if fix is not None:
+        new_edits = []
+        for edit in fix.edits:
+            a, b = moved(edit.start), moved(edit.end)
+            if a is None or b is None:
+                return None
+            new_edits.append(edit if (a, b) == (edit.start, edit.end) else Edit(a, b, edit.new_text))
+        if any(new is not old for new, old in zip(new_edits, fix.edits)):
+            fix = Fix(fix.title, tuple(new_edits), fix.applicability)
+    if start == violation.start and end == violation.end and fix is violation.fix:
+        return violation
+    # A copy without dataclasses.replace (it re-runs __init__): thousands of findings
+    # move on every keystroke in a task-dense file.
+    copy = object.__new__(Violation)
+    copy.__dict__.update(violation.__dict__)
+    copy.start, copy.end, copy.fix = start, end, fix
+    return copy
 
 
 class _RecordingWorkspace:
@@ -592,7 +803,7 @@ def _first_line(stmt: ast.stmt) -> int:
 
 
 def _read_statements(text: str, index: LineIndex, first: int, last: int, kept_before: list[_Statement],
-                     kept_after: list[_Statement], line_delta: int) -> list[_Statement] | None:
+                     kept_after: list[_Statement], line_delta: int) -> tuple[list[_Statement], int] | None:
     """The top-level statements of the new lines ``first``..``last`` (0-based).
 
     When those lines do not parse (the user is typing), they are read as a
@@ -605,7 +816,7 @@ def _read_statements(text: str, index: LineIndex, first: int, last: int, kept_be
     not blank or a comment starts at column 0 (an indented line continues the
     statement before it, which is then taken in from ``kept_before``).  None
     when that cannot be established (a class broken inside, a statement sharing
-    a line with broken text)."""
+    a line with broken text); else the statements and the last line read."""
     starts = index.line_starts
     count = index.line_count
 
@@ -617,7 +828,7 @@ def _read_statements(text: str, index: LineIndex, first: int, last: int, kept_be
     begin, segment = lines(first, last)
     try:
         tree = parse_module(segment.lstrip(BOM) if begin == 0 else segment)
-        return [_statement_of(text, starts, stmt, first) for stmt in tree.body]
+        return [_statement_of(text, starts, stmt, first) for stmt in tree.body], last
     except (SyntaxError, ValueError):
         pass
     except MemoryError:
@@ -651,7 +862,7 @@ def _read_statements(text: str, index: LineIndex, first: int, last: int, kept_be
         out.sort(key=lambda stmt: (stmt.first, stmt.last))
         if any(earlier.last >= later.first for earlier, later in zip(out, out[1:])):
             return None
-        return out
+        return out, last
     return None
 
 
@@ -698,11 +909,14 @@ def _lines_text(text: str, starts: list[int], first: int, last: int) -> str:
     return text[begin:end]
 
 
-def _state_from_full(analysis: Analysis, context_extra: str, recorder=None) -> _State | None:
-    document = analysis.document
+def state_of(document: SourceDocument, violations: list[Violation], notes: list[str], context_extra: str,
+             recorder=None) -> _State | None:
+    """The reuse engine's state of a from-scratch analysis of ``document`` (its
+    findings grouped by component), for :func:`reanalyse` to start from; None
+    when nothing can be reused from it (a file-level noqa, a failed rule)."""
     if _FILE_NOQA.search(document.text):
         return None
-    if any(not note.startswith("syntax error") for note in analysis.result.notes):
+    if any(not note.startswith("syntax error") for note in notes):
         return None  # a rule failed on this text: its findings elsewhere are unknown
     text, index = document.text, document.index
     if document.recovered.error is not None and not document.recovered.broken_ranges:
@@ -719,13 +933,49 @@ def _state_from_full(analysis: Analysis, context_extra: str, recorder=None) -> _
     near_broken = _next_to_broken(statements, unit_keys)
     findings: dict[str, list[Violation]] = {key: [] for key in unit_keys.values() if key not in near_broken}
     starts = [(s.first, i) for i, s in enumerate(statements)]
-    for violation in analysis.violations:
+    for violation in violations:
         owner = _owner(statements, starts, index.line_of(violation.start))
         if owner is not None and statements[owner].facts.unit and unit_keys[owner] in findings:
             findings[unit_keys[owner]].append(violation)
     for key in _provisional(statements, unit_keys, recorder):
         findings.pop(key, None)
-    return _State(text, index, statements, context_key, findings, unit_keys)
+    return _make_state(text, index, statements, context_key, findings, unit_keys)
+
+
+def _make_state(text: str, index: LineIndex, statements: list[_Statement], context_key: str,
+                findings: dict[str, list[Violation]], unit_keys: dict[int, str],
+                known: tuple[frozenset[str], set[str]] = (frozenset(), set())) -> _State:
+    """A state, with the components whose findings reach outside their own lines.
+    ``known``: (reaching keys, keys whose findings were reused, not recomputed)."""
+    state = _State(text, index, statements, context_key, findings, unit_keys, _names_key(statements))
+    spans: dict[str, list[tuple[int, int]]] = {}
+    starts = index.line_starts
+    for i, key in unit_keys.items():
+        stmt = statements[i]
+        spans.setdefault(key, []).append(
+            (starts[stmt.first], starts[stmt.last + 1] if stmt.last + 1 < len(starts) else len(text)))
+    reaching = {key for key in known[1] if key in known[0]}
+    for key, found in findings.items():
+        if key in known[1]:
+            continue  # moved with the edits: as reaching as before
+        own = spans.get(key, [])
+        for violation in found:
+            if violation.fix is not None and any(not any(b <= e.start and e.end <= f for b, f in own)
+                                                 for e in violation.fix.edits):
+                reaching.add(key)
+                break
+    state.reaching = frozenset(reaching)
+    return state
+
+
+def _names_key(statements: list[_Statement]) -> str:
+    """Digest of the names every (readable) statement binds or uses: a fix that adds
+    a module-level name (``logger``, else ``_logger``...) picks it among them."""
+    names: set[str] = set()
+    for stmt in statements:
+        names |= stmt.facts.refs
+        names |= stmt.facts.defines
+    return _hash(*sorted(names))
 
 
 def _context_key(context_extra: str, unit_indent: str, newline: str, statements: list[_Statement]) -> str:
@@ -792,6 +1042,13 @@ def _components(statements: list[_Statement]) -> dict[int, list[int]]:
         for name in statements[i].facts.refs:
             for j in definers.get(name, ()):
                 union(i, j)
+    users: dict[str, int] = {}
+    for i in units:
+        for link in statements[i].facts.links:
+            if link in users:
+                union(users[link], i)
+            else:
+                users[link] = i
     groups: dict[int, list[int]] = {}
     for i in units:
         root = find(i)
@@ -830,39 +1087,6 @@ def _offsets(violation: Violation):
         for edit in violation.fix.edits:
             yield edit.start
             yield edit.end
-
-
-def _moved(cached: list[Violation], prefix: int, old_end: int, delta: int) -> list[Violation] | None:
-    """The cached findings moved past the edit (offsets before the changed text
-    stay, offsets after it shift by ``delta``); None when one touches the changed text.
-
-    Each offset moves on its own: a finding after the edit may carry a fix edit
-    before it (an import added at the top of the file), and such a component's
-    findings are still reusable."""
-    if delta == 0 and prefix == old_end:
-        return cached
-    out = []
-    for violation in cached:
-        offsets = list(_offsets(violation))
-        if all(o < prefix for o in offsets):
-            out.append(violation)
-            continue
-        if any(prefix <= o <= old_end for o in offsets):
-            return None
-        out.append(_shift(violation, delta, prefix))
-    return out
-
-
-def _shift(violation: Violation, delta: int, after: int = 0) -> Violation:
-    """``violation`` with every offset at or past ``after`` moved by ``delta``."""
-    def moved(offset: int) -> int:
-        return offset + delta if offset >= after else offset
-
-    fix = violation.fix
-    if fix is not None:
-        fix = Fix(fix.title, tuple(Edit(moved(e.start), moved(e.end), e.new_text) for e in fix.edits),
-                  fix.applicability)
-    return replace(violation, start=moved(violation.start), end=moved(violation.end), fix=fix)
 
 
 def _touches(violation: Violation, ranges: list[tuple[int, int]]) -> bool:
