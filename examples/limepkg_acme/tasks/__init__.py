@@ -1,6 +1,6 @@
 from lime_task.schedule import CronTab, ScheduledTask, TaskSession
 
-from . import contacts, contracts, deals, reports, clean
+from . import assignments, contacts, contracts, deals, reports, clean
 
 
 def get_task_modules():
@@ -9,7 +9,7 @@ def get_task_modules():
     Returns:
         list: The modules defining this package's tasks.
     """
-    return [contacts, contracts, deals, reports, clean]
+    return [assignments, contacts, contracts, deals, reports, clean]
 
 
 def register_scheduled_tasks():
