@@ -169,3 +169,15 @@ def test_configuration_reached_through_helpers_names_and_comprehensions():
 def test_an_empty_parameter_default_is_a_placeholder_not_a_size():
     loop, = loops_of("def f(app, rows=()):\n    for row in rows:\n        pass\n").values()
     assert loop.known_size is None and not loop.is_small
+
+
+def test_a_small_loop_inside_a_data_loop_is_counted_per_item_of_the_data_loop():
+    (_, code, severity, message), = findings("""
+        FIELDS = ("phone", "email", "mobile")
+        def f(app, rows):
+            for row in rows:
+                for field in FIELDS:
+                    app.limetypes.person.get_all(filter=(field, row), limit=1)
+    """)
+    assert (code, severity) == ("LIME203", Severity.WARNING)
+    assert "300,000 reads at 100,000 items" in message

@@ -101,7 +101,7 @@ class Loop:
     #: How many items the loop runs over when the code says so (a literal, a
     #: module constant, ``range(5)``, a parameter's default, configuration), else None.
     known_size: int | None = None
-    #: Where ``known_size`` comes from, in words ("a literal of 3 items", ...).
+    #: Where ``known_size`` comes from, in words ("a literal", "the module constant `KINDS`", ...).
     size_origin: str | None = None
 
     def chain_size(self) -> int | None:
@@ -112,6 +112,22 @@ class Loop:
             if loop.known_size is None:
                 return None
             total *= loop.known_size
+        return total
+
+    def data_loop(self) -> "Loop":
+        """The loop whose items set the cost of this loop's body: the innermost of
+        the chain whose size the code does not state, else the outermost."""
+        chain = self.chain()
+        return next((loop for loop in chain if loop.known_size is None), chain[-1])
+
+    def passes_within(self, outer: "Loop") -> int:
+        """Passes of this loop's body per item of ``outer`` (an enclosing loop of
+        the chain, or this loop: 1): the stated sizes of the loops in between."""
+        total = 1
+        for loop in self.chain():
+            if loop is outer:
+                break
+            total *= loop.known_size if loop.known_size is not None else 1
         return total
 
     @property
@@ -1132,9 +1148,9 @@ class _SizeFinder:
         if depth > 6:
             return None, None
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and not any(isinstance(e, ast.Starred) for e in node.elts):
-            return len(node.elts), f"a literal of {len(node.elts)} items"
+            return len(node.elts), "a literal"
         if isinstance(node, ast.Dict) and None not in node.keys:
-            return len(node.keys), f"a literal of {len(node.keys)} items"
+            return len(node.keys), "a literal"
         if _iterates_properties(node):
             return ASSUMED_SMALL_ITEMS, OBJECT_PROPERTIES
         if isinstance(node, ast.Call):
@@ -1162,7 +1178,7 @@ class _SizeFinder:
             bounds = [_int_constant(a) for a in node.args]
             if all(b is not None for b in bounds) and (len(bounds) < 3 or bounds[2]):
                 count = len(range(*bounds))  # type: ignore[arg-type]
-                return count, f"`range` of {count} items"
+                return count, "`range(...)` with literal bounds"
             if len(node.args) == 1 and isinstance(node.args[0], ast.Call) and isinstance(node.args[0].func, ast.Name) \
                     and node.args[0].func.id == "len" and len(node.args[0].args) == 1:
                 return self.size(node.args[0].args[0], depth + 1)
@@ -1202,11 +1218,11 @@ class _SizeFinder:
             if default is not None and not _is_config_name(name):
                 count, _origin = self.size(default, depth + 1)
                 # An empty default (`rows=()`) is a placeholder for the caller's data, not a size.
-                return (count, f"the default of `{name}` ({count} items)") if count else (None, None)
+                return (count, f"the default of `{name}`") if count else (None, None)
         elif name in self.walker.analyser.module_values:
             count, _origin = self.size(self.walker.analyser.module_values[name], depth + 1)
             if count is not None:
-                return count, f"the module constant `{name}` ({count} items)"
+                return count, f"the module constant `{name}`"
         if _is_config_name(name):
             return ASSUMED_SMALL_ITEMS, CONFIGURATION
         return None, None

@@ -165,8 +165,11 @@ class QueryInLoop(Rule):
                     continue  # a few passes the code states (literal, constant, configuration): not an N+1
                 if read is not None and chunked_read(read.node, loop.node):
                     continue  # one read per chunk of keys (what the pre-fetch fixes write): not an N+1
-                size = loop_size(loop, ctx.settings)
-                cost = f"{size.count * site.reads:,} reads at {size.count:,} items ({size.source})"
+                # A small stated loop inside a data loop costs its passes per item of the data loop.
+                outer = loop.data_loop()
+                size = loop_size(outer, ctx.settings)
+                reads = size.count * loop.passes_within(outer) * site.reads
+                cost = f"{reads:,} reads at {size.count:,} items ({size.source})"
                 if read is not None:
                     dependence = read_dependence(ctx, read)
                     what = site_description(site)
