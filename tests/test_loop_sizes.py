@@ -181,3 +181,17 @@ def test_a_small_loop_inside_a_data_loop_is_counted_per_item_of_the_data_loop():
     """)
     assert (code, severity) == ("LIME203", Severity.WARNING)
     assert "300,000 reads at 100,000 items" in message
+
+
+def test_a_commit_per_kind_inside_a_data_loop_is_counted_per_row():
+    found = findings("""
+        KINDS = ("person", "company")
+        def f(app, rows):
+            for row in rows:
+                for kind in KINDS:
+                    uow = app.unit_of_work()
+                    uow.add(app.limetypes.get_limetype(kind)(name=row))
+                    uow.commit()
+    """, codes=("LIME201",))
+    (_, code, _severity, message), = found
+    assert code == "LIME201" and "200,000 commits at 100,000" in message

@@ -194,8 +194,10 @@ class CommitInLoop(Rule):
                     continue  # a few passes the code states (literal, constant, configuration)
                 if site.kind == "commit" and commits_per_batch(loop, site.commit.name):
                     continue  # a batch loop: each pass commits the objects of an inner loop
-                size = loop_size(loop, ctx.settings)
-                per = f"{size.count:,} commits at {size.count:,} {_plural(size.noun)} ({size.source})"
+                outer = loop.data_loop()  # a small stated loop inside a data loop: its passes per data item
+                size = loop_size(outer, ctx.settings)
+                commits = size.count * loop.passes_within(outer)
+                per = f"{commits:,} commits at {size.count:,} {_plural(size.noun)} ({size.source})"
                 if site.kind == "commit":
                     fix = batching_fix(ctx, loop, "in-loop", in_loop_batching_preconditions)
                     message = f"`{ctx.text(site.node)}` runs once per item of the loop: {per}"
