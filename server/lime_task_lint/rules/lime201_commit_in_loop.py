@@ -98,6 +98,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
+from ..helper_commit import helper_batching_fix, passes_unit_of_work
 from ..roundtrips import (
     BatchPlan,
     FixVerdict,
@@ -202,8 +203,9 @@ class CommitInLoop(Rule):
                     fix = batching_fix(ctx, loop, "in-loop", in_loop_batching_preconditions)
                     message = f"`{ctx.text(site.node)}` runs once per item of the loop: {per}"
                 else:
-                    where = f" in {site.helper_path}" if site.helper_path else ""
-                    fix = f"the commit is inside `{site.helper}`{where}; batch there or pass a unit of work"
+                    if passes_unit_of_work(ctx, info, site.node):
+                        continue  # the helper commits the caller's unit of work, once per batch
+                    fix = helper_batching_fix(ctx, info, site)  # helper_commit.py: its preconditions
                     message = f"`{site.helper}()` commits once per item of the loop: {per}"
                 if isinstance(fix, str):
                     yield self.violation(ctx, site.node, f"{message}; no automatic fix: {fix}",

@@ -1,0 +1,213 @@
+"""LIME201's fix for a helper that commits once per item of a loop.
+
+``save_row(app, row)`` in a loop, where ``save_row`` (a function of the same
+module) creates a unit of work, adds to it and commits it: the helper takes
+the caller's unit of work as a keyword argument with a default (its other
+callers keep committing their own), and the caller commits one unit of work per
+batch of ``batch-size`` items::
+
+    def save_row(app, row, unit_of_work=None):
+        uow = app.unit_of_work() if unit_of_work is None else unit_of_work
+        uow.add(...)
+        if unit_of_work is None:
+            uow.commit()
+
+    items = iter(rows)
+    while batch := list(itertools.islice(items, 50)):
+        uow = app.unit_of_work()
+        for row in batch:
+            save_row(app, row, unit_of_work=uow)
+        uow.commit()
+
+Preconditions (:func:`helper_batching_fix`), stated once here and in LIME201's
+Fix safety, against the effects model: the helper is a plain function of this
+module with positional parameters only, whose body creates one unit of work
+(``uow = <app>.unit_of_work()``), adds to it, and ends with its one ``commit()``
+(nothing after it could see the object unsaved), reads nothing and calls nothing
+whose effects are unknown; the call is a statement of its own directly in a
+``for`` loop, with no ``try`` around it; the loop body makes no other writes,
+no reads (a read would no longer see the objects of its own batch), calls
+nothing unknown, and never leaves early (``break``/``return``: the open batch
+would be committed by the loop's end, not skipped).  Always unsafe: a failing
+commit now loses the whole batch, and the objects are saved later than before.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .edits import Applicability, Edit, Fix, with_newline
+from .model import FunctionInfo, Loop
+from .roundtrips import Lines, _import, _NoFix, fresh_name
+
+#: The keyword the helper takes the caller's unit of work by.
+UNIT_OF_WORK_KEYWORD = "unit_of_work"
+
+
+def helper_batching_fix(ctx, info: FunctionInfo, site) -> Fix | str:
+    """The fix for a helper ``site`` (a call that commits, in a loop of ``info``), or why there is none."""
+    if site.helper_path:
+        return (f"the commit is inside `{site.helper}` in {site.helper_path}, another module (a fix edits one "
+                "file); batch there or pass a unit of work")
+    try:
+        return _fix(ctx, info, site.node, site.loop)
+    except _NoFix as reason:
+        return f"the commit is inside `{site.helper}`: {reason}"
+
+
+def passes_unit_of_work(ctx, info: FunctionInfo, call: ast.AST) -> bool:
+    """True when ``call`` hands its helper the caller's unit of work (an earlier fix):
+    the helper then does not commit."""
+    if not isinstance(call, ast.Call):
+        return False
+    helper = _callee(ctx, info, call)
+    return helper is not None and _takes_unit_of_work(helper) \
+        and any(k.arg == UNIT_OF_WORK_KEYWORD and not (isinstance(k.value, ast.Constant) and k.value.value is None)
+                for k in call.keywords)
+
+
+def _callee(ctx, info: FunctionInfo, call: ast.Call) -> FunctionInfo | None:
+    for helper_call in info.calls:
+        if helper_call.node is call:
+            return None if helper_call.path is not None else ctx.model.callee(helper_call)
+    return None
+
+
+def _takes_unit_of_work(helper: FunctionInfo) -> bool:
+    arguments = helper.node.args  # type: ignore[attr-defined]
+    return any(a.arg == UNIT_OF_WORK_KEYWORD for a in arguments.args)
+
+
+def _fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop | None) -> Fix:
+    if loop is None or loop.is_comprehension or not isinstance(loop.node, ast.For):
+        raise _NoFix("only a helper called in a `for` loop is batched")
+    node: ast.For = loop.node
+    helper = _callee(ctx, info, call)
+    if helper is None or not isinstance(helper.node, ast.FunctionDef) or helper.node.decorator_list:
+        raise _NoFix("it is not a plain function of this module")
+    arguments = helper.node.args
+    if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs:
+        raise _NoFix("it takes `*args`, `**kwargs` or keyword-only parameters")
+    if _takes_unit_of_work(helper) or any(a.arg == UNIT_OF_WORK_KEYWORD for a in arguments.args):
+        raise _NoFix(f"it already has a `{UNIT_OF_WORK_KEYWORD}` parameter")
+    create, commit, name = _helper_shape(ctx, helper)
+    statement = ctx.index.statement_of(call)
+    if not (isinstance(statement, ast.Expr) and statement.value is call and any(s is statement for s in node.body)):
+        raise _NoFix("the call is not a statement of its own in the loop body (its result or a `try` around it "
+                     "would change meaning)")
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        raise _NoFix("the call passes `*args` or `**kwargs`")
+    effects = ctx.effects
+    others = effects.of_block([s for s in node.body if s is not statement])
+    if others.writes or others.unknown or others.reads:
+        raise _NoFix("the loop body does more than call it (reads, writes or calls code that is not visible): "
+                     "batched, it would see other data")
+    if any(effects.may_stop(s) for s in node.body):
+        raise _NoFix("the loop may stop early (`break`/`return`): the open batch would still be committed")
+    app = _application_name(ctx, info, loop)
+    if app is None:
+        raise _NoFix("no application is in scope to create the batch's unit of work")
+    lines = Lines(ctx)
+    if lines.line(node.lineno).strip().split()[0] != "for" or not lines.owns_lines(node):
+        raise _NoFix("the loop does not stand on lines of its own")
+    edits = _helper_edits(ctx, helper, create, commit, name, lines)
+    edits += _caller_edits(ctx, info, node, call, app, lines)
+    size = ctx.settings.batch_size
+    return Fix(f"Pass one unit of work to `{helper.node.name}()` and commit it once per batch of {size} "
+               f"(its other callers keep committing their own)", tuple(edits), Applicability.UNSAFE)
+
+
+def _helper_shape(ctx, helper: FunctionInfo) -> tuple[ast.Assign, ast.Expr, str]:
+    """``(uow = <app>.unit_of_work(), uow.commit(), "uow")`` of the helper, or raise."""
+    if helper.reads or helper.calls or helper.summary.reads:
+        raise _NoFix("it reads or calls other helpers (batched, a read would not see its batch)")
+    body = [s for s in helper.node.body  # type: ignore[attr-defined]
+            if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str))]
+    creates = [c for c in helper.uow_calls if c.kind == "create"]
+    commits = [c for c in helper.uow_calls if c.kind == "commit"]
+    if len(creates) != 1 or len(commits) != 1 or any(c.loop is not None for c in helper.uow_calls):
+        raise _NoFix("it does not create one unit of work and commit it once")
+    create = ctx.index.statement_of(creates[0].node)
+    commit = ctx.index.statement_of(commits[0].node)
+    if not (isinstance(create, ast.Assign) and len(create.targets) == 1 and isinstance(create.targets[0], ast.Name)
+            and create.value is creates[0].node and any(s is create for s in body)):
+        raise _NoFix("its unit of work is not made by a plain `uow = app.unit_of_work()` statement")
+    if not (isinstance(commit, ast.Expr) and commit.value is commits[0].node and body and body[-1] is commit):
+        raise _NoFix("its commit is not its last statement (code after it would see the object unsaved)")
+    name = create.targets[0].id
+    if commits[0].name != name or len(ctx.index.bindings_in(helper.node, name)) != 1:
+        raise _NoFix(f"`{name}` is bound more than once")
+    uses = [n for n in ctx.index.own_nodes(helper.node) if isinstance(n, ast.Name) and n.id == name
+            and isinstance(n.ctx, ast.Load)]
+    for use in uses:
+        above = ctx.index.parent(use)
+        if not (isinstance(above, ast.Attribute) and above.attr in ("add", "commit")
+                and isinstance(ctx.index.parent(above), ast.Call)):
+            raise _NoFix(f"it uses `{name}` for more than `add` and `commit`")
+    if ctx.effects.of_function(helper.node).unknown:
+        raise _NoFix("it calls code whose effects are not visible")
+    return create, commit, name
+
+
+def _helper_edits(ctx, helper: FunctionInfo, create: ast.Assign, commit: ast.Expr, name: str,
+                  lines: Lines) -> list[Edit]:
+    arguments = helper.node.args  # type: ignore[attr-defined]
+    last = arguments.defaults[-1] if arguments.defaults else arguments.args[-1]
+    end = ctx.range(last)[1]
+    start, stop = ctx.range(create.value)
+    indent = lines.indent(commit.lineno)
+    first, after = lines.start(commit.lineno), lines.start((commit.end_lineno or commit.lineno) + 1)
+    committed = "\n".join(lines.line(n) for n in range(commit.lineno, (commit.end_lineno or commit.lineno) + 1))
+    guarded = f"{indent}if {UNIT_OF_WORK_KEYWORD} is None:\n{lines.unit}{committed}\n"
+    return [
+        Edit(end, end, f", {UNIT_OF_WORK_KEYWORD}=None"),
+        Edit(start, stop, f"{ctx.text(create.value)} if {UNIT_OF_WORK_KEYWORD} is None else {UNIT_OF_WORK_KEYWORD}"),
+        Edit(first, after, with_newline(guarded, lines.newline)),
+    ]
+
+
+def _caller_edits(ctx, info: FunctionInfo, node: ast.For, call: ast.Call, app: str, lines: Lines) -> list[Edit]:
+    size = ctx.settings.batch_size
+    indent = lines.indent(node.lineno)
+    unit = lines.unit
+    items = fresh_name(info, "items")
+    batch = fresh_name(info, "batch", {items})
+    uow = fresh_name(info, "uow", {items, batch})
+    module = "itertools"
+    imports: list[Edit] = []
+    if not any(q == "itertools" for q in ctx.model.imports.values()):
+        extra = _import(ctx, "itertools")
+        if extra is not None:
+            imports.append(extra)
+    else:
+        module = next(local for local, q in ctx.model.imports.items() if q == "itertools")
+    head = (f"{indent}{items} = iter({ctx.text(node.iter)})\n"
+            f"{indent}while {batch} := list({module}.islice({items}, {size})):\n"
+            f"{indent}{unit}{uow} = {app}.unit_of_work()\n"
+            f"{indent}{unit}for {ctx.text(node.target)} in {batch}:\n")
+    body_first = node.body[0].lineno
+    last = node.end_lineno or node.lineno
+    body = "".join(unit + lines.line(n) + "\n" if lines.line(n).strip() else "\n" for n in range(body_first, last + 1))
+    tail = f"{indent}{unit}{uow}.commit()\n"
+    keyword_at = ctx.range(call.keywords[-1].value if call.keywords else call.args[-1])[1] if (call.args or call.keywords) \
+        else ctx.range(call)[1] - 1
+    # The body is re-indented as text: the keyword goes into that text at the call's offset.
+    offset_in_line = keyword_at - lines.start(call.end_lineno or call.lineno)
+    body_lines = body.split("\n")
+    index = (call.end_lineno or call.lineno) - body_first
+    if not body_lines[index].strip():
+        raise _NoFix("the call's line could not be found")
+    separator = ", " if (call.args or call.keywords) else ""
+    cut = offset_in_line + len(unit)
+    body_lines[index] = body_lines[index][:cut] + f"{separator}{UNIT_OF_WORK_KEYWORD}={uow}" + body_lines[index][cut:]
+    text = head + "\n".join(body_lines) + tail
+    return [Edit(lines.start(node.lineno), lines.start(last + 1), with_newline(text, lines.newline)), *imports]
+
+
+def _application_name(ctx, info: FunctionInfo, loop: Loop) -> str | None:
+    from .prefetch import _application_text
+
+    text = _application_text(ctx, info, loop)
+    if text is None or not text.endswith(".limetypes"):
+        return None
+    return text[: -len(".limetypes")]
