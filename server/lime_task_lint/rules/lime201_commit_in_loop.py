@@ -90,7 +90,19 @@ per-item `try`, something between the first add and the commit may raise
 `finally:` or other code after the commit, or guards a unit of work created
 before the loop (a failed commit may leave its objects in it for the next
 item's commit); the loop can leave early (`break`, `return`); the commit's
-result is used; or the commit is in a helper.
+result is used; or the commit is in a helper the next paragraph does not cover.
+
+A helper of this module that commits once per call (`save(app, row)` that
+creates a unit of work, adds to it and ends with its one commit) gets the
+caller's unit of work as a keyword argument with a default
+(`save(app, row, unit_of_work=None)`: other callers keep committing their
+own), and the caller commits it once per batch (`helper_commit.py`). Always
+unsafe: a failing commit loses the whole batch. Not offered (the message says
+why) when the helper reads or calls other helpers, does anything after its
+commit, uses the unit of work for more than `add`/`commit`, or is in another
+module (a fix edits one file); when the call is not a statement of its own in
+the loop body; or when the loop body reads, writes, calls code that is not
+visible, or may stop early.
 """
 
 from __future__ import annotations

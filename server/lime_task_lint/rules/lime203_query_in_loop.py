@@ -60,16 +60,45 @@ for row in rows:
         continue
 ```
 When the keys are known before the loop (the loop runs over a list), the
-pre-fetch reads only them with `lime_filter.InOperator(field, keys)`.
-`limetype.get(id)` in a loop becomes one dict `{obj.id: obj for obj in ...}`;
-when the loop only reads one value of the object (`obj.properties.name.value`
-or `obj.<attribute>`, never writing, calling or passing the object on), the
-dict holds that value instead: `{obj.id: obj.properties.name.value for obj in ...}`.
+pre-fetch reads only them with `lime_filter.InOperator(field, keys)`, in
+chunks of `prefetch-chunk-size` keys (default 1,000), so a run makes at most
+2 + ceil(keys / chunk size) reads. `limetype.get(id)` in a loop becomes one
+dict `{obj.id: obj for obj in ...}`; when the loop only reads one value of the
+object (`obj.properties.name.value` or `obj.<attribute>`, never writing,
+calling or passing the object on), the dict holds that value instead:
+`{obj.id: obj.properties.name.value for obj in ...}`.
+
+A relation read per item (`deal.properties.coworker.fetch()`) becomes a dict
+of the related objects read by the relations' ids (a belongsto's `.value` is
+the related id):
+```python
+coworker_ids = list({deal.properties.coworker.value for deal in deals} - {None})
+coworker_by_id = {obj.id: obj for start in range(0, len(coworker_ids), 1000)
+                  for obj in app.limetypes.coworker.get_all(
+                      filter=Filter(InOperator("id", coworker_ids[start:start + 1000])))}
+for deal in deals:
+    coworker = coworker_by_id.get(deal.properties.coworker.value)
+```
+The related limetype is taken from, in order: the `relations` setting
+(`[tool.lime-task-lint.relations]`, `"deal.coworker" = "coworker"`, or
+`"coworker" = "coworker"` for every limetype); evidence in this module or the
+workspace (the relation's `.value` passed to `<limetype>.get(...)`, or an
+object of a known limetype attached to it); else the relation's own name
+(Lime's naming convention), and then the fix's title says it is a guess and
+how to configure it.
+
+A helper of this module that reads once per call (`find_person(app, email)`
+whose read is `get_all(filter=Filter(EqualsOperator("email", email)))` and
+whose result it only iterates) gets the lookup from the caller: the caller
+pre-fetches the objects of the keys it will pass, grouped by the field, and
+passes them as `person_by_email=...`; the helper gains the parameter with the
+default `None` and reads as before when it is not given, so other callers keep
+working.
 
 ## Fix safety
 The preconditions of each fix are checked against the module's effects model
 (what every call does, through helpers; a call whose code is not visible may
-do anything) in `prefetch.py`:
+do anything) in `prefetch.py` and `helper_prefetch.py`:
 
 - **Move the read above the loop** (a read that uses neither the loop's
   variables nor anything the loop changes: no rebinding, no store into it such
@@ -81,29 +110,63 @@ do anything) in `prefetch.py`:
   title, when the loop calls code that is not visible (it may write what the
   read returns) or the read is a `get` (a missing id raises, and above the loop
   it runs even when the loop has no items or skips it on some passes).
-- **Pre-fetch into a set** (existence tests) **or a dict** (`get(id)`): always
-  unsafe. The keys are computed before the loop from the loop's item, with the
-  read's guards (`if ...: continue` before it, an `if` around it), when the
-  loop iterates something that can be iterated twice (a list, tuple or set
-  bound once, a parameter annotated as one); an iterator is first read into a
-  list (not offered when the loop writes, since a paging iterator would see
-  those writes). Only those keys are read, with `InOperator`, in chunks of at
-  most 1,000. When the keys cannot be known (the guards depend on more than the
-  item, the loop may stop early and a key may not exist) the whole limetype is
-  read, and the title says so. When the loop creates objects of the limetype
-  (directly or in a helper) the fix adds each new key to the set; not offered
-  when the loop calls code that is not visible (it may create them).
-  Behaviour changes the pre-fetch fixes can cause: the set or dict holds every
-  key or object at once (the memory hover shows how much); the objects are read
-  before the loop, so writes the loop makes to them later are not seen by
-  later items with the same key; a set compares keys exactly while the
-  database may compare strings case-insensitively; a missing id raises
-  `KeyError` instead of Lime's not-found error; an iterator argument's items
-  are made before the loop runs.
+- **Pre-fetch into a set** (existence tests: `r.count`, `r.count > 0`,
+  `bool(r.count)`, `found = list(<read>)` then `if found` / `not found` /
+  `len(found) > 0`, in `if`/`while`/conditional tests or `and`/`or` used as
+  tests) **or a dict** (`get(id)`): always unsafe. The read's filter is
+  `EqualsOperator(field, key)` (also imported under another name, `Eq`), alone
+  or in an `AndOperator` whose other conditions do not change with the loop
+  (they filter the pre-fetch too). The keys are computed before the loop from
+  the loop's item, with the read's guards (`if ...: continue` before it, an
+  `if` around it), when the loop iterates something that can be iterated twice
+  (a list, tuple or set bound once, a parameter annotated as one); an iterator
+  is first read into a list (not offered when the loop writes, since a paging
+  iterator would see those writes). Only those keys are read, with
+  `InOperator`, in chunks of `prefetch-chunk-size`. When the keys cannot be
+  known (the guards depend on more than the item, the loop may stop early and
+  a key may not exist) the whole limetype is read (with the `AndOperator`'s
+  fixed conditions), and the title says so. When the loop creates objects of
+  the limetype (directly or in a helper) the fix adds each new key to the set;
+  not offered when the loop calls code that is not visible (it may create
+  them).
+- **Pre-fetch the related objects** (a relation `.fetch()` on the loop's item):
+  always unsafe. The keys are the relations' `.value` of the items that reach
+  the read, each once, without `None`. `dict.get` gives `None` for an item
+  without a related object and for a related id that no longer exists, as
+  `.fetch()` does. Not offered when the loop changes its item (an `attach`
+  would make `.fetch()` return the attached object) or the fetched object (one
+  pre-fetched object is shared by every item related to it, so a change would
+  carry over), or when no application is in scope before the loop. A wrong
+  guess of the related limetype makes the fixed task fail (no such limetype)
+  or read the wrong objects: check the title, and set `relations`.
+- **Pass a pre-fetched lookup to a reading helper**: always unsafe. Offered
+  when the helper is a plain function of this module with positional
+  parameters only, makes exactly one read (`get_all` filtered by
+  `EqualsOperator(field, <parameter>)`, the parameter never rebound) and
+  nothing else that reads or commits, and only iterates the result (`for`,
+  `list()`, `next(iter())`...; `.count` or truthiness would change meaning on
+  the list that stands in for it); the call passes the key positionally or by
+  name; the loop creates no objects of that limetype and calls no code that is
+  not visible; the keys follow the rules above. Each group of the lookup keeps
+  the database's order by id.
+  Behaviour changes the pre-fetch fixes can cause: the set, dict or lookup
+  holds every key or object at once (the memory hover shows how much); the
+  objects are read before the loop, so writes the loop makes to them later are
+  not seen by later items with the same key; a set or lookup compares keys
+  exactly while the database may compare strings case-insensitively; a missing
+  id raises `KeyError` instead of Lime's not-found error (`get`); an iterator
+  argument's items are made before the loop runs.
 
-Not offered for relation `.fetch()` (the related limetype is not known),
-reads in comprehensions, reads inside helpers, reads under a `try` (dict), or
-results used beyond the supported shapes; the message says why.
+The chunked pre-fetch the fixes write (`range(0, len(keys), n)` over slices of
+the keys) is one read per chunk and is not flagged.
+
+Not offered, and the message says why: reads in comprehensions (rewrite the
+comprehension as a loop first); reads inside helpers of another module (a fix
+edits one file), helpers that do more than one read or use the result beyond
+iterating it; relation reads not on the loop's item (`getattr(obj.properties,
+name)`); `get(id)` under a `try` (a missing id would raise another error);
+results used beyond the supported shapes (the objects themselves: pre-fetch a
+dict by hand).
 """
 
 from __future__ import annotations
