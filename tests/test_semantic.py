@@ -215,3 +215,22 @@ def test_effects_follow_helpers_into_other_workspace_modules(tmp_path):
     assert not pure.may_write and not pure.unknown
     assert through_reexport.writes and through_reexport.commits and not through_reexport.unknown
     assert through_alias.writes and "store.persist()" in through_alias.writers
+
+
+def test_defaults_and_annotations_of_nested_code_are_the_enclosing_functions_own():
+    tree = ast.parse(textwrap.dedent('''
+        def outer(app):
+            def inner(x=app.limetypes.deal.get(1), y: Hint = None):
+                return x
+            handler = lambda z=compute(): z
+            return inner, handler
+    '''))
+    index = syntax_index(tree)
+    outer = tree.body[0]
+    own = index.own_nodes(outer)
+    calls = {ast.unparse(n) for n in own if isinstance(n, ast.Call)}
+    assert calls == {"app.limetypes.deal.get(1)", "compute()"}
+    assert any(isinstance(n, ast.Name) and n.id == "Hint" for n in own)
+    inner = outer.body[0]
+    assert not any(isinstance(n, ast.Name) and n.id == "x" and isinstance(n.ctx, ast.Load) for n in own)
+    assert index.function_of(inner.args.defaults[0]) is outer

@@ -312,7 +312,7 @@ class SyntaxIndex:
                         parents[id(item)] = node
                         if name == "body" or (name == "args" and not isinstance(node, ast.ClassDef)):
                             if name == "args":
-                                self._bind_arguments(item, inner, scope, children)
+                                self._bind_arguments(item, inner, scope, owner, children)
                                 continue
                             children.append((item, inner, node))
                         else:  # decorators, bases, returns, keywords: the enclosing scope's code
@@ -364,7 +364,10 @@ class SyntaxIndex:
         for own in self._own.values():
             own[:] = [n for n in own if not isinstance(n, _NESTED_CODE)]
 
-    def _bind_arguments(self, arguments: ast.arguments, inner: Scope, outer: Scope, children: list) -> None:
+    def _bind_arguments(self, arguments: ast.arguments, inner: Scope, outer: Scope, outer_owner: ast.AST | None,
+                        children: list) -> None:
+        """Bind the parameters in ``inner``; their defaults and annotations run
+        in the enclosing code, so they are its own nodes."""
         self._parents[id(arguments)] = self._parents.get(id(arguments)) or inner.node
         self._node_scope[id(arguments)] = outer
         for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
@@ -374,10 +377,10 @@ class SyntaxIndex:
             _bind(inner, arg.arg, arg)
             if arg.annotation is not None:
                 self._parents[id(arg.annotation)] = arg
-                children.append((arg.annotation, outer, None))
+                children.append((arg.annotation, outer, outer_owner))
         for default in [*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None)]:
             self._parents[id(default)] = arguments
-            children.append((default, outer, None))
+            children.append((default, outer, outer_owner))
 
     def _record(self, node: ast.AST, scope: Scope) -> None:
         if isinstance(node, ast.Name):
