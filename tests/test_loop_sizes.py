@@ -195,3 +195,9 @@ def test_a_commit_per_kind_inside_a_data_loop_is_counted_per_row():
     """, codes=("LIME201",))
     (_, code, _severity, message), = found
     assert code == "LIME201" and "200,000 commits at 100,000" in message
+
+
+@pytest.mark.parametrize("iterable", ["range(10**30)", "range(100000000000000000000000)", "range(1, 2, 3, 4)"])
+def test_ranges_too_large_or_malformed_have_no_size(iterable):
+    loop, = loops_of(f"def f():\n    for i in {iterable}:\n        pass\n").values()
+    assert loop.known_size is None

@@ -1176,8 +1176,11 @@ class _SizeFinder:
             return min(known) if known else (None, None)
         if name == "range" and node.args and not node.keywords:
             bounds = [_int_constant(a) for a in node.args]
-            if all(b is not None for b in bounds) and (len(bounds) < 3 or bounds[2]):
-                count = len(range(*bounds))  # type: ignore[arg-type]
+            if all(b is not None for b in bounds) and (len(bounds) < 3 or bounds[2]) and len(bounds) <= 3:
+                try:
+                    count = len(range(*bounds))  # type: ignore[arg-type]
+                except OverflowError:  # range(10**20): more than any size worth stating
+                    return None, None
                 return count, "`range(...)` with literal bounds"
             if len(node.args) == 1 and isinstance(node.args[0], ast.Call) and isinstance(node.args[0].func, ast.Name) \
                     and node.args[0].func.id == "len" and len(node.args[0].args) == 1:
