@@ -547,7 +547,7 @@ def _target_effects(targets: Iterable[ast.AST]) -> Effects:
     rebinds: set[str] = set()
     mutates: set[str] = set()
     for target in targets:
-        for node in _flatten_targets(target):
+        for node in flatten_targets(target):
             if isinstance(node, ast.Name):
                 rebinds.add(node.id)
             elif isinstance(node, (ast.Attribute, ast.Subscript)):
@@ -555,12 +555,13 @@ def _target_effects(targets: Iterable[ast.AST]) -> Effects:
     return Effects(rebinds=frozenset(rebinds), mutates=frozenset(mutates))
 
 
-def _flatten_targets(target: ast.AST) -> Iterable[ast.AST]:
+def flatten_targets(target: ast.AST) -> Iterable[ast.AST]:
+    """The single targets of an assignment target (``a, (b, *c)`` -> a, b, c)."""
     if isinstance(target, (ast.Tuple, ast.List)):
         for element in target.elts:
-            yield from _flatten_targets(element)
+            yield from flatten_targets(element)
     elif isinstance(target, ast.Starred):
-        yield from _flatten_targets(target.value)
+        yield from flatten_targets(target.value)
     else:
         yield target
 

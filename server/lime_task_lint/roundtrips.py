@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Union
 
 from .edits import Applicability, Edit, Fix, import_edit, indent_unit, with_newline
-from .effects import MUTATING_METHODS, NOTHING, Effects
+from .effects import MUTATING_METHODS, NOTHING, Effects, flatten_targets
 from .model import COMPREHENSIONS, FunctionInfo, LimeModel, LimeRead, Loop, UowCall, _role_of
 
 LOOP_STATEMENTS = (ast.For, ast.AsyncFor, ast.While)
@@ -985,17 +985,17 @@ def added_objects(ctx, plan: BatchPlan) -> AddedObjects:
                 if _mentions(value, found.names):
                     whole = _may_be_the_object(value, found)
                     for target in targets:
-                        for leaf in _flatten(target):
+                        for leaf in flatten_targets(target):
                             if isinstance(leaf, ast.Name):
                                 (found.direct if whole else found.containers).add(leaf.id)
                             else:  # `kept[key] = obj` or `(obj, 1)`: a container of it (an object's own
                                 # attribute set from its values is a change of it, counted below)
                                 found.containers.update(_roots([leaf]) - found.direct)
                 if any(isinstance(leaf, ast.Name) and leaf.id in found.direct
-                       for target in targets for leaf in _flatten(target)):
+                       for target in targets for leaf in flatten_targets(target)):
                     _alias(ctx, value, found, as_direct=True)
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-                target_names = {n.id for n in _flatten(node.target) if isinstance(n, ast.Name)}
+                target_names = {n.id for n in flatten_targets(node.target) if isinstance(n, ast.Name)}
                 if _mentions(node.iter, found.names):
                     found.direct.update(target_names)
                 if target_names & found.direct:
@@ -1054,16 +1054,6 @@ def _may_be_the_object(value: ast.AST, found: AddedObjects) -> bool:
 
 def _mentions(node: ast.AST, names: set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
-
-
-def _flatten(target: ast.AST) -> Iterator[ast.AST]:
-    if isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            yield from _flatten(element)
-    elif isinstance(target, ast.Starred):
-        yield from _flatten(target.value)
-    else:
-        yield target
 
 
 def _roots(nodes: Iterable[ast.AST]) -> set[str]:
@@ -1125,7 +1115,7 @@ def added_object_changes(ctx, plan: BatchPlan, objects: AddedObjects | None = No
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for target in targets:
-                for leaf in _flatten(target):
+                for leaf in flatten_targets(target):
                     root, depth = _depth(leaf)
                     if root is None or depth == 0:
                         continue
@@ -1311,7 +1301,7 @@ def written_limetypes(ctx, plan: BatchPlan) -> set[str | None]:
 
 
 def _target_names(target: ast.AST) -> list[str]:
-    return [n.id for n in _flatten(target) if isinstance(n, ast.Name)]
+    return [n.id for n in flatten_targets(target) if isinstance(n, ast.Name)]
 
 
 def reads_of_own_writes(ctx, plan: BatchPlan) -> list[str]:
