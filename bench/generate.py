@@ -8,6 +8,8 @@ that no rule should flag (about a third of the lines).  Copies differ only by
 their number, so the file for N lines is the same on every machine and run:
 
     .venv/bin/python bench/generate.py 10000 > /tmp/tasks_10k.py
+    .venv/bin/python bench/generate.py dense 500 > /tmp/tasks_500.py       # 500 small tasks
+    .venv/bin/python bench/generate.py scheduled 10000 > /tmp/scheduled.py  # ScheduledTask blocks
 """
 
 from __future__ import annotations
@@ -370,5 +372,119 @@ def generate(lines: int) -> str:
     return "".join(parts)
 
 
+DENSE_HEADER = "import logging\nfrom lime_task import task\n\nlogger = logging.getLogger(__name__)\n"
+
+DENSE_TASK = '''
+
+@task
+def job___N__(app, rows):
+    for row in rows:
+        uow = app.unit_of_work()
+        company = app.limetypes.company.get(row["id"])
+        logger.info(f"name {company.id}")
+        uow.add(company)
+        uow.commit()
+'''
+
+
+def generate_dense(tasks: int) -> str:
+    """A task-dense module: ``tasks`` small tasks (10 lines each; 500 tasks are
+    about 5,000 lines), each with a commit per item, an f-string log message and
+    a read per item: the shape whose editor latency grew with the number of
+    tasks (issue 18)."""
+    return DENSE_HEADER + "".join(DENSE_TASK.replace("__N__", str(n)) for n in range(tasks))
+
+
+SCHEDULED_HEADER = '''"""Generated scheduled Lime tasks for the lime-task-lint benchmark (do not edit)."""
+
+import logging
+
+from lime_task import task
+from lime_task.schedule import CronTab, ScheduledTask, TaskSession
+
+logger = logging.getLogger(__name__)
+'''
+
+SCHEDULED_BLOCK = '''
+
+@task
+def sync_deals___N__(app, limit: int = 100) -> str:
+    """Synchronise the open deals of batch __N__.
+
+    Args:
+        app: The Lime application.
+        limit: The most deals to touch.
+
+    Returns:
+        A summary, stored as the task result.
+    """
+    uow = app.unit_of_work()
+    touched = 0
+    for deal in app.limetypes.deal.get_all():
+        if touched >= limit:
+            break
+        deal.properties.checked.value = True
+        uow.add(deal)
+        touched += 1
+    uow.commit()
+    logger.info("Synchronised %s deals", touched)
+    return f"{touched} deals"
+
+
+def schedule___N__():
+    return ScheduledTask(
+        task=sync_deals___N__,
+        schedule=CronTab(minute=__N__ % 60),
+        session=TaskSession(user_name="integration", language="en"),
+        args=[],
+    )
+'''
+
+
+def generate_scheduled(lines: int) -> str:
+    """A module of about ``lines`` lines of tasks, each scheduled with a
+    ``ScheduledTask(task=...)`` block naming it, and a ``register_scheduled_tasks``
+    that lists every block: the shape where resolving scheduled tasks with jedi
+    per call site was quadratic (issue 18)."""
+    parts = [SCHEDULED_HEADER]
+    count = SCHEDULED_HEADER.count("\n") + 3
+    copies = 0
+    while count < lines:
+        block = SCHEDULED_BLOCK.replace("__N__", str(copies))
+        parts.append(block)
+        count += block.count("\n")
+        copies += 1
+    parts.append("\n\ndef register_scheduled_tasks():\n    return [" +
+                 ", ".join(f"schedule_{n}()" for n in range(copies)) + "]\n")
+    return "".join(parts)
+
+
+def generate_package(folder, modules: int = 50, lines: int = 345) -> list:
+    """A Lime package of ``modules`` task modules of about ``lines`` lines each
+    (``folder/limepkg_bench/tasks/tasks_N.py``, with ``__init__`` files and a
+    ``pyproject.toml``); returns the module paths."""
+    from pathlib import Path
+
+    root = Path(folder)
+    tasks = root / "limepkg_bench" / "tasks"
+    tasks.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("[project]\nname = \"limepkg-bench\"\n", encoding="utf-8")
+    (root / "limepkg_bench" / "__init__.py").write_text("", encoding="utf-8")
+    (tasks / "__init__.py").write_text("", encoding="utf-8")
+    text = generate(lines)
+    paths = []
+    for number in range(modules):
+        path = tasks / f"tasks_{number}.py"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
 if __name__ == "__main__":
-    sys.stdout.write(generate(int(sys.argv[1]) if len(sys.argv) > 1 else 1000))
+    kind = sys.argv[1] if len(sys.argv) > 1 else "1000"
+    if kind == "dense":
+        sys.stdout.write(generate_dense(int(sys.argv[2]) if len(sys.argv) > 2 else 500))
+    elif kind == "scheduled":
+        sys.stdout.write(generate_scheduled(int(sys.argv[2]) if len(sys.argv) > 2 else 10_000))
+    else:
+        sys.stdout.write(generate(int(kind)))

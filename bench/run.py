@@ -20,7 +20,11 @@ code, the same text on every run), then measures on those files:
   to published diagnostics, hover, code action and fix-all
   (``source.fixAll.lime-task-lint`` + ``codeAction/resolve``), p50 and p95;
 * the server's peak resident memory (``VmHWM``) after opening the
-  50,000-line file in a fresh server.
+  50,000-line file in a fresh server;
+* the targets of issue 18 (``bench/issue18.py``): a 50-module package cold,
+  warm (result cache) and with one file touched, a 345-line module, files of
+  ``ScheduledTask`` blocks, and the editor on a 300-line module, a 500-task
+  file and the 10,000-line scheduled file, valid and with one syntax error.
 
 ruff, pylint and perflint are installed into the running interpreter's
 environment with pip when missing (never added to the project's dependencies).
@@ -48,6 +52,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "server"))
 
+import issue18  # noqa: E402
 from generate import generate  # noqa: E402
 from lsp_client import LspClient  # noqa: E402
 
@@ -419,11 +424,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  server memory with the {biggest:,}-line file ...", flush=True)
         results["memory"] = server_memory(files[biggest], work)
         results["verdicts"] = verdicts(results)
+        print("  issue 18: packages, the result cache, task-dense and broken files ...", flush=True)
+        results["issue18"] = issue18.run(args.quick, work)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     print()
     print(render(results))
+    print()
+    print(results["issue18"]["table"])
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     return 0
