@@ -80,7 +80,11 @@ def _hoisting_fix(ctx, read: LimeRead) -> Fix:
     if loop is None:
         raise _NoFix("the read is not in a loop")
     if loop.is_comprehension:
-        raise _NoFix("the read is in a comprehension; rewrite it as a loop first")
+        from .comprehension_prefetch import comprehension_fix
+
+        if not read_dependence(ctx, read).depends:
+            raise _NoFix("the read does not depend on the comprehension's item; move it before the statement")
+        return comprehension_fix(ctx, read, loop)
     if not isinstance(loop.node, ast.For):
         raise _NoFix("only reads in a `for` loop are hoisted automatically")
     if read.kind not in ("get", "get_all", "fetch"):
@@ -942,7 +946,12 @@ def relation_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines) 
 def _application_text(ctx, info: FunctionInfo, loop: Loop) -> str | None:
     """A name holding the application (else the limetypes) that the function binds
     before the loop and the loop does not rebind, as ``<app>.limetypes`` text."""
-    body = ctx.effects.of_block(loop.node.body)  # type: ignore[attr-defined]
+    return application_before(ctx, info, loop.node.lineno, loop.node.body)  # type: ignore[attr-defined]
+
+
+def application_before(ctx, info: FunctionInfo, line: int, block: list) -> str | None:
+    """:func:`_application_text` for code starting at ``line`` that runs ``block``."""
+    body = ctx.effects.of_block(block)
     parameters = [a.arg for a in (*info.node.args.posonlyargs, *info.node.args.args, *info.node.args.kwonlyargs)]
     for wanted, suffix in (("app", ".limetypes"), ("limetypes", "")):
         candidates = sorted(info.names.items(), key=lambda item: (item[0] not in parameters, item[0]))
@@ -950,6 +959,6 @@ def _application_text(ctx, info: FunctionInfo, loop: Loop) -> str | None:
             if role.kind != wanted or name in body.rebinds or not name.isidentifier():
                 continue
             bindings = ctx.index.bindings_in(info.node, name)
-            if name in parameters or bindings and all(b.lineno < loop.node.lineno for b in bindings):  # type: ignore[attr-defined]
+            if name in parameters or bindings and all(b.lineno < line for b in bindings):  # type: ignore[attr-defined]
                 return f"{name}{suffix}"
     return None

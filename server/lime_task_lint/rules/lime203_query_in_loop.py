@@ -160,8 +160,21 @@ do anything) in `prefetch.py` and `helper_prefetch.py`:
 The chunked pre-fetch the fixes write (`range(0, len(keys), n)` over slices of
 the keys) is one read per chunk and is not flagged.
 
-Not offered, and the message says why: reads in comprehensions (rewrite the
-comprehension as a loop first); reads inside helpers of another module (a fix
+A `get(id)` or relation `.fetch()` per item of a comprehension or generator
+expression (`[lt.get(i) for i in ids if i]`) is pre-fetched the same way,
+before the statement that holds it, with the comprehension's own filter on
+the keys (`comprehension_prefetch.py`): always unsafe, with the same behaviour
+changes. Required: one `for` (not `async`), filters that are expressions of
+the item without effects, the read in the comprehension's result (not its
+`for` or `if`), and nothing else in the statement that writes or calls code
+that is not visible (the read now runs before it).
+
+Not offered, and the message says why: reads in a comprehension's `for` or
+`if`, or in one with several `for`s (rewrite it as a loop first); a
+comprehension filtering a collection already loaded in memory by relation
+inside a loop (`sum(... for d in deals if d.properties.company.value == c.id)`:
+quadratic, but no read to pre-fetch; group the collection once by hand);
+reads inside helpers of another module (a fix
 edits one file), helpers that do more than one read or use the result beyond
 iterating it; relation reads not on the loop's item (`getattr(obj.properties,
 name)`); `get(id)` under a `try` (a missing id would raise another error);
