@@ -234,3 +234,64 @@ def test_defaults_and_annotations_of_nested_code_are_the_enclosing_functions_own
     inner = outer.body[0]
     assert not any(isinstance(n, ast.Name) and n.id == "x" and isinstance(n.ctx, ast.Load) for n in own)
     assert index.function_of(inner.args.defaults[0]) is outer
+
+
+ENCLOSING = textwrap.dedent('''
+    import sys
+
+    ALWAYS = 1
+    if sys.platform == "x":
+        SOMETIMES = 1
+    try:
+        TRIED = 1
+    except Exception:
+        pass
+    SKIPPED = False
+    SKIPPED or (WALRUS := 1)
+    GONE = 1
+    del GONE
+
+
+    def configure():
+        global ONLY_IN_FUNCTION
+        ONLY_IN_FUNCTION = 1
+
+
+    def task():
+        ALWAYS, SOMETIMES, TRIED, WALRUS, GONE, ONLY_IN_FUNCTION, LATER
+        before = 1
+
+        def inner():
+            return before, after
+
+        after = 2
+        return inner
+
+
+    class Settings:
+        ALWAYS, LATER
+
+
+    LATER = 2
+''')
+
+
+@pytest.mark.parametrize("name, where, bound", [
+    ("ALWAYS", "task", True),            # a top-level statement that always binds it
+    ("LATER", "task", True),             # bound at top level after the def: the module has loaded when it runs
+    ("SOMETIMES", "task", False),        # under a module-level `if`
+    ("TRIED", "task", False),            # in a module-level `try` body
+    ("WALRUS", "task", False),           # a walrus behind `or`
+    ("GONE", "task", False),             # deleted at module level
+    ("ONLY_IN_FUNCTION", "task", False),  # bound only when configure() runs
+    ("before", "inner", True),           # bound before the nested def
+    ("after", "inner", False),           # bound after it: inner may run first
+    ("ALWAYS", "Settings", True),        # a class body runs where it stands
+    ("LATER", "Settings", False),        # ... before this binding
+])
+def test_definitely_bound_for_names_of_enclosing_scopes(name, where, bound):
+    tree = ast.parse(ENCLOSING)
+    owner = next(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == where)
+    load = next(n for n in ast.walk(owner) if isinstance(n, ast.Name) and n.id == name
+                and isinstance(n.ctx, ast.Load))
+    assert syntax_index(tree).definitely_bound(name, load) is bound

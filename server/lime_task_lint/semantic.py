@@ -219,13 +219,18 @@ class SyntaxIndex:
     def definitely_bound(self, name: str, node: ast.AST) -> bool:
         """Whether ``name`` certainly holds a value when ``node`` runs.
 
-        Conservative: True only for builtins not rebound locally, parameters, names
-        of enclosing or module scopes (bound when the function runs), and
+        Conservative: True only for builtins not rebound locally, parameters,
         local bindings made by a statement that runs on every path before
         ``node``: an earlier statement of a block that encloses ``node`` (not the
         ``try`` body seen from its handler), or the header of the ``for``,
-        ``with`` or handler ``node`` is in.  Anything else (bound in one branch,
-        later in a loop, deleted somewhere) is False.
+        ``with`` or handler ``node`` is in; a module name bound by a top-level
+        statement of the module that always binds it, read from a function
+        (which runs once the module is loaded); a name of an enclosing function
+        (or read from a class body) bound, by the same test, before the nested
+        ``def``/``lambda``/``class`` statement runs.  Anything else (bound in
+        one branch, under ``if``/``try`` at module level, later in a loop, by a
+        walrus that may not run, only through ``global`` in some function,
+        deleted somewhere) is False.
         """
         scope = self.scope_at(node)
         while scope.kind == "comprehension":
@@ -236,7 +241,7 @@ class SyntaxIndex:
         if owner is None:
             return name in _BUILTINS and not any(name in s.bindings for s in self.scopes)
         if owner is not scope:
-            return True  # an enclosing or module scope: bound before the function runs
+            return self._bound_in_enclosing(name, owner, scope)
         if scope.kind == "module":
             bindings = scope.bindings.get(name, [])
         else:
@@ -248,7 +253,7 @@ class SyntaxIndex:
         dominating = set()
         for binding in bindings:
             stmt = self.statement_of(binding) if not isinstance(binding, ast.stmt) else binding
-            if stmt is not None:
+            if stmt is not None and not self._conditional_in_statement(binding, stmt):
                 dominating.add(id(stmt))
         current: ast.AST = node
         for ancestor in self.ancestors(node):
@@ -272,6 +277,47 @@ class SyntaxIndex:
                         break
             if ancestor is scope.node:
                 break
+            current = ancestor
+        return False
+
+    def _bound_in_enclosing(self, name: str, owner: Scope, scope: Scope) -> bool:
+        """``definitely_bound`` for a load in ``scope`` that sees the binding of
+        ``name`` in the enclosing ``owner``."""
+        if self._deleted(owner, name):
+            return False
+        inner, runs_later = scope, False
+        while True:
+            runs_later = runs_later or inner.kind in ("function", "lambda")
+            if inner.parent is owner or inner.parent is None:
+                break
+            inner = inner.parent
+        if owner.kind == "module" and runs_later:
+            # A function runs once the module is loaded: a top-level statement that
+            # always binds the name has run, wherever it stands in the module.
+            return any(self._parents.get(id(stmt)) is owner.node and _binds_unconditionally(stmt, name)
+                       and not self._conditional_in_statement(binding, stmt)
+                       for binding in owner.bindings.get(name, ())
+                       for stmt in [binding if isinstance(binding, ast.stmt) else self.statement_of(binding)])
+        # A class body runs where it is defined; a nested function or lambda may run
+        # as soon as it is defined: the binding must come before its definition.
+        return self.definitely_bound(name, inner.node)
+
+    def _conditional_in_statement(self, binding: ast.AST, stmt: ast.AST | None) -> bool:
+        """Whether a walrus ``binding`` may not run when its statement runs (an
+        operand of ``and``/``or`` after the first, a branch of ``x if c else y``,
+        inside a comprehension)."""
+        if not isinstance(binding, ast.Name) or stmt is None:
+            return False
+        current: ast.AST = binding
+        for ancestor in self.ancestors(binding):
+            if ancestor is stmt:
+                return False
+            if isinstance(ancestor, ast.BoolOp) and current is not ancestor.values[0]:
+                return True
+            if isinstance(ancestor, ast.IfExp) and current is not ancestor.test:
+                return True
+            if isinstance(ancestor, (*_COMPREHENSIONS, ast.comprehension)):
+                return True
             current = ancestor
         return False
 
