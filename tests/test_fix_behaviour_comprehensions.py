@@ -119,3 +119,35 @@ def test_not_offered_for_a_read_in_the_filter_or_beside_a_write():
     for source, reason in ((FILTER_READS, "`for` or `if`"), (WRITES_AROUND, "its statement writes")):
         [finding] = [f for f in _findings(source) if "company.get" in f.message]
         assert finding.fix is None and reason in finding.message, finding.message
+
+
+QUADRATIC = '''
+from lime_task import task
+
+
+@task
+def open_deals_per_company(app):
+    deals = list(app.limetypes.deal.get_all())
+    out = {}
+    for company in app.limetypes.company.get_all():
+        out[company.properties.name.value] = len(
+            [d for d in deals if not d.properties.closed.value and d.properties.company.fetch().id == company.id])
+    return out
+'''
+
+
+def test_a_collection_filtered_by_relation_per_item_is_grouped_once():
+    # Every deal has a company here: the original raises AttributeError on one without.
+    rows = {"company": ROWS["company"], "deal": [dict(d, company=COMPANY_IDS[i % COMPANIES])
+                                                 for i, d in enumerate(ROWS["deal"][:1200])]}
+    source = textwrap.dedent(QUADRATIC)
+    [finding] = _findings(source)
+    assert finding.fix is not None and not finding.fix.is_safe and "Group `deals` by `company`" in finding.fix.title
+    after = fixed(source, unsafe=True, codes={"LIME203"})
+    assert "deals_by_company.setdefault(d.properties.company.value, []).append(d)" in after
+    assert "for d in deals_by_company.get(company.id, []) if not d.properties.closed.value]" in after
+    before = outcome(source, "open_deals_per_company", Scenario("r", SCHEMA, rows))
+    run = outcome(after, "open_deals_per_company", Scenario("r", SCHEMA, rows))
+    assert before.exception is None and (run.result, run.data) == (before.result, before.data)
+    assert before.reads > 1200 and run.reads == 2  # the deals and the companies
+    assert _findings(after) == []

@@ -51,6 +51,9 @@ def comprehension_fix(ctx, read: LimeRead, loop: Loop) -> Fix:
     index, effects = ctx.index, ctx.effects
     results = [comp.key, comp.value] if isinstance(comp, ast.DictComp) else [comp.elt]  # type: ignore[attr-defined]
     if not any(index.contains(part, read.node) for part in results):
+        grouped = group_fix(ctx, read, loop)
+        if grouped is not None:
+            return grouped
         raise _NoFix("the read is in the comprehension's `for` or `if`; rewrite it as a loop first")
     targets = _names_in(generator.target)
     for test in generator.ifs:
@@ -165,3 +168,83 @@ def _iterable(ctx, info: FunctionInfo, generator: ast.comprehension,
                     return iterable.id, None
     name = fresh_name(info, _list_name(iterable))
     return name, (f"{name} = list({ctx.text(iterable)})", Edit(*ctx.range(iterable), name))
+
+
+def group_fix(ctx, read: LimeRead, loop: Loop) -> Fix | None:
+    """The quadratic shape: inside a ``for`` loop, a comprehension over a collection
+    loaded before that loop keeps the items related to the loop's item,
+    ``sum(d.amount for d in deals if d.properties.company.fetch().id == company.id)``:
+    a read per pair.  Fixed by grouping the collection once by the relation's
+    id before the loop (``deals_by_company``) and iterating the group; None when
+    the shape does not match.
+
+    Preconditions: the read is ``<item>.properties.<relation>.fetch().id == <key>``,
+    a whole filter of the comprehension's one ``for`` or an operand of one made
+    of ``and``s (the other operands stay); the filters have no effects (they now
+    run only on each group's items); ``<key>`` has no effects and
+    does not use the comprehension's item; the comprehension iterates a name
+    bound before the enclosing loop that the loop neither rebinds nor changes;
+    the enclosing loop is a ``for`` whose line holds only it.  Always unsafe: an
+    item whose related object is missing made ``.fetch().id`` raise
+    ``AttributeError``; grouped, it belongs to no group and is skipped."""
+    comp = loop.node
+    outer = loop.parent
+    if outer is None or not isinstance(outer.node, ast.For) or len(comp.generators) != 1:  # type: ignore[attr-defined]
+        return None
+    generator: ast.comprehension = comp.generators[0]  # type: ignore[attr-defined]
+    index = ctx.index
+    compare = index.parent(index.parent(read.node))
+    attribute = index.parent(read.node)
+    conjunction = index.parent(compare)
+    whole = any(test is compare for test in generator.ifs)
+    part_of = isinstance(conjunction, ast.BoolOp) and isinstance(conjunction.op, ast.And) \
+        and any(test is conjunction for test in generator.ifs)
+    if not (isinstance(attribute, ast.Attribute) and attribute.attr == "id" and isinstance(compare, ast.Compare)
+            and len(compare.ops) == 1 and isinstance(compare.ops[0], ast.Eq) and (whole or part_of)):
+        return None
+    key = compare.comparators[0] if compare.left is attribute else compare.left
+    accessor = read.node.func.value  # type: ignore[attr-defined]
+    relation = relation_of(accessor)
+    targets = _names_in(generator.target)
+    owner = _accessor_owner(accessor) if relation is not None else None
+    if relation is None or not (isinstance(owner, ast.Name) and owner.id in targets) or _names_in(key) & targets:
+        return None
+    for part in [key, *generator.ifs]:  # the filters now run only on each group's items
+        found = ctx.effects.of_node(part)
+        if found.has_side_effects or found.unknown or (part is not compare and part is not conjunction
+                                                         and found.reads):
+            return None
+    if not isinstance(generator.iter, ast.Name):
+        return None
+    collection = generator.iter.id
+    info = read.function
+    bindings = index.bindings_in(info.node, collection)
+    body = ctx.effects.of_block(outer.node.body)  # type: ignore[attr-defined]
+    if not bindings or any(getattr(b, "lineno", 0) >= outer.node.lineno for b in bindings) \
+            or collection in body.rebinds or collection in body.mutates or collection in body.may_mutate:
+        return None
+    lines = Lines(ctx)
+    if lines.line(outer.node.lineno).strip().split()[0] != "for":
+        return None
+    indent = lines.indent(outer.node.lineno)
+    name = fresh_name(info, f"{collection}_by_{relation}")
+    item = ctx.text(generator.target)
+    text = (f"{indent}{name} = {{}}\n"
+            f"{indent}for {item} in {collection}:\n"
+            f"{indent}{lines.unit}{name}.setdefault({ctx.text(accessor)}.value, []).append({item})\n")
+    edits = [Edit(lines.start(outer.node.lineno), lines.start(outer.node.lineno), with_newline(text, lines.newline))]
+    edits.append(Edit(*ctx.range(generator.iter), f"{name}.get({ctx.text(key)}, [])"))
+    if whole:  # drop ` if <compare>`
+        position = generator.ifs.index(compare)
+        before = generator.ifs[position - 1] if position else generator.iter
+        edits.append(Edit(ctx.range(before)[1], ctx.range(compare)[1], ""))
+    else:  # drop `<compare>` and its `and` from the filter
+        values = conjunction.values  # type: ignore[union-attr]
+        position = next(i for i, v in enumerate(values) if v is compare)
+        if position:
+            edits.append(Edit(ctx.range(values[position - 1])[1], ctx.range(compare)[1], ""))
+        else:
+            edits.append(Edit(ctx.range(compare)[0], ctx.range(values[1])[0], ""))
+    return Fix(f"Group `{collection}` by `{relation}` once before the loop and iterate each group "
+               f"(an item without a related object no longer raises `AttributeError`)", tuple(edits),
+               Applicability.UNSAFE)

@@ -169,12 +169,23 @@ the item without effects, the read in the comprehension's result (not its
 `for` or `if`), and nothing else in the statement that writes or calls code
 that is not visible (the read now runs before it).
 
-Not offered, and the message says why: reads in a comprehension's `for` or
-`if`, or in one with several `for`s (rewrite it as a loop first); a
-comprehension filtering a collection already loaded in memory by relation
-inside a loop (`sum(... for d in deals if d.properties.company.value == c.id)`:
-quadratic, but no read to pre-fetch; group the collection once by hand);
-reads inside helpers of another module (a fix
+Inside a `for` loop, a comprehension that keeps the items of a collection
+loaded before the loop whose relation is the loop's item
+(`sum(d.properties.amount.value for d in deals if
+d.properties.company.fetch().id == company.id)`: a read per pair, quadratic)
+becomes one grouping before the loop (`deals_by_company =
+{}`, each deal appended under `d.properties.company.value`) and the
+comprehension iterates `deals_by_company.get(company.id, [])` without that
+condition. Always unsafe: an item without a related object (or with one that
+no longer exists) made `.fetch().id` raise `AttributeError`; grouped, it is
+skipped. Required: the condition is `<item>.properties.<relation>.fetch().id
+== <key>`, a whole filter or an `and` operand of one, `<key>` does not use the
+comprehension's item, the filters have no effects (they now run on each
+group's items only), and the loop neither rebinds nor changes the collection.
+
+Not offered, and the message says why: other reads in a comprehension's `for`
+or `if`, or in one with several `for`s (rewrite it as a loop first); reads
+inside helpers of another module (a fix
 edits one file), helpers that do more than one read or use the result beyond
 iterating it; relation reads not on the loop's item (`getattr(obj.properties,
 name)`); `get(id)` under a `try` (a missing id would raise another error);
