@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 @pytest.fixture
 def inputs(tmp_path: Path) -> Path:
     target = tmp_path / "inputs"
-    shutil.copytree(ROOT / "examples", target / "examples")
+    shutil.copytree(ROOT / "examples", target / "examples", ignore=shutil.ignore_patterns(".lime-task-lint-cache"))
     shutil.copytree(ROOT / "tests" / "fixtures" / "rules", target / "fixtures",
                     ignore=shutil.ignore_patterns("*.fixed"))
     from generate import generate  # bench/generate.py: a deterministic task module

@@ -161,7 +161,7 @@ def test_a_hit_imports_no_rule_module(project):
 
 def _copy_inputs(tmp_path: Path) -> Path:
     target = tmp_path / "inputs"
-    shutil.copytree(ROOT / "examples", target / "examples")
+    shutil.copytree(ROOT / "examples", target / "examples", ignore=shutil.ignore_patterns(CACHE_FOLDER))
     shutil.copytree(ROOT / "tests" / "fixtures" / "rules", target / "fixtures",
                     ignore=shutil.ignore_patterns("*.fixed"))
     return target
