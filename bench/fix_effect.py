@@ -137,6 +137,8 @@ CASES = [
     Case("tests/fixtures/rules/LIME203_shapes.py", "open_marks", lambda: ([{"code": r["code"]} for r in _feed()],)),
     Case("tests/fixtures/rules/LIME203_shapes.py", "split", lambda: ([{"code": r["code"]} for r in _feed()],)),
     Case("tests/fixtures/rules/LIME203_shapes.py", "flags", lambda: ([{"code": r["code"]} for r in _feed()],)),
+    Case("tests/fixtures/rules/LIME203_shapes.py", "company_names", lambda: (list(COMPANY_IDS),)),
+    Case("tests/fixtures/rules/LIME203_shapes.py", "open_coworkers"),
     Case("tests/fixtures/rules/LIME201.py", "per_row_uow", lambda: (_feed(),), per_item=("commit",)),
     Case("tests/fixtures/rules/LIME201.py", "filtered_with_counter", lambda: (_feed(),), per_item=("commit",)),
     Case("tests/fixtures/rules/LIME201.py", "through_helper", lambda: (_feed(),), per_item=("commit",)),
