@@ -87,3 +87,48 @@ def run(app):
 ''')
     assert not _changes(source, codes={"LIME303"}, messages="count")
     assert 'logger.info("synced {count} companies")' in fixed(source, codes={"LIME303"})
+
+
+# -- LIME301: the loop key added to the message must not be a credential --------------------
+
+def test_lime301_safe_fix_never_adds_an_item_of_a_collection_of_credentials_to_the_log():
+    source = _module('''
+def _call_partner(key):
+    if not key.startswith("pk-"):
+        raise ValueError("rejected")
+
+
+@task
+def run(app, api_keys=("sk-live-7731", "pk-test-0042")):
+    for key in api_keys:
+        try:
+            _call_partner(key)
+        except ValueError:
+            logger.warning("partner rejected a key")
+    return "checked"
+''')
+    after = fixed(source, codes={"LIME301"})
+    assert "exc_info=True" in after  # the traceback is still added
+    for scenario in SCENARIOS:
+        scenario = Scenario(scenario.name, SCHEMA, scenario.rows, page_size=scenario.page_size,
+                            secrets=("sk-live-7731", "pk-test-0042"))
+        changed = differences(outcome(source, "run", scenario), outcome(after, "run", scenario),
+                              messages="text", secrets=scenario.secrets)
+        assert not changed, "\n".join(changed) + "\n" + after
+
+
+def test_lime302_flags_an_item_of_a_collection_of_credentials():
+    from lime_task_lint.checker import check
+    from lime_task_lint.document import SourceDocument
+    from lime_task_lint.settings import Settings
+    source = _module('''
+@task
+def run(app, api_keys=("sk-1",), settings=None):
+    for key in api_keys:
+        logger.info("trying %s", key)
+    for name, value in (settings or {}).items():
+        logger.info("setting %s", name)
+    return "ok"
+''')
+    found = check(SourceDocument(source), Settings(), codes={"LIME302"}).violations
+    assert [v.message.split("`")[1] for v in found] == ["key"]  # the item, not the setting's name

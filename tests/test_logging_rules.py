@@ -28,11 +28,14 @@ CREDENTIALS = [
     "api_key", "apikey", "apiKey", "x-api-key", "X-Api-Key", "authorization", "Authorization", "bearer",
     "private_key", "credentials", "session_key", "auth_header", "db_password", "smtpPassword", "jwt",
     "secret_key", "passphrase",
+    # collections of them: every item is one
+    "api_keys", "tokens", "passwords", "client_secrets", "accessTokens", "smtp_passwords",
 ]
 # api_key_id: the public identifier of a key (shown in dashboards), not the key itself.
 LOOK_ALIKES = [
     "token_count", "password_policy_url", "tokenizer", "secretary", "keyboard", "author",
     "authorized_users_count", "passage", "max_tokens", "api_key_id", "token_type", "password_length",
+    "num_passwords", "passes", "authors", "keys", "token_counts",
 ]
 
 

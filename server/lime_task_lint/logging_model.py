@@ -88,9 +88,23 @@ def is_secret_name(name: str) -> bool:
         return True
     while len(words) > 1 and words[-1] in SECRET_MODIFIERS:
         words.pop()
-    if words[-1] in SECRET_WORDS:
+    if _names_secret(words):
         return True
-    return len(words) >= 2 and (words[-2], words[-1]) in SECRET_PAIRS
+    # A collection of credentials (`api_keys`, `tokens`, `passwords`): each item is one,
+    # unless the name counts them (`max_tokens`, `num_passwords`).
+    head = words[-1]
+    if len(head) > 3 and head.endswith("s") and not head.endswith("ss") \
+            and not (len(words) >= 2 and words[-2] in QUANTITY_WORDS):
+        return _names_secret([*words[:-1], head[:-1]])
+    return False
+
+
+#: Words before a plural credential noun that make the name a number of them.
+QUANTITY_WORDS = frozenset({"max", "min", "num", "number", "count", "total", "n", "no", "nr", "many", "few"})
+
+
+def _names_secret(words: list[str]) -> bool:
+    return words[-1] in SECRET_WORDS or (len(words) >= 2 and (words[-2], words[-1]) in SECRET_PAIRS)
 
 
 # -- log calls -------------------------------------------------------------------
@@ -728,7 +742,8 @@ def secret_parts(expr: ast.AST, tainted: dict[str, str]) -> list[SecretPart]:
 def _ordered_bindings(index: SyntaxIndex, owner: ast.AST) -> list[ast.AST]:
     """The assignments and calls of ``owner``'s own code (module, def or lambda), in source order."""
     nodes = [n for n in index.own_nodes(owner)
-             if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.Call))]
+             if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.Call, ast.For,
+                               ast.AsyncFor))]
     nodes.sort(key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
     return nodes
 
@@ -758,6 +773,12 @@ def taint(index: SyntaxIndex, owner: ast.AST, inherited: dict[str, str] | None =
                     if parts and func.value.id not in tainted and not is_secret_name(func.value.id):
                         tainted[func.value.id] = _first_name(parts)
                 continue
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                parts = secret_parts(node.iter, tainted)
+                for target in _iterated_values(node):
+                    if parts and not is_secret_name(target.id):
+                        tainted.setdefault(target.id, _first_name(parts))
+                continue
             value = getattr(node, "value", None)
             if value is None:
                 continue
@@ -773,6 +794,24 @@ def taint(index: SyntaxIndex, owner: ast.AST, inherited: dict[str, str] | None =
                             and not is_secret_name(target.value.id):
                         tainted[target.value.id] = key if key and is_secret_name(key) else _first_name(parts)
     return tainted
+
+
+def _iterated_values(loop: ast.For | ast.AsyncFor) -> list[ast.Name]:
+    """The names a loop binds to the items of its iterable (``for token in tokens``,
+    ``for i, token in enumerate(tokens)``); of ``mapping.items()`` only the value
+    (the keys are names such as ``"smtp_password"``, not credentials)."""
+    names = [n for n in ast.walk(loop.target) if isinstance(n, ast.Name)]
+    iterable, target = loop.iter, loop.target
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute) \
+            and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+        if iterable.func.attr == "items":
+            return [n for n in ast.walk(target.elts[1]) if isinstance(n, ast.Name)]
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute) and iterable.func.attr == "keys":
+        return []
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id == "enumerate" \
+            and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+        return [n for n in ast.walk(target.elts[1]) if isinstance(n, ast.Name)]
+    return names
 
 
 def logged_expressions(call: LogCall) -> list[ast.expr]:

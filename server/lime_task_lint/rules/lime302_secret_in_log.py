@@ -5,8 +5,10 @@ Flags a log or `print` argument that is a credential: a name, attribute,
 dict key, `.get("...")` key or f-string part that reads like one (`password`,
 `passwd`, `pwd`, `secret`, `client_secret`, `token`, `access_token`,
 `api_key`, `apiKey`, `X-Api-Key`, `Authorization`, `bearer`, `private_key`,
-`credentials`, `session_key`, ...), or a value built from one
-(`headers = {"Authorization": token}` logged later). The credential word must
+`credentials`, `session_key`, ..., and their plurals: `api_keys`, `tokens`),
+or a value built from one (`headers = {"Authorization": token}` logged
+later, the loop variable of `for key in api_keys`, the value of
+`for name, value in credentials.items()`). The credential word must
 be the name's head noun: `token_count`, `max_tokens`, `tokenizer`,
 `password_policy_url`, `secretary`, `author` and `api_key_id` (the public id
 of a key) are not credentials. `len(token)` or `token is None` are not flagged.
