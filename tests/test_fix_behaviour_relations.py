@@ -191,3 +191,27 @@ def test_no_prefetch_when_the_loop_changes_the_fetched_object():
     assert finding.fix is None and "changes the fetched object `coworker`" in finding.message
     source = textwrap.dedent(CHANGES_FETCHED)
     assert fixed(source, unsafe=True, codes={"LIME203"}) == source
+
+
+def test_evidence_in_another_workspace_module_names_the_related_limetype(tmp_path, capsys):
+    import json
+
+    from lime_task_lint.cli import main
+
+    (tmp_path / "pyproject.toml").write_text("[tool.lime-task-lint]\n", encoding="utf-8")
+    package = tmp_path / "solution_x"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    # A hook elsewhere loads the previous owner by the relation's id: `owner` points to `coworker`.
+    (package / "history.py").write_text(
+        "def previous_owner(app, deal):\n"
+        "    return app.limetypes.coworker.get(deal.properties.owner.original_value)\n", encoding="utf-8")
+    (package / "tasks.py").write_text(textwrap.dedent(EVIDENCE.replace(
+        '''def owner_of(app, deal):
+    return app.limetypes.coworker.get(deal.properties.owner.value)
+
+
+''', "")), encoding="utf-8")
+    main(["check", "--format", "json", "--select", "LIME203", str(tmp_path)])
+    [finding] = json.loads(capsys.readouterr().out)
+    assert "`coworker` as used at history.py:2" in finding["fix"]["message"]
