@@ -307,3 +307,31 @@ def test_word_questions_read_each_file_version_once_and_match_a_whole_word_searc
     (tmp_path / "m0.py").write_text(texts["m0.py"] + "\nextra_word = 1\n", encoding="utf-8")
     assert workspace._mentions(str((tmp_path / "m0.py").resolve()), "extra_word")
     assert len(splits) == len(texts) + 1
+
+
+def test_questions_nobody_wants_any_more_are_not_answered(tmp_path):
+    """A saved file drops the questions still queued for jedi (one worker): they
+    would delay the questions about the new text by as long as they take."""
+    import threading
+
+    workspace = Workspace(tmp_path, time_budget=0)
+    release = threading.Event()
+    ran: list[str] = []
+
+    def slow():
+        release.wait(10)
+        ran.append("slow")
+        return 1
+
+    def queued():
+        ran.append("queued")
+        return 2
+
+    assert workspace._bounded(("first",), slow) is None  # still running: unknown
+    assert workspace._bounded(("second", "x", "y"), queued) is None  # waits behind it
+    second = workspace.pending_answers()[-1]
+    workspace.changed()
+    release.set()
+    workspace._executor.shutdown(wait=True)
+    assert second.cancelled() and ran == ["slow"]
+    assert workspace._answers == {}  # the running one's answer belongs to the old files: dropped

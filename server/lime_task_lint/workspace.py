@@ -144,6 +144,17 @@ class Workspace:
                     self.overlay[resolved] = text
             self._generation += 1
             self._answers.clear()
+            self._drop_queued(lambda key: True)
+
+    def _drop_queued(self, unwanted: Callable[[tuple], bool]) -> None:
+        """Cancel the questions still waiting for jedi whose answer is no longer
+        wanted (the files changed): the one worker would otherwise spend seconds
+        on them before the questions that matter.  A question jedi already works
+        on cannot be interrupted; its answer is dropped (``_store``).  Call with
+        the lock held."""
+        for key, future in list(self._running.items()):
+            if unwanted(key) and future.cancel():
+                del self._running[key]
 
     def set_text(self, path: str, text: str | None) -> None:
         """The text of ``path`` changed in memory (a fix-all pass, an unsaved edit
@@ -160,6 +171,7 @@ class Workspace:
             self._versions[resolved] = self._versions.get(resolved, 0) + 1
             for key in [k for k in self._answers if len(k) > 2 and k[2] == resolved]:
                 del self._answers[key]
+            self._drop_queued(lambda key: len(key) > 2 and key[2] == resolved)
 
     # -- jedi ----------------------------------------------------------------------
     def _jedi_project(self):
