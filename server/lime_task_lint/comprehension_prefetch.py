@@ -152,6 +152,10 @@ def _iterable(ctx, info: FunctionInfo, generator: ast.comprehension,
     iterable = generator.iter
     if isinstance(iterable, (ast.List, ast.Tuple, ast.Set)):
         return ctx.text(iterable), None
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id == "range" \
+            and ctx.index.resolve("range", iterable) is None \
+            and not ctx.effects.of_node(iterable).has_side_effects and not ctx.effects.of_node(iterable).unknown:
+        return ctx.text(iterable), None  # a range gives the same numbers again
     if isinstance(iterable, ast.Name):
         bindings = ctx.index.bindings_in(info.node, iterable.id)
         if len(bindings) == 1:
