@@ -132,3 +132,33 @@ def run(app, api_keys=("sk-1",), settings=None):
 ''')
     found = check(SourceDocument(source), Settings(), codes={"LIME302"}).violations
     assert [v.message.split("`")[1] for v in found] == ["key"]  # the item, not the setting's name
+
+
+# -- LIME304 / LIME301: a print that continues its line -----------------------------------
+
+def _printed_text(run) -> str:
+    """What a reader sees: stdout, then each record's message on a line of its own."""
+    return run.output + "".join(message + "\n" for _, message, _ in run.logs)
+
+
+@pytest.mark.parametrize("codes", [{"LIME304"}, {"LIME301"}])
+def test_print_continuing_its_line_is_not_turned_into_a_record(codes):
+    source = _module('''
+@task
+def run(app):
+    for company in app.limetypes.company.get_all():
+        print("syncing", company.properties.name.value, end="... ")
+        try:
+            int(company.properties.city.value)
+        except ValueError:
+            print("skipped")
+            continue
+        print("ok")
+    return "done"
+''')
+    after = fixed(source, codes=codes)
+    assert after.count("print(") == 3, after  # the skipped item's print continues a line too
+    for scenario in SCENARIOS:
+        before_run, after_run = outcome(source, "run", scenario), outcome(after, "run", scenario)
+        # a print may become a record on purpose; the text on each line may not change
+        assert sorted(_printed_text(before_run).splitlines()) == sorted(_printed_text(after_run).splitlines()), after

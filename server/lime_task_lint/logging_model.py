@@ -1248,12 +1248,29 @@ def print_stream(call: ast.Call) -> str | None:
     return {"sys.stdout": "stdout", "sys.stderr": "stderr"}.get(target or "")
 
 
+def _module_continues_lines(ctx) -> bool:
+    """Whether a ``print`` of the module ends with something other than a newline."""
+    cached = getattr(ctx, "_lime_continued_lines", None)
+    if cached is None:
+        cached = any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
+                     and any(k.arg == "end" and not (isinstance(k.value, ast.Constant)
+                                                     and k.value.value in (None, "\n"))
+                             for k in node.keywords)
+                     for node in ast.walk(ctx.tree))
+        ctx._lime_continued_lines = cached
+    return cached
+
+
 def print_as_log(ctx, call: ast.Call) -> LazyMessage | Withheld:
     """The lazy log message writing the same text as ``print(...)`` (without its
     line ending): constant text inline, every other argument a ``%s`` argument
     in the same order (``print`` applies ``str()`` to each, so does ``%s``)."""
     if any(k.arg not in PRINT_KEYWORDS for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
         return Withheld("the print unpacks arguments or takes keywords a log call has not")
+    if _module_continues_lines(ctx):
+        # `print(..., end="")` continues its line with whatever prints next: turning
+        # either print into a record would lose that text or split the line in two.
+        return Withheld("a print in this module does not end its line with a newline (`end=`)")
     separator = next((k.value for k in call.keywords if k.arg == "sep"), None)
     sep = " " if separator is None or (isinstance(separator, ast.Constant) and separator.value is None) \
         else _const_str(separator)

@@ -39,7 +39,9 @@ as a `%s` argument. `traceback.print_exc()` in an except block becomes
 the module has none (named so it hides no parameter or local). What changes,
 on purpose: the text goes to the task log instead of stdout/stderr, without
 the line ending, and `str()` of the values runs when the record is emitted.
-Not offered for `*args`, a computed `sep=`, other keywords or
+Not offered for `*args`, a computed `sep=`, other keywords, a module where
+a print ends with something other than a newline (`end=""`: the next print
+continues that line, so neither may become a record), or
 `traceback.print_exc()` outside an except block.
 """
 
