@@ -75,22 +75,48 @@ class ResultCache:
         self.disabled = disabled
         self._warn = warn or (lambda message: print(f"lime-task-lint: warning: {message}", file=sys.stderr))
         self._warned: set[str] = set()
-        self._workspace_digests: dict[int, str] = {}
+        self._workspace_digests: dict[tuple, str] = {}
         self.hits = 0
         self.misses = 0
-        #: str(path) -> (text digest, findings as JSON), checked by worker processes
-        self._prefetched: dict[str, tuple[str, list[dict]]] = {}
+        #: str(path) -> (text digest, findings) read or checked before the CLI's loop
+        self._prefetched: dict[str, tuple[str, list[Violation]]] = {}
+        #: project root -> a workspace used only to list and digest its files
+        self._probes: dict = {}
 
     def prefetch(self, jobs: list[tuple[Path, object, Path]]) -> None:
-        """Check ``(path, settings, project root)`` files in worker processes when
-        there are many (``parallel.py``); :meth:`violations` then answers from memory
-        for each file whose text is still the one a worker checked."""
+        """Answer ``(path, settings, project root)`` files before the CLI's loop:
+        hits are read from the cache here, and when many files miss they are
+        checked in worker processes (``parallel.py``); :meth:`violations` then
+        answers from memory for each file whose text is still the one read."""
         from . import parallel
+        from .files import UnreadableFile, read_source
+        from .workspace import Workspace
 
-        workers = parallel.jobs_for(len(jobs))
+        misses = []
+        for job in jobs:
+            path, settings, root = job
+            if self.disabled:
+                misses.append(job)
+                continue
+            try:
+                text = read_source(path)
+            except (UnreadableFile, OSError):
+                continue  # the loop reports it
+            workspace = self._probes.get(root)
+            if workspace is None:
+                workspace = self._probes[root] = Workspace(root)  # for the digest only: no jedi
+            key, entry_path = self._key(root, settings, str(path), text)
+            cached = self._read(entry_path, key, workspace)
+            if cached is None:
+                misses.append(job)
+                continue
+            self.hits += 1
+            self._prefetched[str(path)] = (parallel.text_digest(text), cached)
+        workers = parallel.jobs_for(len(misses))
         if workers:
-            found = parallel.check_in_processes(jobs, workers, self.disabled)
-            self._prefetched = {str(path): answer for path, answer in found.items()}
+            found = parallel.check_in_processes(misses, workers, self.disabled)
+            for path, (digest, items) in found.items():
+                self._prefetched[str(path)] = (digest, [_from_json(item) for item in items])
 
     def directory(self, root: Path, settings) -> Path:
         """The cache folder of a project: the ``cache-dir`` setting (relative to the
@@ -109,14 +135,12 @@ class ResultCache:
             from .parallel import text_digest
 
             if prefetched[0] == text_digest(document.text):
-                return [_from_json(item) for item in prefetched[1]]
+                return prefetched[1]
         if self.disabled:
             from .checker import check
 
             return check(document, settings, root=root, workspace=workspace).violations
-        folder = self.directory(root, settings) / tool_key()[:16]
-        key = _digest(tool_key(), repr(settings), str(document.path), document.text)
-        entry_path = folder / f"{_digest(str(document.path))}.json"
+        key, entry_path = self._key(root, settings, str(document.path), document.text)
         cached = self._read(entry_path, key, workspace)
         if cached is not None:
             self.hits += 1
@@ -131,6 +155,11 @@ class ResultCache:
             self._write(entry_path, {"format": FORMAT, "key": key, "workspace": depends,
                                      "violations": [_to_json(v) for v in result.violations]})
         return result.violations
+
+    def _key(self, root: Path, settings, path: str, text: str) -> tuple[str, Path]:
+        """The key of a file's entry, and where the entry is kept."""
+        folder = self.directory(root, settings) / tool_key()[:16]
+        return _digest(tool_key(), repr(settings), path, text), folder / f"{_digest(path)}.json"
 
     # -- storage ---------------------------------------------------------------------
     def _read(self, entry_path: Path, key: str, workspace) -> list[Violation] | None:
@@ -176,7 +205,10 @@ class ResultCache:
 
     def _workspace_digest(self, workspace) -> str:
         """Content digest of every Python file the workspace may read, once per run."""
-        known = self._workspace_digests.get(id(workspace))
+        overlay = getattr(workspace, "overlay", {}) or {}
+        # One digest per root and run (the CLI's workspaces have no unsaved text).
+        identity = ("root", str(getattr(workspace, "root", ""))) if not overlay else ("object", id(workspace))
+        known = self._workspace_digests.get(identity)
         if known is not None:
             return known
         digest = hashlib.blake2b(digest_size=16)
@@ -185,7 +217,6 @@ class ResultCache:
             files = sorted(workspace._python_files())
         except Exception:  # an unknown workspace: never equal to a stored digest
             return f"unknown-{id(object())}"
-        overlay = getattr(workspace, "overlay", {}) or {}
         for name in files:
             digest.update(name.encode("utf-8", "surrogatepass") + b"\0")
             if name in overlay:
@@ -195,7 +226,7 @@ class ResultCache:
                 digest.update(hashlib.blake2b(Path(name).read_bytes(), digest_size=16).digest())
             except OSError:
                 digest.update(b"unreadable")
-        value = self._workspace_digests[id(workspace)] = digest.hexdigest()
+        value = self._workspace_digests[identity] = digest.hexdigest()
         return value
 
 
