@@ -405,8 +405,10 @@ def build_model(tree: ast.Module, extra_task_names: Iterable[str] = (), *, path:
     resolved and their summaries folded in (``LimeModel.external``).
     ``seeds``: qualname -> parameter -> role that callers elsewhere pass in.
     """
-    # One walk of the whole module for both the imports and the calls (in walk order).
-    found = [node for node in walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom, ast.Call))]
+    # One walk of the whole module for the imports, the calls (in walk order) and `global` names.
+    found = [node for node in walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom, ast.Call, ast.Global))]
+    rebound = {name for node in found if isinstance(node, ast.Global) for name in node.names}
+    found = [node for node in found if not isinstance(node, ast.Global)]
     imports = _imports_of(node for node in found if not isinstance(node, ast.Call))
     functions: dict[str, FunctionInfo] = {}
     _collect_functions(tree.body, "", None, None, functions)
@@ -424,7 +426,7 @@ def build_model(tree: ast.Module, extra_task_names: Iterable[str] = (), *, path:
     if seeds is None and modules is not None and path is not None and not modules.building():
         seeds = modules.incoming_roles(path, tree)  # roles passed in by callers in other modules
     analyser = _Analyser(imports, functions, path=path, modules=modules, seeds=seeds)
-    analyser.run(tree)
+    analyser.run(tree, rebound)
     external = analyser.external_functions()
     _summarise(functions, external)
     return LimeModel(tree, imports, functions, scheduled_elsewhere, external)
@@ -557,10 +559,11 @@ class _Analyser:
         #: Values of names assigned exactly once at module level (constants).
         self.module_values: dict[str, ast.expr] = {}
 
-    def run(self, tree: ast.Module | None = None) -> None:
+    def run(self, tree: ast.Module | None = None, rebound: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        """``rebound``: names some function declares ``global`` (not constants)."""
         if tree is not None:
             self.module_names = _module_level_roles(tree, self.imports)
-            self.module_values = _module_constants(tree)
+            self.module_values = _module_constants(tree, rebound)
         for info in self.functions.values():
             self.param_roles[info.qualname].update(self._initial_param_roles(info))
             self.param_roles[info.qualname].update(self.seeds.get(info.qualname, {}))
@@ -620,10 +623,12 @@ class _Analyser:
             info.names.setdefault("self.application", APP)
             for name, role in self.class_attributes.get(_class_key(info), {}).items():
                 info.names.setdefault(name, role)
-        used_as_application = _used_as_application(info.node)
+        # Facts of the function's own code, the same in every round of the fixed point.
+        used_as_application, property_names = info.__dict__.get("_name_evidence") or info.__dict__.setdefault(
+            "_name_evidence", _name_evidence(info.node, self.imports))
         for name in used_as_application:
             info.names.setdefault(name, APP)
-        for name in _property_names(info.node, self.imports):
+        for name in property_names:
             info.names.setdefault(name, PROPERTY)
         info.reads, info.uow_calls, info.calls, info.loops = [], [], [], []
         walker = _FunctionWalker(self, info)
@@ -781,14 +786,6 @@ def _class_key(info: FunctionInfo) -> str:
     return info.qualname.rsplit(".", 1)[0]
 
 
-def _used_as_application(func: FunctionNode) -> set[str]:
-    """Names the function uses as the application: ``name.limetypes`` is read
-    (only a Lime application has ``limetypes``)."""
-    return {node.value.id for node in _own_nodes(func)
-            if isinstance(node, ast.Attribute) and node.attr == "limetypes" and isinstance(node.value, ast.Name)
-            and node.value.id not in ("self", "cls")}
-
-
 def local_roles(tree: ast.Module, imports: dict[str, str]) -> Iterator[tuple[FunctionNode, dict[str, Role]]]:
     """Every function of ``tree`` with the roles its own code gives names, without
     the module's call graph: parameters (annotations, the usual names, a task's
@@ -808,7 +805,7 @@ def local_roles(tree: ast.Module, imports: dict[str, str]) -> Iterator[tuple[Fun
             names[params[0].arg] = APP
         if info.class_name is not None and params and params[0].arg == "self":
             names["self.application"] = APP
-        for name in _used_as_application(info.node):
+        for name in _name_evidence(info.node, imports)[0]:
             names.setdefault(name, APP)
         for node in sorted((n for n in _own_nodes(info.node) if isinstance(n, ast.Assign)),
                            key=lambda n: (n.lineno, n.col_offset)):
@@ -820,7 +817,7 @@ def local_roles(tree: ast.Module, imports: dict[str, str]) -> Iterator[tuple[Fun
         yield info.node, names
 
 
-def _module_constants(tree: ast.Module) -> dict[str, ast.expr]:
+def _module_constants(tree: ast.Module, rebound: set[str] = frozenset()) -> dict[str, ast.expr]:  # type: ignore[assignment]
     """Names assigned exactly once at module level (and nowhere with ``global``) -> value."""
     values: dict[str, list[ast.expr]] = {}
     for stmt in tree.body:
@@ -833,7 +830,6 @@ def _module_constants(tree: ast.Module) -> dict[str, ast.expr]:
         elif isinstance(stmt, (ast.AugAssign, ast.For, ast.AsyncFor)):
             for name in _target_names(stmt.target):
                 values.setdefault(name, []).append(None)
-    rebound = {name for node in walk(tree) if isinstance(node, ast.Global) for name in node.names}
     return {name: found[0] for name, found in values.items()
             if len(found) == 1 and found[0] is not None and name not in rebound}
 
@@ -1338,17 +1334,20 @@ def _is_property_lookup(node: ast.Call) -> bool:
     return isinstance(func, ast.Attribute) and func.attr == "get_property" and len(node.args) == 1
 
 
-def _property_names(func: FunctionNode, imports: dict[str, str]) -> set[str]:
-    """Names the function tests with ``isinstance(name, <X>PropertyAccessor)`` (Lime's
-    relation accessors): property accessors whatever they were assigned."""
-    found: set[str] = set()
+def _name_evidence(func: FunctionNode, imports: dict[str, str]) -> tuple[set[str], set[str]]:
+    """(names used as the application, names tested as property accessors), one walk."""
+    application: set[str] = set()
+    properties: set[str] = set()
     for node in _own_nodes(func):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance" \
+        if isinstance(node, ast.Attribute):
+            if node.attr == "limetypes" and isinstance(node.value, ast.Name) and node.value.id not in ("self", "cls"):
+                application.add(node.value.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance" \
                 and len(node.args) == 2 and isinstance(node.args[0], ast.Name):
             classes = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
             if any(_annotation_name(c, imports).endswith("PropertyAccessor") for c in classes):
-                found.add(node.args[0].id)
-    return found
+                properties.add(node.args[0].id)
+    return application, properties
 
 
 def _is_relation_fetch(node: ast.AST | None) -> bool:
