@@ -162,3 +162,90 @@ def run(app):
         before_run, after_run = outcome(source, "run", scenario), outcome(after, "run", scenario)
         # a print may become a record on purpose; the text on each line may not change
         assert sorted(_printed_text(before_run).splitlines()) == sorted(_printed_text(after_run).splitlines()), after
+
+
+# -- LIME101: a generator expression reads its names when each item is taken -------------
+
+LATE_READS = {
+    "name rebound between the list and its loop": '''
+@task
+def run(app):
+    city = "Lund"
+    local = [c.properties.name.value for c in app.limetypes.company.get_all() if c.properties.city.value == city]
+    city = "Malmö"
+    names = []
+    for name in local:
+        names.append((name, city))
+    return names
+''',
+    "name rebound by the consuming loop": '''
+@task
+def run(app):
+    last = -1
+    rising = [c for c in app.limetypes.company.get_all() if c.properties.score.value > last]
+    count = 0
+    for company in rising:
+        last = company.properties.score.value + 1
+        count += 1
+    return count
+''',
+    "dict the loop fills, read by the element": '''
+@task
+def run(app):
+    per_city = {}
+    ranked = [(c.properties.city.value, per_city.get(c.properties.city.value, 0))
+              for c in app.limetypes.company.get_all()]
+    for city, rank in ranked:
+        per_city[city] = rank + 1
+    return sorted(per_city.items())
+''',
+    "attribute of self changed before the sum": '''
+class Scoring:
+    def __init__(self, app):
+        self.application = app
+        self.floor = 2
+
+    def total(self):
+        scores = [c.properties.score.value for c in self.application.limetypes.company.get_all()
+                  if c.properties.score.value >= self.floor]
+        self.floor = 5
+        return sum(s for s in scores)
+
+
+@task
+def run(app):
+    return Scoring(app).total()
+''',
+    "list() of a generator whose filter reads a rebound name": '''
+@task
+def run(app):
+    wanted = "Lund"
+    found = list(c.id for c in app.limetypes.company.get_all() if c.properties.city.value == wanted)
+    wanted = None
+    return sum(i for i in found)
+''',
+    "filter that counts in a module dict the loop reads": '''
+STATS = {"seen": 0}
+
+
+def _counted(company):
+    STATS["seen"] += 1
+    return company.properties.score.value % 2 == 0
+
+
+@task
+def run(app):
+    even = [c for c in app.limetypes.company.get_all() if _counted(c)]
+    progress = 0
+    for company in even:
+        progress += STATS["seen"]
+    return progress
+''',
+}
+
+
+@pytest.mark.parametrize("body", LATE_READS.values(), ids=LATE_READS.keys())
+def test_lime101_lazy_items_never_read_names_changed_before_they_are_taken(body):
+    source = _module(body)
+    assert not _changes(source, codes={"LIME101"})
+    assert not _changes(source, unsafe=True, codes={"LIME101"})  # not a listed change either

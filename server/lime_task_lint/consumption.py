@@ -24,6 +24,7 @@ model (:mod:`effects`); nothing keeps its own parent map or walker.
 from __future__ import annotations
 
 import ast
+import builtins
 from dataclasses import dataclass, field
 from typing import Iterable, Union
 
@@ -294,18 +295,25 @@ def stops_early(consumer: ast.AST, effects: EffectsModel) -> str:
 
 
 def laziness(produced: ast.AST, consumer: ast.AST, func: FunctionNode, effects: EffectsModel, *,
-             item_effects: Effects | None = None, source_names: Iterable[str] = ()) -> Laziness:
+             item_effects: Effects | None = None, source_names: Iterable[str] = (),
+             late_names: Iterable[str] = ()) -> Laziness:
     """What changes when the items made at ``produced`` are made at ``consumer``.
 
     ``item_effects``: the effects of making one item (a comprehension's element
     and filters, a builder's loop body), besides reading it; ``source_names``:
     names whose value the eager list copied (``list(rows)``): changing them while
-    consuming is why the copy exists.
+    consuming is why the copy exists; ``late_names``: names read while making
+    each item (a generator expression's element and filters), which a lazy item
+    reads when it is taken instead of when the list was built.
 
     * an item with side effects and a consumer that may stop early: fewer items
       would be made (blocker);
     * a consumer or code in between that changes a source name (blocker: the
-      list was a copy);
+      list was a copy), or a name the items read when made (blocker: the items
+      would see the new value);
+    * making the items changes a name that code in between or the consuming
+      loop reads (blocker: it would see the change item by item), or calls code
+      that could read it (hazard);
     * an exception raised while producing moves from ``produced`` to
       ``consumer``: if a ``try`` guards one and not the other (hazard);
     * code between the two, or the consuming loop's body, that writes to Lime or
@@ -328,7 +336,29 @@ def laziness(produced: ast.AST, consumer: ast.AST, func: FunctionNode, effects: 
     if changed:
         name = sorted(changed)[0]
         return Laziness(blocker=f"`{name}` is changed while it is iterated: the list is a copy")
-    maybe = (between | body).may_change(source_names)
+    late = (between | body).changes(late_names)
+    if late:
+        name = sorted(late)[0]
+        return Laziness(blocker=f"`{name}` is read while making each item and is changed before or while the "
+                                "items are consumed: lazy items would see its new value")
+    statements = (_statements_between(start, end, func, index) if start is not None and end is not None else []) \
+        + (list(consumer.body) if isinstance(consumer, (ast.For, ast.AsyncFor)) else [])
+    # Names the items' effects change that mean something where they are consumed (a
+    # builder's own locals do not).
+    item_changes = {n for n in item_effects.rebinds | item_effects.mutates | item_effects.may_mutate
+                    if index.resolve(n, consumer) is not None}
+    if item_changes:
+        loaded = {n.id for stmt in statements for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+        seen = sorted(item_changes & loaded)
+        if seen:
+            return Laziness(blocker=f"making the items changes `{seen[0]}`, which is read before they are all "
+                                    "made: lazily it would change item by item")
+        module_names = sorted(n for n in item_changes if index.resolve(n, consumer) is index.scopes[0])
+        if module_names and any(isinstance(n, ast.Call) and not _builtin_call(n, index)
+                                for stmt in statements for n in ast.walk(stmt)):
+            return Laziness(hazard=f"making the items changes `{module_names[0]}`, which code called while "
+                                   "they are consumed may read")
+    maybe = (between | body).may_change([*source_names, *late_names])
     if maybe:
         name = sorted(maybe)[0]
         return Laziness(hazard=f"`{name}` is passed to code that is not visible while it is iterated: "
@@ -344,6 +374,10 @@ def laziness(produced: ast.AST, consumer: ast.AST, func: FunctionNode, effects: 
     if item_effects.has_side_effects and (body.has_side_effects or between.has_side_effects):
         return Laziness(hazard="the items' effects would interleave with the loop body's")
     return Laziness()
+
+
+def _builtin_call(call: ast.Call, index: SyntaxIndex) -> bool:
+    return isinstance(call.func, ast.Name) and call.func.id in dir(builtins) and index.resolve(call.func.id, call) is None
 
 
 def effects_between(first: ast.AST, last: ast.AST, func: FunctionNode, effects: EffectsModel) -> Effects:

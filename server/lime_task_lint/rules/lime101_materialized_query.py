@@ -51,7 +51,15 @@ visible may do anything):
   consumer may stop early (`any`/`all`/`next`/`zip`, a loop with
   `break`/`return`/`raise`): those effects would not all run;
 - not offered when the consumer, or code between the list and the consumer,
-  changes the source the list copied (`for r in list(rows): rows.remove(r)`);
+  changes the source the list copied (`for r in list(rows): rows.remove(r)`),
+  or a name the element or filters read (`city = "Malmö"` after
+  `[c for c in read if c.city == city]`, `self.floor = 5`, a dict the loop
+  fills): a generator expression reads them when each item is taken;
+- not offered when making the items changes a name that code between the
+  list and the consumer, or the consuming loop, reads (a filter that counts in
+  a dict the loop reads): it would change item by item; unsafe when making
+  them changes a module-level name and that code calls a function (which may
+  read it);
 - unsafe (the title names the hazard) when an error raised while reading would
   leave the `try` that guarded the list; when code between the list and its
   consumer, or the consuming loop's body, writes to Lime or may (a `commit`, a
@@ -178,14 +186,18 @@ class MaterializedQuery(Rule):
             consumer = use.node
         else:
             return None, use.reason
-        if isinstance(node, ast.ListComp):
-            item_effects = effects.of_block([node.elt, *(c for g in node.generators for c in g.ifs),
-                                             *(g.iter for g in node.generators[1:])])
-            source_names = _root_names(node.generators[0].iter)
+        # The comprehension whose element and filters would run lazily: the list's own,
+        # or the generator expression `list(...)` wraps.
+        comprehension = node if isinstance(node, ast.ListComp) else node.args[0]  # type: ignore[attr-defined]
+        if isinstance(comprehension, (ast.ListComp, ast.GeneratorExp)):
+            item_effects = effects.of_block([comprehension.elt, *(c for g in comprehension.generators for c in g.ifs),
+                                             *(g.iter for g in comprehension.generators[1:])])
+            source_names = _root_names(comprehension.generators[0].iter)
+            late_names = _late_names(comprehension)
         else:
-            item_effects, source_names = Effects(), _root_names(node.args[0])  # type: ignore[attr-defined]
+            item_effects, source_names, late_names = Effects(), _root_names(comprehension), set()
         verdict = laziness(node, consumer, info.node, effects, item_effects=item_effects,
-                           source_names=source_names)
+                           source_names=source_names, late_names=late_names)
         if verdict.blocker:
             return None, verdict.blocker
         hazard = verdict.hazard
@@ -233,6 +245,16 @@ class MaterializedQuery(Rule):
         if sole_argument:
             return [Edit(start, end, body)]
         return [Edit(start, end, f"({body})")]
+
+
+def _late_names(comprehension: ast.ListComp | ast.GeneratorExp) -> set[str]:
+    """The names a comprehension reads while making each item (its element,
+    filters and inner iterables; not its first iterable, evaluated at once),
+    other than its own targets."""
+    own = {n.id for g in comprehension.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+    parts = [comprehension.elt, *(c for g in comprehension.generators for c in g.ifs),
+             *(g.iter for g in comprehension.generators[1:])]
+    return {n.id for part in parts for n in ast.walk(part) if isinstance(n, ast.Name)} - own
 
 
 def _root_names(node: ast.AST) -> list[str]:
