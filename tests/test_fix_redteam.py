@@ -249,3 +249,71 @@ def test_lime101_lazy_items_never_read_names_changed_before_they_are_taken(body)
     source = _module(body)
     assert not _changes(source, codes={"LIME101"})
     assert not _changes(source, unsafe=True, codes={"LIME101"})  # not a listed change either
+
+
+# -- LIME102: a generator builder reads what it was given while the caller iterates ------
+
+BUILDER_READS = {
+    "options dict the caller's loop changes": '''
+def _names(app, options):
+    names = []
+    for company in app.limetypes.company.get_all():
+        if company.properties.city.value != options["skip_city"]:
+            names.append(company.properties.name.value)
+    return names
+
+
+@task
+def run(app):
+    options = {"skip_city": "Lund"}
+    picked = []
+    for name in _names(app, options):
+        options["skip_city"] = "Malmö"
+        picked.append(name)
+    return picked
+''',
+    "module set the caller's loop fills": '''
+DONE = set()
+
+
+def _pending(app):
+    pending = []
+    for company in app.limetypes.company.get_all():
+        if company.properties.city.value not in DONE:
+            pending.append(company.properties.city.value)
+    return pending
+
+
+@task
+def run(app):
+    handled = 0
+    for city in _pending(app):
+        DONE.add(city)
+        handled += 1
+    return handled
+''',
+    "list the caller's loop appends to": '''
+def _with_position(app, taken):
+    rows = []
+    for company in app.limetypes.company.get_all():
+        rows.append((company.properties.name.value, len(taken)))
+    return rows
+
+
+@task
+def run(app):
+    taken = []
+    positions = []
+    for name, position in _with_position(app, taken):
+        taken.append(name)
+        positions.append(position)
+    return positions
+''',
+}
+
+
+@pytest.mark.parametrize("body", BUILDER_READS.values(), ids=BUILDER_READS.keys())
+def test_lime102_generator_never_reads_what_the_caller_changes_while_iterating(body):
+    source = _module(body)
+    assert not _changes(source, codes={"LIME102"})
+    assert not _changes(source, unsafe=True, codes={"LIME102"})

@@ -42,7 +42,10 @@ Yields. Its preconditions are checked against the module's effects model:
   after its loop has effects (it would run only once every item is taken), when
   the return annotation is not a list, or when any caller needs a list (`len`,
   indexing, truthiness, `in`, a second pass, storing or returning it) or may
-  stop early while making an item has effects;
+  stop early while making an item has effects, or when a caller changes,
+  before or while it iterates, an object it passed to the builder or a
+  module-level name the builder reads (`options["skip"] = ...`,
+  `DONE.add(...)`): the generator would read the new value;
 - safe only when every caller in the workspace (found with jedi) iterates the
   result exactly once and laziness changes nothing the effects model sees
   there;
@@ -65,7 +68,7 @@ import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ..checker import tree_cache
 from ..collections_model import accumulator_estimate, iterable_source
@@ -227,11 +230,13 @@ def _release(tree: ast.AST) -> None:
         _PER_TREE.pop(key, None)
 
 
-def caller_verdict(site, builder_effects) -> tuple[str, str]:
+def caller_verdict(site, builder_effects, module_names: Iterable[str] = ()) -> tuple[str, str]:
     """("once" | "hazard" | "list", reason) for one call site: whether the caller
     iterates the result exactly once, and what making the items lazily, while the
     caller consumes them, would change (``builder_effects``: the effects of the
-    builder's loop, made one item at a time)."""
+    builder's loop, made one item at a time; ``module_names``: module-level names
+    the builder reads, which it would read while the caller iterates, as it
+    would the objects passed to it)."""
     effects = effects_for_tree(site.tree)
     index = effects.index
     func = index.enclosing(site.call, (ast.FunctionDef, ast.AsyncFunctionDef))
@@ -256,7 +261,10 @@ def caller_verdict(site, builder_effects) -> tuple[str, str]:
     else:
         return "list", f"the caller {where} needs a list: {use.reason}"
     if func is not None:
-        verdict = laziness(site.call, consumer, func, effects, item_effects=builder_effects)
+        passed = {n.id for arg in [*site.call.args, *(k.value for k in site.call.keywords)]
+                  for n in ast.walk(arg) if isinstance(n, ast.Name)}
+        verdict = laziness(site.call, consumer, func, effects, item_effects=builder_effects,
+                           late_names=passed | set(module_names))
         if verdict.blocker:
             return "list", f"in the caller {where}, {verdict.blocker}"
         if verdict.hazard:
@@ -346,8 +354,11 @@ class ListBuilderFunction(Rule):
             applicability, reason = Applicability.UNSAFE, unknown
         elif not sites:
             applicability, reason = Applicability.UNSAFE, "no caller was found to show how the result is used"
+        module_scope = ctx.index.scopes[0]
+        module_names = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+                        and ctx.index.resolve(n.id, n) is module_scope}
         for site in sites:
-            verdict, why = caller_verdict(site, builder_effects)
+            verdict, why = caller_verdict(site, builder_effects, module_names)
             if verdict == "list":
                 return None, why
             if verdict == "hazard" and applicability is Applicability.SAFE:
