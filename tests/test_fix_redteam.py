@@ -317,3 +317,22 @@ def test_lime102_generator_never_reads_what_the_caller_changes_while_iterating(b
     source = _module(body)
     assert not _changes(source, codes={"LIME102"})
     assert not _changes(source, unsafe=True, codes={"LIME102"})
+
+
+# -- LIME305: a parameter whose default holds a credential in its text ---------------------
+
+@pytest.mark.parametrize("default", ['"Server=crm-db;Database=lime;User Id=sync;Password=Vinter2026!"',
+                                     '"https://sync:Vinter2026!@erp.example.se/api"'])
+def test_lime305_safe_fix_never_logs_a_parameter_whose_default_is_a_credential(default):
+    source = _module(f'''
+@task
+def run(app, target: str = {default}, retries: int = 3):
+    return retries
+''')
+    after = fixed(source, codes={"LIME305"})
+    assert "retries=%s" in after  # the scalar is still logged
+    for scenario in SCENARIOS:
+        scenario = Scenario(scenario.name, SCHEMA, scenario.rows, secrets=("Vinter2026!",))
+        changed = differences(outcome(source, "run", scenario), outcome(after, "run", scenario),
+                              messages="count", secrets=scenario.secrets)
+        assert changed == ["messages: 0 -> 1"], after  # one record, without the password

@@ -107,6 +107,19 @@ def _names_secret(words: list[str]) -> bool:
     return words[-1] in SECRET_WORDS or (len(words) >= 2 and (words[-2], words[-1]) in SECRET_PAIRS)
 
 
+#: Text that carries a credential whatever the name holding it: a connection
+#: string's `Password=...`, a URL with `user:password@`.
+_CREDENTIAL_TEXT = re.compile(
+    r"(?i)(?:\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|sig)\s*[=:]\s*[^\s;&]+"
+    r"|[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@)")
+
+
+def is_credential_text(text: object) -> bool:
+    """True when a literal string holds a credential in its text
+    (``"Server=db;Password=x"``, ``"https://user:pw@host"``)."""
+    return isinstance(text, str) and bool(_CREDENTIAL_TEXT.search(text))
+
+
 # -- log calls -------------------------------------------------------------------
 @dataclass(eq=False)
 class LogCall:

@@ -37,7 +37,8 @@ parameter or local). What it logs, in one place:
   `len(rows)`, never its contents;
 - never the application, `self`/`cls`, a parameter the secret rule would flag
   by name (`password`, `smtp_pass`, `conn_str`, `auth`, `dsn`, `api_key`, ...;
-  see LIME302) or whose default is built from a secret, nor a parameter of
+  see LIME302) or whose default is built from a secret or holds one in its
+  text (`"Server=db;Password=..."`, `"https://user:pw@host"`), nor a parameter of
   unknown type (it could be a collection or carry a credential): these are
   left out and named in the fix's title.
 
@@ -55,7 +56,8 @@ from typing import Iterator
 
 from ..edits import Applicability, Edit, Fix, indentation_of, with_newline
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
-from ..logging_model import dotted, ensure_logger, is_secret_name, logging_model, secret_parts
+from ..logging_model import (dotted, ensure_logger, is_credential_text, is_secret_name, logging_model,
+                             secret_parts)
 from .lime302_secret_in_log import function_taints
 
 
@@ -114,8 +116,9 @@ def classify_params(info, module_taints: dict[str, str] | None = None) -> tuple[
         if name == info.app_param or name in ("self", "cls") or is_secret_name(name):
             continue
         default = defaults.get(name)
-        if default is not None and secret_parts(default, module_taints or {}):
-            continue
+        if default is not None and (secret_parts(default, module_taints or {}) or any(
+                isinstance(n, ast.Constant) and is_credential_text(n.value) for n in ast.walk(default))):
+            continue  # its default is a credential: so may the value be
         type_name, optional = _type_name(arg.annotation)
         if default is not None and isinstance(default, ast.Constant) and default.value is None:
             optional = True
