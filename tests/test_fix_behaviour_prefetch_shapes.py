@@ -206,3 +206,29 @@ def test_an_and_operator_with_unknown_keys_reads_only_what_its_fixed_conditions_
         assert (run.result, run.exception, run.data) == (before.result, before.exception, before.data)
         if page_size is None:
             assert run.reads <= 2
+
+
+LIMETYPE_BOUND_IN_LOOP = '''
+from lime_task import task
+
+
+@task
+def codes(app, ids: list):
+    out = []
+    for ticket_id in ids:
+        tickets = app.limetypes.get_limetype("ticket")
+        out.append(tickets.get(ticket_id).properties.code.value)
+    return out
+'''
+
+
+def test_a_limetype_bound_inside_the_loop_is_named_from_the_application_before_it():
+    # `tickets` does not exist yet before the loop: the pre-fetch reads `app.limetypes.ticket`.
+    source = textwrap.dedent(LIMETYPE_BOUND_IN_LOOP)
+    after = fixed(source, unsafe=True, codes={"LIME203"})
+    assert "app.limetypes.ticket.get_all(" in after
+    ids = [1001 + (i * 7) % len(STORED) for i in range(1500)]
+    before = outcome(source, "codes", Scenario("r", SCHEMA, {"ticket": STORED}, args=(ids,)))
+    run = outcome(after, "codes", Scenario("r", SCHEMA, {"ticket": STORED}, args=(ids,)))
+    assert before.exception is None and (run.result, run.data) == (before.result, before.data)
+    assert before.reads == 1500 and run.reads <= 2 + math.ceil(1500 / 1000)

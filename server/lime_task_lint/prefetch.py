@@ -460,7 +460,7 @@ def _dict_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines) -> 
     info = read.function
     node = loop.node
     indent = lines.indent(node.lineno)
-    limetype_text = ctx.text(read.node.func.value)  # type: ignore[union-attr]
+    limetype_text = _limetype_before(ctx, read, loop)
     source = _prefetch_read(ctx, limetype_text, "id", None, keys, info, indent)
     how = "only the ids the loop needs" if keys.keys else f"every `{read.limetype or 'object'}` ({keys.why_not})"
     one = _one_value_used(ctx, read, stmt, info, loop)
@@ -513,7 +513,7 @@ def _set_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines) -> F
     if _names_in(key) & _assigned_after(ctx, node, stmt):
         raise _NoFix("the key changes between the read and its test")
     indent = lines.indent(node.lineno)
-    limetype_text = ctx.text(read.node.func.value)  # type: ignore[union-attr]
+    limetype_text = _limetype_before(ctx, read, loop)
     name = fresh_name(info, f"known_{field_name}s")
     source = _prefetch_read(ctx, limetype_text, field_name, equals, keys, info, indent, conjunction=found)
     prefetch = f"{indent}{name} = {{{source.comprehension(f'obj.properties.{field_name}.value')}}}"
@@ -535,6 +535,21 @@ def _set_fix(ctx, read: LimeRead, loop: Loop, stmt: ast.stmt, lines: Lines) -> F
     edits.extend(source.imports)
     how = "the keys the loop needs" if keys.keys else f"every `{read.limetype or 'object'}` key ({keys.why_not})"
     return Fix(f"Pre-fetch {how} into a set before the loop", tuple(edits), Applicability.UNSAFE)
+
+
+def _limetype_before(ctx, read: LimeRead, loop: Loop) -> str:
+    """The read's limetype as code that means the same before the loop: its own
+    text, unless the loop binds a name in it (``lt = app.limetypes.get_limetype("x")``
+    inside the loop), then ``<app>.limetypes.<limetype>``."""
+    own = read.node.func.value  # type: ignore[attr-defined]
+    bound_in_loop = {n for n in _names_in(own) if any(ctx.index.contains(loop.node, b)
+                                                     for b in ctx.index.bindings_in(read.function.node, n))}
+    if not bound_in_loop:
+        return ctx.text(own)
+    app = _application_text(ctx, read.function, loop)
+    if app is None or not read.limetype:
+        raise _NoFix(f"the loop binds {_listing(sorted(bound_in_loop))}, the limetype the read uses")
+    return f"{app}.{read.limetype}"
 
 
 def _assigned_after(ctx, loop_node: ast.AST, stmt: ast.stmt) -> set[str]:
