@@ -35,6 +35,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, Union
 
+from .semantic import SyntaxIndex, syntax_index
+
 if TYPE_CHECKING:  # pragma: no cover
     from .modules import ModuleIndex, Target
 
@@ -238,6 +240,14 @@ class FunctionInfo:
     loops: list[Loop] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
     direct: Summary = field(default_factory=Summary)
+    #: The syntax index of the tree the function is in (its own nodes, scopes).
+    index: "SyntaxIndex | None" = None
+
+    def own_nodes(self) -> list[ast.AST]:
+        """The nodes of the function's own code (not of nested functions or classes)."""
+        if self.index is None:
+            self.index = syntax_index(self.node)
+        return self.index.own_nodes(self.node)
 
     @property
     def name(self) -> str:
@@ -411,7 +421,7 @@ def build_model(tree: ast.Module, extra_task_names: Iterable[str] = (), *, path:
     found = [node for node in found if not isinstance(node, ast.Global)]
     imports = _imports_of(node for node in found if not isinstance(node, ast.Call))
     functions: dict[str, FunctionInfo] = {}
-    _collect_functions(tree.body, "", None, None, functions)
+    _collect_functions(tree.body, "", None, None, functions, syntax_index(tree))
     scheduled_here, scheduled_elsewhere = _scheduled_tasks(tree, imports, functions,
                                                            [node for node in found if isinstance(node, ast.Call)])
     task_names = set(extra_task_names) | scheduled_here
@@ -433,19 +443,19 @@ def build_model(tree: ast.Module, extra_task_names: Iterable[str] = (), *, path:
 
 
 def _collect_functions(body: list[ast.stmt], prefix: str, parent: FunctionInfo | None,
-                       class_name: str | None, out: dict[str, FunctionInfo]) -> None:
+                       class_name: str | None, out: dict[str, FunctionInfo], index: "SyntaxIndex | None" = None) -> None:
     for stmt in body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             qualname = f"{prefix}{stmt.name}"
-            info = FunctionInfo(stmt, qualname, parent, class_name)
+            info = FunctionInfo(stmt, qualname, parent, class_name, index=index)
             out.setdefault(qualname, info)
-            _collect_functions(_nested_bodies(stmt), f"{qualname}.", info, None, out)
+            _collect_functions(_nested_bodies(stmt), f"{qualname}.", info, None, out, index)
         elif isinstance(stmt, ast.ClassDef):
-            _collect_functions(stmt.body, f"{prefix}{stmt.name}.", parent, stmt.name, out)
+            _collect_functions(stmt.body, f"{prefix}{stmt.name}.", parent, stmt.name, out, index)
         elif isinstance(stmt, (ast.If, ast.Try, ast.With, ast.AsyncWith)) and parent is None:
             # Functions defined under ``if TYPE_CHECKING`` / ``try`` at module level.
             for sub in _child_bodies(stmt):
-                _collect_functions(sub, prefix, parent, class_name, out)
+                _collect_functions(sub, prefix, parent, class_name, out, index)
 
 
 def _child_bodies(stmt: ast.stmt) -> list[list[ast.stmt]]:
@@ -625,7 +635,7 @@ class _Analyser:
                 info.names.setdefault(name, role)
         # Facts of the function's own code, the same in every round of the fixed point.
         used_as_application, property_names = info.__dict__.get("_name_evidence") or info.__dict__.setdefault(
-            "_name_evidence", _name_evidence(info.node, self.imports))
+            "_name_evidence", _name_evidence(info, self.imports))
         for name in used_as_application:
             info.names.setdefault(name, APP)
         for name in property_names:
@@ -793,7 +803,7 @@ def local_roles(tree: ast.Module, imports: dict[str, str]) -> Iterator[tuple[Fun
     methods, module-level roles and assignments in source order.  Cheap enough
     to run over every caller of a module in the workspace."""
     functions: dict[str, FunctionInfo] = {}
-    _collect_functions(tree.body, "", None, None, functions)
+    _collect_functions(tree.body, "", None, None, functions, syntax_index(tree))
     analyser = _Analyser(imports, functions)
     module_roles = _module_level_roles(tree, imports)
     for info in functions.values():
@@ -805,9 +815,9 @@ def local_roles(tree: ast.Module, imports: dict[str, str]) -> Iterator[tuple[Fun
             names[params[0].arg] = APP
         if info.class_name is not None and params and params[0].arg == "self":
             names["self.application"] = APP
-        for name in _name_evidence(info.node, imports)[0]:
+        for name in _name_evidence(info, imports)[0]:
             names.setdefault(name, APP)
-        for node in sorted((n for n in _own_nodes(info.node) if isinstance(n, ast.Assign)),
+        for node in sorted((n for n in info.own_nodes() if isinstance(n, ast.Assign)),
                            key=lambda n: (n.lineno, n.col_offset)):
             role = _role_of(node.value, names, imports)
             if role is not None:
@@ -901,7 +911,7 @@ class _FunctionWalker(ast.NodeVisitor):
         cached = self.info.__dict__.get("_iterated")
         if cached is None:
             cached = set()
-            for node in _own_nodes(self.info.node):
+            for node in self.info.own_nodes():
                 if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and isinstance(node.iter, ast.Name):
                     cached.add(node.iter.id)
                 elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args \
@@ -1289,7 +1299,7 @@ def _own_assignments(info: FunctionInfo) -> dict[str, list[ast.AST | None]]:
     if cached is not None:
         return cached
     found: dict[str, list[ast.AST | None]] = {}
-    for node in _own_nodes(info.node):
+    for node in info.own_nodes():
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 for name in _target_names(target):
@@ -1334,11 +1344,11 @@ def _is_property_lookup(node: ast.Call) -> bool:
     return isinstance(func, ast.Attribute) and func.attr == "get_property" and len(node.args) == 1
 
 
-def _name_evidence(func: FunctionNode, imports: dict[str, str]) -> tuple[set[str], set[str]]:
+def _name_evidence(info: FunctionInfo, imports: dict[str, str]) -> tuple[set[str], set[str]]:
     """(names used as the application, names tested as property accessors), one walk."""
     application: set[str] = set()
     properties: set[str] = set()
-    for node in _own_nodes(func):
+    for node in info.own_nodes():
         if isinstance(node, ast.Attribute):
             if node.attr == "limetypes" and isinstance(node.value, ast.Name) and node.value.id not in ("self", "cls"):
                 application.add(node.value.id)
@@ -1424,7 +1434,7 @@ def _direct_summary(info: FunctionInfo) -> Summary:
         commits=sum(1 for c in info.uow_calls if c.kind == "commit"),
         creates_uow=any(c.kind == "create" for c in info.uow_calls),
         adds=any(c.kind == "add" for c in info.uow_calls),
-        returns_appended_list=_returns_appended_list(info.node),
+        returns_appended_list=_returns_appended_list(info),
     )
 
 
@@ -1454,12 +1464,12 @@ def _summarise(functions: dict[str, FunctionInfo], external: dict[str, FunctionI
             break
 
 
-def _returns_appended_list(func: FunctionNode) -> bool:
+def _returns_appended_list(info: FunctionInfo) -> bool:
     """``items = []`` ... ``items.append(x)`` in a loop ... ``return items``."""
     lists: set[str] = set()
     returned: set[str] = set()
     loops: list[ast.AST] = []
-    for node in _own_nodes(func):
+    for node in info.own_nodes():
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
             if isinstance(value, ast.List) and not value.elts or (
@@ -1481,17 +1491,6 @@ def _returns_appended_list(func: FunctionNode) -> bool:
                     and sub.func.value.id in candidates:
                 return True
     return False
-
-
-def _own_nodes(func: FunctionNode) -> Iterator[ast.AST]:
-    """Nodes of ``func``'s body, not descending into nested functions or classes."""
-    stack: list[ast.AST] = list(func.body)
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in child_nodes(node):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
 
 
 def enclosing_loop(model: LimeModel, node: ast.AST) -> Loop | None:

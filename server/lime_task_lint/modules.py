@@ -497,7 +497,8 @@ class ModuleIndex:
         ``(callee's file, qualname, role per positional argument, role per keyword)``.
         Roles come from the caller's own function (parameters, annotations,
         assignments in order), not from a whole model; cached per tree."""
-        from .model import PASSED_ROLES, _own_nodes, _role_of, local_roles
+        from .model import PASSED_ROLES, _role_of, local_roles
+        from .semantic import syntax_index
 
         tree = self.tree(path)
         if tree is None:
@@ -508,8 +509,9 @@ class ModuleIndex:
                 return cached[1]
         imports = self.imports(path)
         found: list[tuple[str, str, tuple, dict]] = []
+        index = syntax_index(tree)
         for func, names in local_roles(tree, imports):
-            for node in _own_nodes(func):
+            for node in index.own_nodes(func):
                 if not isinstance(node, ast.Call):
                     continue
                 base = node.func
