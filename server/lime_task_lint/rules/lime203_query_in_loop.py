@@ -116,7 +116,9 @@ do anything) in `prefetch.py` and `helper_prefetch.py`:
   tests) **or a dict** (`get(id)`): always unsafe. The read's filter is
   `EqualsOperator(field, key)` (also imported under another name, `Eq`), alone
   or in an `AndOperator` whose other conditions do not change with the loop
-  (they filter the pre-fetch too). The keys are computed before the loop from
+  (they filter the pre-fetch too). A limetype the loop binds itself
+  (`lt = app.limetypes.get_limetype("x")` inside the loop) is read as
+  `app.limetypes.x` before it. The keys are computed before the loop from
   the loop's item, with the read's guards (`if ...: continue` before it, an
   `if` around it), when the loop iterates something that can be iterated twice
   (a list, tuple or set bound once, a parameter annotated as one); an iterator
