@@ -336,3 +336,40 @@ def run(app, target: str = {default}, retries: int = 3):
         changed = differences(outcome(source, "run", scenario), outcome(after, "run", scenario),
                               messages="count", secrets=scenario.secrets)
         assert changed == ["messages: 0 -> 1"], after  # one record, without the password
+
+
+# -- LIME104: `len([...])` counts what each element did ----------------------------------
+
+def test_lime104_never_drops_elements_that_do_work():
+    source = _module('''
+def _mark_synced(app, company):
+    company.properties.synced.value = True
+    unit = app.unit_of_work()
+    unit.add(company)
+    unit.commit()
+    return company.id
+
+
+@task
+def run(app):
+    synced = len([_mark_synced(app, c) for c in app.limetypes.company.get_all()])
+    return f"{synced} companies synced"
+''')
+    assert not _changes(source, codes={"LIME104"})
+    assert not _changes(source, unsafe=True, codes={"LIME104"})
+
+
+def test_lime104_dropping_an_element_that_only_reads_is_unsafe():
+    from lime_task_lint.checker import check
+    from lime_task_lint.document import SourceDocument
+    from lime_task_lint.settings import Settings
+    source = _module('''
+@task
+def run(app):
+    plain = len([c for c in app.limetypes.company.get_all()])
+    names = len([c.properties.name.value for c in app.limetypes.company.get_all()])
+    return plain, names
+''')
+    fixes = [v.fix for v in check(SourceDocument(source), Settings(), codes={"LIME104"}).violations]
+    assert [f.is_safe for f in fixes] == [True, False]
+    assert not _changes(source, unsafe=True, codes={"LIME104"})

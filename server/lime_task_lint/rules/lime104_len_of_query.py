@@ -32,6 +32,13 @@ of matching objects, so the value is the same and no object is loaded. Reads
 bounded by `limit=` or `offset=` are not flagged: `.count` ignores both, so the
 number would differ, and a bounded read is cheap. Nor is a comprehension that
 filters items (`if` clauses), because then the count differs.
+
+In `len([<element> for x in <read>])` the fix drops the element: safe when it
+is the item itself or a constant; unsafe when it reads attributes or items
+(`x.properties.name.value`: an error that reading raised is no longer raised);
+not offered when it calls anything, awaits or binds a name with `:=`
+(`len([sync(app, c) for c in ...])` counts what it *did*: those calls would
+no longer run).
 """
 
 from __future__ import annotations
@@ -70,16 +77,34 @@ class LenOfQuery(Rule):
             shape = "len(list(...))" if node.func.id == "len" and isinstance(node.args[0], ast.Call) else (
                 "len([...])" if node.func.id == "len" else "sum(1 for ...)")
             start, end = ctx.range(node)
-            fix = Fix(
-                "Use `.count` instead of loading every object",
+            applicability, why_not = self._element_verdict(node.args[0])
+            fix = None if applicability is None else Fix(
+                "Use `.count` instead of loading every object"
+                + ("; the element is no longer evaluated (an error it raised is gone)"
+                   if applicability is Applicability.UNSAFE else ""),
                 (Edit(start, end, f"{ctx.text(read_node)}.count"),),
-                Applicability.SAFE,
+                applicability,
             )
-            yield self.violation(
-                ctx, node,
-                f"`{shape}` loads every {what} just to count them; use `<read>.count`",
-                fix, limetype=read.limetype,
-            )
+            message = f"`{shape}` loads every {what} just to count them; use `<read>.count`"
+            if why_not:
+                message += f" (no fix: {why_not})"
+            yield self.violation(ctx, node, message, fix, limetype=read.limetype)
+
+    @staticmethod
+    def _element_verdict(counted: ast.AST) -> tuple[Applicability | None, str]:
+        """What dropping a counted comprehension's element changes: SAFE when it is
+        the item or a constant, UNSAFE when it only reads (a read may raise),
+        None with the reason when it runs code (calls, `await`, `:=`)."""
+        if not isinstance(counted, ast.ListComp):
+            return Applicability.SAFE, ""
+        element, target = counted.elt, counted.generators[0].target
+        if isinstance(element, ast.Constant) or (
+                isinstance(element, ast.Name) and isinstance(target, ast.Name) and element.id == target.id):
+            return Applicability.SAFE, ""
+        if any(isinstance(n, (ast.Call, ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom))
+               for n in ast.walk(element)):
+            return None, "each element calls code or binds a name, which `.count` would no longer run"
+        return Applicability.UNSAFE, ""
 
     @staticmethod
     def _counted_read(call: ast.Call) -> ast.AST | None:
