@@ -373,3 +373,32 @@ def run(app):
     fixes = [v.fix for v in check(SourceDocument(source), Settings(), codes={"LIME104"}).violations]
     assert [f.is_safe for f in fixes] == [True, False]
     assert not _changes(source, unsafe=True, codes={"LIME104"})
+
+
+# -- LIME101: an error while reading moves into a `with` that sees it -----------------------
+
+@pytest.mark.parametrize("guard", ["contextlib.suppress(ValueError)", "_Audit()"])
+def test_lime101_safe_fix_never_moves_a_read_error_into_a_with(guard):
+    source = _module(f'''
+import contextlib
+
+
+class _Audit:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, trace):
+        logger.warning("audit closed after %s", kind.__name__ if kind else "success")
+        return True
+
+
+@task
+def run(app):
+    scores = [int(c.properties.name.value) for c in app.limetypes.company.get_all()]
+    total = 0
+    with {guard}:
+        for score in scores:
+            total += score
+    return total
+''')
+    assert not _changes(source, codes={"LIME101"})

@@ -247,12 +247,19 @@ def _before(a: ast.AST, b: ast.AST) -> bool:
 
 def _try_body_of(node: ast.AST, index: SyntaxIndex) -> list[ast.Try]:
     """The ``try`` statements whose *body* (not handlers) contains ``node``, innermost first."""
-    found: list[ast.Try] = []
+    return [g for g in _guards_of(node, index) if isinstance(g, ast.Try)]
+
+
+def _guards_of(node: ast.AST, index: SyntaxIndex) -> list[ast.AST]:
+    """The ``try`` and ``with`` statements whose body contains ``node``, innermost
+    first: each sees an exception raised there (a handler, ``finally``, or an
+    ``__exit__`` that may log, roll back or suppress it)."""
+    found: list[ast.AST] = []
     child = node
     for current in index.ancestors(node):
         if isinstance(current, SCOPES):
             break
-        if isinstance(current, ast.Try) and any(s is child for s in current.body):
+        if isinstance(current, (ast.Try, ast.With, ast.AsyncWith)) and any(s is child for s in current.body):
             found.append(current)
         child = current
     return found
@@ -365,6 +372,9 @@ def laziness(produced: ast.AST, consumer: ast.AST, func: FunctionNode, effects: 
                                "the list may be a copy")
     if _try_body_of(produced, index) != _try_body_of(consumer, index):
         return Laziness(hazard="an error while reading would be raised outside its `try`")
+    if _guards_of(produced, index) != _guards_of(consumer, index):
+        return Laziness(hazard="an error while reading would be raised inside another `with` "
+                               "(its `__exit__` sees it and may suppress it)")
     if between.may_write:
         return Laziness(hazard=f"the items would be read after code that writes ({_describe_writes(between)})")
     if body.may_write:

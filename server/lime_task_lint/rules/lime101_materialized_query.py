@@ -61,7 +61,9 @@ visible may do anything):
   them changes a module-level name and that code calls a function (which may
   read it);
 - unsafe (the title names the hazard) when an error raised while reading would
-  leave the `try` that guarded the list; when code between the list and its
+  leave the `try` that guarded the list, or be raised inside a `with` or `try`
+  the list was not in (`contextlib.suppress`, an `__exit__` that logs or
+  rolls back, a `finally`); when code between the list and its
   consumer, or the consuming loop's body, writes to Lime or may (a `commit`, a
   helper that commits, a call whose code is not visible): the items would be
   read after or between those writes and see them, and an error while reading

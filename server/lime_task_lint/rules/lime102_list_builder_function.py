@@ -54,7 +54,8 @@ Yields. Its preconditions are checked against the module's effects model:
   in a single-file run), when no caller is found, when code before its loop
   has effects (it would run at the first item instead of at the call), when
   the function calls code that is not visible (it would run while iterated),
-  or when in a caller an error would move out of its `try`, or the items would
+  or when in a caller an error would move out of its `try` or into
+  a `with` or `try` the call was not in, or the items would
   be made between writes of the consuming loop.
 
 Behaviour changes an unsafe fix can cause: the builder's code runs while the
