@@ -33,7 +33,12 @@ from dataclasses import dataclass
 
 from .edits import Applicability, Edit, Fix, with_newline
 from .model import FunctionInfo, LimeRead, Loop
-from .prefetch import _application_text, _filter_equals, _prefetch_read, prefetch_preconditions
+from .prefetch import (
+    _application_text,
+    _filter_equals,
+    _prefetch_read,
+    prefetch_preconditions,
+)
 from .roundtrips import Lines, _NoFix, fresh_name
 
 #: Builtins that only iterate their first argument: a list can stand in for a read's result there.

@@ -20,8 +20,8 @@ state: an unknown call they are passed to is counted as a possible write.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 from .edits import Applicability, Edit, Fix, with_newline
 from .effects import Effects
@@ -213,7 +213,7 @@ def prefetch_preconditions(ctx, read: LimeRead, loop: Loop, key: ast.expr, *, ke
     ``key_cannot_raise`` says computing the key for items the loop would not
     reach is harmless."""
     false: list[str] = []
-    effects, index = ctx.effects, ctx.index
+    effects = ctx.effects
     node: ast.For = loop.node  # type: ignore[assignment]
     targets = _names_in(node.target)
     if not _names_in(key) <= targets | _constant_names(ctx, loop):
