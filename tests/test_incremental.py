@@ -472,3 +472,27 @@ def test_a_cached_finding_moves_offset_by_offset():
     assert [(e.start, e.end) for e in moved.fix.edits] == [(10, 10), (508, 510)]
     assert _moved_violation(finding, _OffsetMap([Edit(505, 506, "z")])) is None  # touches the edit
     assert _moved_violation(finding, _OffsetMap([Edit(600, 600, "z")])) is finding  # nothing moves
+
+
+@pytest.mark.parametrize("path", EXAMPLES + FIXTURES[::2], ids=lambda p: p.name)
+def test_the_known_statements_give_the_recovering_parse_of_a_broken_text(path: Path):
+    """A reduced document of a file being typed in is read from the statements
+    the engine already knows, not by a recovering parse of the whole text: both
+    must give the same tree, broken lines and error."""
+    import ast
+
+    from lime_task_lint.document import recover_module
+    from lime_task_lint.incremental import _recovered_from, state_of
+
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for at in (len(lines) // 3, 2 * len(lines) // 3):
+        text = "".join(lines[:at] + ["    broken = call(1, \n"] + lines[at:])
+        analysis = analyse("u", text, SETTINGS)
+        state = state_of(analysis.document, analysis.violations, analysis.result.notes, "")
+        if state is None or not any(s.broken for s in state.statements):
+            continue
+        known = _recovered_from(text, state.statements)
+        assert known is not None
+        real = recover_module(text)
+        assert (known.broken_ranges, known.error) == (real.broken_ranges, real.error)
+        assert ast.dump(known.tree, include_attributes=True) == ast.dump(real.tree, include_attributes=True)

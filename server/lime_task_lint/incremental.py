@@ -111,6 +111,8 @@ class _Statement:
     #: lines the recovering parser could not read as statements (the file is being
     #: edited): no unit, no context, kept in every reduced document as they are.
     broken: bool = False
+    #: the recovering parser's broken pieces, as (first, last) lines relative to ``first``
+    pieces: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         if self.indent == (False, 0):
@@ -451,9 +453,12 @@ def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], set
         return "indentation unit differs in the reduced document"
     reduced = _reduced_document(_blank_lines(text, new_index, blanked), new_index, document.path,
                                 document.version)
+    known = _recovered_from(reduced.text, kept) if any(stmt.broken for stmt in kept) else None
+    if known is not None:  # the recovering parse of the whole reduced text, without running it
+        reduced.__dict__["recovered"] = known
     recorder = _RecordingWorkspace(workspace, budget) if workspace is not None else None
     result = check(reduced, settings, root=root, workspace=recorder, codes=codes)
-    if reduced.recovered.error is not None and not _read_as_expected(reduced, kept):
+    if known is None and reduced.recovered.error is not None and not _read_as_expected(reduced, kept):
         return "reduced document is not read as the statements"
     if any(not note.startswith("syntax error") for note in result.notes):
         return "a rule failed"  # a failing rule loses all its findings: only a full run says which
@@ -855,10 +860,7 @@ def _read_statements(text: str, index: LineIndex, first: int, last: int, kept_be
             if not in_step:
                 continue
         out = [_statement_of(text, starts, stmt, first) for stmt in recovered.tree.body]
-        for broken_first, broken_last in _merged(recovered.broken_ranges):
-            out.append(_Statement(broken_first - 1 + first, broken_last - 1 + first,
-                                  _lines_text(text, starts, broken_first - 1 + first, broken_last - 1 + first),
-                                  _BROKEN_FACTS, broken=True))
+        out.extend(_broken_statements(text, starts, recovered.broken_ranges, first))
         out.sort(key=lambda stmt: (stmt.first, stmt.last))
         if any(earlier.last >= later.first for earlier, later in zip(out, out[1:])):
             return None
@@ -881,6 +883,58 @@ def _statement_of(text: str, starts: list[int], stmt: ast.stmt, first_line: int)
     first = _first_line(stmt) - 1 + first_line
     last = (stmt.end_lineno or stmt.lineno) - 1 + first_line
     return _Statement(first, last, _lines_text(text, starts, first, last), statement_facts(stmt))
+
+
+def _broken_statements(text: str, starts: list[int], ranges: list[tuple[int, int]], first_line: int
+                       ) -> list[_Statement]:
+    """Broken statements from the recovering parser's broken ranges (1-based lines,
+    counted from 0-based line ``first_line``): overlapping ranges joined, each
+    range kept as a piece (the count of broken statements is the count of pieces)."""
+    out = []
+    for merged_first, merged_last in _merged(ranges):
+        pieces = tuple((a - merged_first, b - merged_first) for a, b in ranges
+                       if merged_first <= a and b <= merged_last)
+        first, last = merged_first - 1 + first_line, merged_last - 1 + first_line
+        out.append(_Statement(first, last, _lines_text(text, starts, first, last), _BROKEN_FACTS, broken=True,
+                              pieces=pieces))
+    return out
+
+
+def _recovered_from(text: str, kept: list[_Statement]):
+    """What ``document.recover_module(text)`` gives for a reduced text made of
+    ``kept`` (the other units blanked), built from the statements already known
+    instead of a recovering parse of the whole text: each statement that parses
+    is parsed on its own lines (as ``recover_module`` parses each piece), the
+    broken ones keep their pieces.  None when that shortcut does not apply."""
+    from .document import _NESTING_ERRORS, RecoveredModule, _describe, _parse_segment, _without_deep_statements
+    from .document import split_lines
+
+    source = text[1:] if text.startswith(BOM) else text
+    try:
+        parse_module(source)
+        return None
+    except (SyntaxError, ValueError) as exc:
+        message = _describe(exc)
+    except Exception:  # too deep, out of memory: the whole-text path knows what to do
+        return None
+    if any(marker in message for marker in _NESTING_ERRORS):
+        return None
+    lines = split_lines(source)
+    body: list[ast.stmt] = []
+    broken: list[tuple[int, int]] = []
+    for stmt in kept:
+        if stmt.broken:
+            if not stmt.pieces:
+                return None
+            broken.extend((stmt.first + 1 + a, stmt.first + 1 + b) for a, b in stmt.pieces)
+            continue
+        line = lines[stmt.first] if stmt.first < len(lines) else ""
+        indent = len(line) - len(line.lstrip(" \t"))
+        parsed = _parse_segment(lines, stmt.first + 1, stmt.last + 1, indent)
+        if parsed is None:
+            return None
+        body.extend(parsed)
+    return _without_deep_statements(RecoveredModule(ast.Module(body=body, type_ignores=[]), broken, message))
 
 
 def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -922,9 +976,7 @@ def state_of(document: SourceDocument, violations: list[Violation], notes: list[
     if document.recovered.error is not None and not document.recovered.broken_ranges:
         return None  # valid but not analysed in full (nested too deeply)
     statements = [_statement_of(text, index.line_starts, stmt, 0) for stmt in document.tree.body]
-    for first, last in _merged(document.recovered.broken_ranges):
-        statements.append(_Statement(first - 1, last - 1, _lines_text(text, index.line_starts, first - 1, last - 1),
-                                     _BROKEN_FACTS, broken=True))
+    statements.extend(_broken_statements(text, index.line_starts, document.recovered.broken_ranges, 0))
     statements.sort(key=lambda stmt: (stmt.first, stmt.last))
     if any(earlier.last >= later.first for earlier, later in zip(statements, statements[1:])):
         return None  # a class broken inside, or statements sharing a line with broken text
