@@ -402,3 +402,28 @@ def run(app):
     return total
 ''')
     assert not _changes(source, codes={"LIME101"})
+
+
+# -- LIME101: a loop that yields lets the caller write between the items ---------------------
+
+def test_lime101_safe_fix_never_makes_items_lazy_across_a_yield():
+    source = _module('''
+def _in_lund(app):
+    in_lund = [c for c in app.limetypes.company.get_all() if c.properties.city.value == "Lund"]
+    for company in in_lund:
+        yield company
+
+
+@task
+def run(app):
+    moved = []
+    for company in _in_lund(app):
+        moved.append(company.properties.name.value)
+        for other in app.limetypes.company.get_all():
+            other.properties.city.value = "Malmö"
+            unit = app.unit_of_work()
+            unit.add(other)
+            unit.commit()
+    return moved
+''')
+    assert not _changes(source, codes={"LIME101"})

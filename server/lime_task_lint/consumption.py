@@ -375,6 +375,10 @@ def laziness(produced: ast.AST, consumer: ast.AST, func: FunctionNode, effects: 
     if _guards_of(produced, index) != _guards_of(consumer, index):
         return Laziness(hazard="an error while reading would be raised inside another `with` "
                                "(its `__exit__` sees it and may suppress it)")
+    suspends = _suspension(statements)
+    if suspends:
+        return Laziness(hazard=f"the code between the list and its consumer, or the loop, {suspends}: code "
+                               "outside this function (which may write) runs between the items")
     if between.may_write:
         return Laziness(hazard=f"the items would be read after code that writes ({_describe_writes(between)})")
     if body.may_write:
@@ -384,6 +388,21 @@ def laziness(produced: ast.AST, consumer: ast.AST, func: FunctionNode, effects: 
     if item_effects.has_side_effects and (body.has_side_effects or between.has_side_effects):
         return Laziness(hazard="the items' effects would interleave with the loop body's")
     return Laziness()
+
+
+def _suspension(statements: list[ast.stmt]) -> str:
+    """How these statements hand control to other code mid-way ("yields",
+    "awaits"; "" when they do not), not counting nested functions."""
+    todo: list[ast.AST] = list(statements)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return "yields"
+        if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
+            return "awaits"
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(node))
+    return ""
 
 
 def _builtin_call(call: ast.Call, index: SyntaxIndex) -> bool:

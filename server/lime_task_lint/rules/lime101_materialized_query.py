@@ -65,7 +65,8 @@ visible may do anything):
   the list was not in (`contextlib.suppress`, an `__exit__` that logs or
   rolls back, a `finally`); when code between the list and its
   consumer, or the consuming loop's body, writes to Lime or may (a `commit`, a
-  helper that commits, a call whose code is not visible): the items would be
+  helper that commits, a call whose code is not visible, a `yield` or `await`
+  that lets code outside the function run between the items): the items would be
   read after or between those writes and see them, and an error while reading
   would surface after earlier items were committed; when the items' effects
   would interleave with the loop body's effects;
