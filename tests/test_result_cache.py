@@ -190,3 +190,20 @@ def test_tool_key_follows_the_package_sources(monkeypatch):
     monkeypatch.setattr(cache_module, "_TOOL_KEY", None)
     monkeypatch.setattr(cache_module, "__version__", "0.0.0-other")
     assert cache_module.tool_key() != first
+
+
+def test_cache_dir_setting_moves_the_cache_and_a_bad_value_is_reported(tmp_path, monkeypatch, capsys):
+    from lime_task_lint.cli import main
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[tool.lime-task-lint]\ncache-dir = "build/lint-cache"\n')
+    (project / "task.py").write_text("def f(app):\n    return len(list(app.limetypes.company.get_all()))\n")
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("LIME_TASK_LINT_CACHE_DIR", raising=False)
+    assert main(["check", "task.py"]) == 1
+    assert (project / "build" / "lint-cache").is_dir()
+    assert not (project / ".lime-task-lint-cache").exists()
+    (project / "pyproject.toml").write_text("[tool.lime-task-lint]\ncache-dir = 3\n")
+    assert main(["check", "task.py"]) == 2
+    assert "cache-dir" in capsys.readouterr().err

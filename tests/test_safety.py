@@ -74,9 +74,15 @@ def _traces(marker: Path) -> list[Path]:
     return sorted(marker.parent.glob(marker.name + "*"))
 
 
+CACHE_FOLDER = ".lime-task-lint-cache"
+
+
 def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file below ``folder`` except the result cache's (a check may write its
+    cache, as ruff writes ``.ruff_cache``; ``--no-cache`` writes nothing at all)."""
     return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mode)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file()
+            and CACHE_FOLDER not in p.relative_to(folder).parts}
 
 
 def _env() -> dict:
@@ -223,6 +229,16 @@ def test_cli_without_fix_writes_nothing(tmp_path, monkeypatch, capsys, flags):
     before = _snapshot(tmp_path)
     _run_cli([*flags, "."], tmp_path, monkeypatch)
     assert _snapshot(tmp_path) == before
+    # Only the result cache was written, with its own .gitignore, and nothing with --no-cache.
+    written = {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*") if p.is_file()} - {"a.py", "b.py"}
+    assert written <= {CACHE_FOLDER}
+    if written:
+        assert (tmp_path / CACHE_FOLDER / ".gitignore").is_file()
+    uncached = tmp_path / "uncached"
+    uncached.mkdir()
+    (uncached / "a.py").write_bytes(_fixable())
+    _run_cli([*flags, "--no-cache", "."], uncached, monkeypatch)
+    assert sorted(p.name for p in uncached.rglob("*")) == ["a.py"]
 
 
 def test_cli_fix_writes_only_the_files_given(tmp_path, monkeypatch, capsys):

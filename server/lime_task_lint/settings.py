@@ -100,6 +100,9 @@ class Settings:
     relations: Mapping[str, str] = field(default_factory=dict)
     #: The most keys one ``InOperator`` pre-fetch asks for; longer key lists are read in chunks.
     prefetch_chunk_size: int = 1000
+    #: Where the CLI's result cache lives (relative paths: from the project root);
+    #: None: ``$LIME_TASK_LINT_CACHE_DIR``, else ``<root>/.lime-task-lint-cache``.
+    cache_dir: str | None = None
     # Editor-only settings: the project file cannot set these.
     debounce_ms: int = 300
     log_level: str = "info"
@@ -160,7 +163,7 @@ RUN_MODES = ("onType", "onSave")
 #: Fields filled by resolve_settings: no file or editor sets them.
 INTERNAL = {"config-file", "project-root"}
 #: Keys the editor sends that the server does not use (the client reads them).
-CLIENT_ONLY = {"interpreter", "trace", "code-lens-enabled"}
+CLIENT_ONLY = {"interpreter", "import-strategy", "trace", "code-lens-enabled"}
 
 
 def _kebab(name: str) -> str:
@@ -222,6 +225,12 @@ def _exact_choice(options: tuple[str, ...]):
         return by_lower[value.lower()]
 
     return convert
+
+
+def _path_text(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(f"`{key}` must be a folder path (text), got {value!r}")
+    return value
 
 
 def _bool(value: Any, key: str) -> bool:
@@ -354,6 +363,7 @@ CONVERTERS = {
     "code-lens": _bool,
     "relations": _relations,
     "prefetch-chunk-size": _positive_int,
+    "cache-dir": _path_text,
     "debounce-ms": _non_negative_int,
     "log-level": _choice(LOG_LEVELS),
     "enable": _bool,
