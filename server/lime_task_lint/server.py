@@ -52,7 +52,7 @@ from .incremental import IncrementalAnalyser
 from .framework import Severity, all_rules
 from .noqa import add_noqa_edit
 from .protocol import LimeProtocol, serve_stdio
-from .settings import KEYS, Settings, _kebab, describe, is_excluded, resolve_settings
+from .settings import KEYS, Settings, _kebab, describe, is_excluded, required_version_problem, resolve_settings
 from .uris import DocumentMap, document_key, is_inside, uri_to_path
 from .workspace import Workspace
 
@@ -82,6 +82,10 @@ CONFIG_FILE_NAMES = ("pyproject.toml", "lime-task-lint.toml", ".lime-task-lint.t
 _SCHEDULED = re.compile(r"ScheduledTask\s*\(")
 _WATCHER_ID = "lime-task-lint-watched-files"
 _LIBRARY_FOLDERS = {"site-packages", "dist-packages"}
+#: Sent instead of a pop-up when the client declares
+#: ``capabilities.experimental.limeTaskLint.requiredVersionNotification``: the
+#: VS Code client decides itself whether to show it (it knows ``importStrategy``).
+REQUIRED_VERSION_NOTIFICATION = "limeTaskLint/requiredVersionMismatch"
 
 
 @dataclass
@@ -162,7 +166,33 @@ class LimeServer(LanguageServer):
         settings, problems, pyproject = resolve_settings(Path(path) if path else None, raw)
         for problem in problems:
             self.report_problem(problem)
+        self.check_required_version(settings, uri)
         return settings, (pyproject.parent if pyproject else None)
+
+    def check_required_version(self, settings: Settings, uri: str) -> None:
+        """Warn once per configuration file whose ``required-version`` this server's
+        version does not satisfy: in the log, and as a pop-up as ``showNotifications``
+        allows -- or, to a client that asked for it, as :data:`REQUIRED_VERSION_NOTIFICATION`.
+        Linting goes on (the CLI stops instead)."""
+        problem = required_version_problem(settings)
+        if problem is None or problem in self.reported:
+            return  # the problem names the configuration file: one message per file
+        self.reported.add(problem)
+        log.warning("%s (found linting %s)", problem, uri_to_path(uri) or uri)
+        if self._client_takes_required_version():
+            self.protocol.notify(REQUIRED_VERSION_NOTIFICATION, {
+                "uri": uri, "configFile": str(settings.config_file) if settings.config_file else None,
+                "requiredVersion": settings.required_version, "serverVersion": __version__, "message": problem})
+        else:
+            self.notify_user(problem, lsp.MessageType.Warning)
+
+    def _client_takes_required_version(self) -> bool:
+        try:
+            experimental = self.client_capabilities.experimental
+        except Exception:  # before initialize
+            return False
+        ours = experimental.get("limeTaskLint") if isinstance(experimental, dict) else None
+        return isinstance(ours, dict) and ours.get("requiredVersionNotification") is True
 
     def apply_editor_settings(self) -> None:
         """Global editor settings that act on the server itself: log level, pop-ups."""
@@ -571,10 +601,13 @@ def to_diagnostic(violation, analysis: Analysis, encoding: str, text: str | None
     """The LSP diagnostic of one finding; ``data`` holds the document version, the
     text's fingerprint (``text``, see :func:`text_digest`) and the fix."""
     rule = all_rules().get(violation.code)
+    # The fix itself is not sent (it can be large: fix-all over thousands of findings
+    # would send megabytes per keystroke); a code action finds it again by the
+    # finding's identity in the same analysis (see ``_fix_of``).
     data: dict[str, Any] = {"version": analysis.version,
                             "text": text if text is not None else text_digest(analysis.document.text)}
     if violation.fix is not None:
-        data["fix"] = violation.fix.to_dict()
+        data["fixable"] = True
     return lsp.Diagnostic(
         range=to_range(analysis.document.index, violation.start, violation.end, encoding),
         message=violation.message,
@@ -847,7 +880,7 @@ def _quick_fixes(diagnostic: lsp.Diagnostic, analysis: Analysis, encoding: str, 
         return []  # the diagnostic is from another text: its edits no longer line up
     index = analysis.document.index
     actions = []
-    fix = _decoded_fix(data.get("fix"))
+    fix = _fix_of(diagnostic, analysis, encoding) if data.get("fixable") else None
     if fix is not None:
         if fix.applicability is not Applicability.DISPLAY_ONLY:
             title = fix.title if fix.is_safe else f"{fix.title} (unsafe)"
@@ -863,16 +896,24 @@ def _quick_fixes(diagnostic: lsp.Diagnostic, analysis: Analysis, encoding: str, 
     return actions
 
 
-def _decoded_fix(fix_data) -> Fix | None:
-    """The fix a diagnostic carries, or None when its data is not one of ours
-    (a client may send back anything): one bad diagnostic must not fail the
-    whole code action request."""
-    if not fix_data:
-        return None
+def _fix_of(diagnostic: lsp.Diagnostic, analysis: Analysis, encoding: str) -> Fix | None:
+    """The fix of the finding ``diagnostic`` was published for: the finding of
+    ``analysis`` (the same text, checked by the caller) with the same code and
+    range.  None when there is none (a client may send back anything)."""
+    table = analysis.__dict__.get("_fixes_by_identity")
+    if table is None:
+        table = {}
+        for violation in analysis.violations:
+            if violation.fix is not None:
+                found = to_range(analysis.document.index, violation.start, violation.end, encoding)
+                key = (violation.code, found.start.line, found.start.character, found.end.line,
+                       found.end.character)
+                table.setdefault(key, violation.fix)
+        analysis.__dict__["_fixes_by_identity"] = table
     try:
-        return Fix.from_dict(fix_data)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        log.warning("ignored a diagnostic whose fix data does not decode")
+        start, end = diagnostic.range.start, diagnostic.range.end
+        return table.get((str(diagnostic.code), start.line, start.character, end.line, end.character))
+    except AttributeError:
         return None
 
 
