@@ -427,3 +427,74 @@ def run(app):
     return moved
 ''')
     assert not _changes(source, codes={"LIME101"})
+
+
+# -- LIME102: code around the builder's loop runs when the generator ends ------------------
+
+AROUND_THE_LOOP = {
+    "an except handler that logs": '''
+def _ratios(app):
+    ratios = []
+    try:
+        for company in app.limetypes.company.get_all():
+            ratios.append(12 // (company.properties.score.value - 3))
+    except ZeroDivisionError:
+        logger.warning("stopped at a zero score")
+    return ratios
+
+
+@task
+def run(app):
+    total = 0
+    for ratio in _ratios(app):
+        logger.info("ratio %s", ratio)
+        total += ratio
+    return total
+''',
+    "a finally that marks the work done": '''
+def _names(app, progress):
+    names = []
+    try:
+        for company in app.limetypes.company.get_all():
+            names.append(company.properties.name.value)
+    finally:
+        progress["listed"] = True
+    return names
+
+
+@task
+def run(app):
+    progress = {"listed": False}
+    return [(name, progress["listed"]) for name in _names(app, progress)]
+''',
+    "a with whose exit logs": '''
+class _Timer:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        logger.info("listing took a while")
+
+
+def _names(app):
+    names = []
+    with _Timer():
+        for company in app.limetypes.company.get_all():
+            names.append(company.properties.name.value)
+    return names
+
+
+@task
+def run(app):
+    for name in _names(app):
+        logger.info("company %s", name)
+    return "ok"
+''',
+}
+
+
+@pytest.mark.parametrize("body", AROUND_THE_LOOP.values(), ids=AROUND_THE_LOOP.keys())
+def test_lime102_never_defers_code_around_the_builders_loop(body):
+    source = _module(body)
+    assert not _changes(source, codes={"LIME102"})
+    assert not _changes(source, unsafe=True, codes={"LIME102"})

@@ -39,7 +39,9 @@ Yields. Its preconditions are checked against the module's effects model:
   a nested function or lambda), when the function is decorated (a cache such
   as `@lru_cache` or a wrapper would keep or re-run one generator), when it
   writes to Lime (its writes would run only while it is iterated), when code
-  after its loop has effects (it would run only once every item is taken), when
+  after its loop has effects (it would run only once every item is taken; so
+  do the `except`/`else`/`finally` blocks of a `try` around the loop, and a
+  `with` around it, whose `__exit__` runs then), when
   the return annotation is not a list, or when any caller needs a list (`len`,
   indexing, truthiness, `in`, a second pass, storing or returning it) or may
   stop early while making an item has effects, or when a caller changes,
@@ -495,6 +497,33 @@ def _name_range(ctx: RuleContext, func: ast.AST) -> tuple[int, int]:
     return begin, begin + len(func.name)  # type: ignore[attr-defined]
 
 
+def _around_within(stmt: ast.stmt, loop: ast.AST) -> tuple[list[ast.stmt], list[ast.stmt]]:
+    """The code of a compound statement ``stmt`` that runs before and after the
+    ``loop`` nested in it: the other statements of each block on the way down,
+    split at the loop; ``except``/``else``/``finally`` blocks and other branches
+    count as after (as a generator they would run only when the loop ends).  A
+    ``with`` on the way counts whole as after: its ``__exit__`` runs then."""
+    if stmt is loop:
+        return [], []
+    before: list[ast.stmt] = []
+    after: list[ast.stmt] = []
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        after.append(stmt)
+    blocks = [getattr(stmt, name, None) or [] for name in ("body", "orelse", "finalbody")]
+    blocks += [handler.body for handler in getattr(stmt, "handlers", [])]
+    for block in blocks:
+        holder = next((child for child in block if child is loop or any(n is loop for n in ast.walk(child))), None)
+        if holder is None:
+            after.extend(block)
+            continue
+        position = block.index(holder)
+        before.extend(block[:position])
+        inner_before, inner_after = _around_within(holder, loop)
+        before += inner_before
+        after += inner_after + block[position + 1:]
+    return before, after
+
+
 def _around_loop(func: ast.AST, shape: Builder) -> tuple[list[ast.stmt], list[ast.stmt]]:
     """The builder's statements before its loop and after it (besides the list's
     binding and the final ``return``), at the top level of its body."""
@@ -506,6 +535,9 @@ def _around_loop(func: ast.AST, shape: Builder) -> tuple[list[ast.stmt], list[as
             continue
         if stmt is shape.loop or any(n is shape.loop for n in ast.walk(stmt)):
             seen_loop = True
+            inner_before, inner_after = _around_within(stmt, shape.loop)
+            before += inner_before
+            after += inner_after
             continue
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
             continue  # the docstring
