@@ -498,3 +498,31 @@ def test_lime102_never_defers_code_around_the_builders_loop(body):
     source = _module(body)
     assert not _changes(source, codes={"LIME102"})
     assert not _changes(source, unsafe=True, codes={"LIME102"})
+
+
+# -- LIME101: effectful items consumed by a comprehension or map() --------------------------
+
+@pytest.mark.parametrize("consumer", [
+    "[_announce(name) for name in names]",
+    "list(map(_announce, names))",
+    '", ".join(_announce(name) for name in names)',
+    "{name: _announce(name) for name in names}",
+])
+def test_lime101_safe_fix_never_interleaves_item_effects_with_a_consuming_expression(consumer):
+    source = _module(f'''
+def _listed(company):
+    logger.info("listed %s", company.properties.name.value)
+    return company.properties.name.value
+
+
+def _announce(name):
+    logger.info("announcing %s", name)
+    return name.upper()
+
+
+@task
+def run(app):
+    names = [_listed(c) for c in app.limetypes.company.get_all()]
+    return {consumer}
+''')
+    assert not _changes(source, codes={"LIME101"})

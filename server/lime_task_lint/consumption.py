@@ -338,7 +338,7 @@ def laziness(produced: ast.AST, consumer: ast.AST, func: FunctionNode, effects: 
     end = index.statement_of(consumer)
     between = effects.of_block(_statements_between(start, end, func, index)) if start is not None and end \
         is not None else Effects()
-    body = effects.of_block(consumer.body) if isinstance(consumer, (ast.For, ast.AsyncFor)) else Effects()
+    body = _per_item_effects(produced, consumer, effects)
     changed = (between | body).changes(source_names)
     if changed:
         name = sorted(changed)[0]
@@ -388,6 +388,51 @@ def laziness(produced: ast.AST, consumer: ast.AST, func: FunctionNode, effects: 
     if item_effects.has_side_effects and (body.has_side_effects or between.has_side_effects):
         return Laziness(hazard="the items' effects would interleave with the loop body's")
     return Laziness()
+
+
+def _per_item_effects(produced: ast.AST, consumer: ast.AST, effects: EffectsModel) -> Effects:
+    """What the consumer does between taking one item and the next: a loop's body,
+    a comprehension's element and filters, a consuming call's other arguments and
+    the functions passed to it (``map(notify, rows)``); never the produced value's
+    own code."""
+    index = effects.index
+    if isinstance(consumer, (ast.For, ast.AsyncFor)):
+        return effects.of_block(consumer.body)
+    if isinstance(consumer, COMPREHENSIONS):
+        parts = [getattr(consumer, name) for name in ("elt", "key", "value") if hasattr(consumer, name)]
+        parts += [c for g in consumer.generators for c in g.ifs] + [g.iter for g in consumer.generators[1:]]
+        return effects.of_block(p for p in parts if not index.contains(p, produced))
+    if isinstance(consumer, ast.Call):
+        total = Effects()
+        statement = index.statement_of(produced)
+        consumed = {n.id for t in getattr(statement, "targets", []) for n in ast.walk(t) if isinstance(n, ast.Name)}
+        for argument in [*consumer.args, *(k.value for k in consumer.keywords)]:
+            if isinstance(argument, ast.Name) and argument.id in consumed:
+                continue  # the list itself
+            if index.contains(argument, produced):
+                if isinstance(argument, ast.Call) and argument is not produced:
+                    total = total | _per_item_effects(produced, argument, effects)  # map(f, rows) inside list()
+                continue
+            total = total | effects.of_node(argument)
+            if isinstance(argument, (ast.Name, ast.Attribute, ast.Lambda)):
+                total = total | _called_value_effects(argument, effects)
+        return total
+    return Effects()
+
+
+def _called_value_effects(value: ast.AST, effects: EffectsModel) -> Effects:
+    """The effects of calling a function passed as a value: a lambda's body, a
+    function of this module by name, else unknown."""
+    if isinstance(value, ast.Lambda):
+        return effects.of_node(value.body)
+    if isinstance(value, ast.Name):
+        if value.id in dir(builtins) and effects.index.resolve(value.id, value) is None:
+            return Effects()
+        definition = next((f for f in effects.index.functions if getattr(f, "name", None) == value.id
+                           and effects.index.resolve(value.id, value) is effects.index.scope_at(f)), None)
+        if definition is not None:
+            return effects.of_function(definition)
+    return Effects(unknown=frozenset({f"{ast.unparse(value)} (passed as a value)"}))
 
 
 def _suspension(statements: list[ast.stmt]) -> str:

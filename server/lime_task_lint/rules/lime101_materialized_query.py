@@ -69,7 +69,9 @@ visible may do anything):
   that lets code outside the function run between the items): the items would be
   read after or between those writes and see them, and an error while reading
   would surface after earlier items were committed; when the items' effects
-  would interleave with the loop body's effects;
+  would interleave with what the consumer does per item (a loop's body, a
+  consuming comprehension's element, a function passed to `map()` or as
+  `key=`);
 - when the list is also measured with `len()` and is a `get_all(...)` read,
   the specific fix uses the read itself and `.count` instead of `len()`: one
   extra count query where `len()` was. It is unsafe when anything that writes
@@ -80,7 +82,7 @@ nested function, storing it on an attribute, returning it, passing it on)
 means no fix; the message says why. Behaviour changes an unsafe fix can cause:
 the items are read later (after the writes named in the title, seeing them),
 an error while reading is raised at the consumer instead of at the list, and
-the effects of making items run interleaved with the loop body.
+the effects of making items run interleaved with the consumer's per-item code.
 """
 
 from __future__ import annotations
