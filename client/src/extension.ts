@@ -21,6 +21,18 @@ import {
   ResolvedInterpreter,
   resolveInterpreter,
 } from "./interpreter";
+import {
+  buildServerLaunch,
+  declareRequiredVersionNotification,
+  ImportStrategy,
+  InstalledServer,
+  mismatchMessage,
+  parseMismatch,
+  pickImportStrategy,
+  REQUIRED_VERSION_NOTIFICATION,
+  serverEnvironment,
+  shouldPopUpVersionMismatch,
+} from "./launch";
 import * as python from "./python";
 import { ServerStderr } from "./serverLog";
 import { budgetReportHtml, missingCommandMessage, SERVER_COMMANDS, ServerCommand, serverCommands } from "./serverCommands";
@@ -35,13 +47,18 @@ import {
 } from "./settings";
 
 const NAME = "Lime Task Lint";
-const SERVER_MODULE = "lime_task_lint";
 
 let client: LanguageClient | undefined;
 let log: vscode.LogOutputChannel;
 let status: vscode.StatusBarItem;
 let extensionPath: string;
 let interpreter: ResolvedInterpreter | undefined;
+/** The importStrategy in effect for the running server (after any fall-back). */
+let strategy: ImportStrategy = "useBundled";
+/** A required-version the running server does not satisfy (shown in the status bar's tooltip). */
+let versionWarning: string | undefined;
+/** Configuration files whose required-version warning was popped up in this window. */
+const versionWarningsShown = new Set<string>();
 /** Starts and stops run one after the other. */
 let lifecycle: Promise<void> = Promise.resolve();
 
@@ -71,8 +88,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<LimeTa
     vscode.commands.registerCommand(SERVER_COMMANDS.generateDocstring.client, generateDocstring),
     vscode.commands.registerCommand(SERVER_COMMANDS.budgetReport.client, showBudgetReport),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration(`${SECTION}.interpreter`)) {
-        void restart("limeTaskLint.interpreter changed");
+      for (const key of ["interpreter", "importStrategy"]) {
+        if (e.affectsConfiguration(`${SECTION}.${key}`)) {
+          void restart(`limeTaskLint.${key} changed`);
+          return;
+        }
       }
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => restart("workspace trusted")),
@@ -192,31 +212,36 @@ async function startServer(reason: string): Promise<void> {
   if (!interpreter) {
     return;
   }
-  const pythonPath = [path.join(extensionPath, "bundled", "libs"), path.join(extensionPath, "server")].join(path.delimiter);
-  const command = interpreter.command[0];
-  const args = [...interpreter.command.slice(1), "-m", SERVER_MODULE];
+  versionWarning = undefined;
+  const requested = pickImportStrategy(
+    vscode.workspace.getConfiguration(SECTION).inspect("importStrategy"),
+    vscode.workspace.isTrusted,
+  );
+  const platform = { extensionPath, baseEnv: process.env, delimiter: path.delimiter, join: path.join };
+  let installed: InstalledServer | { error: string } | undefined;
+  if (requested === "fromEnvironment") {
+    try {
+      installed = await python.probeInstalledServer(
+        interpreter.command, serverEnvironment("fromEnvironment", platform), extensionPath);
+    } catch (err) {
+      installed = { error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  const launch = buildServerLaunch({ ...platform, interpreter: interpreter.command, requested, installed });
+  strategy = launch.strategy;
   log.info(`Interpreter: ${interpreter.command.join(" ")} (from ${interpreter.source}; Python ${formatVersion(interpreter.version)}; ${interpreter.executable})`);
-  log.info(`Server: ${command} ${args.join(" ")}  PYTHONPATH=${pythonPath}`);
+  for (const note of launch.notes) {
+    (launch.strategy === requested ? log.info : log.warn).call(log, note);
+  }
+  log.info(`Server: ${launch.command} ${launch.args.join(" ")}  PYTHONPATH=${launch.env.PYTHONPATH ?? "(unset)"}`);
   log.info(`Server log level: ${serverLogLevel()}`);
 
   const serverOptions: ServerOptions = {
-    command,
-    args,
+    command: launch.command,
+    args: launch.args,
     // No `transport`: stdio is the default, and TransportKind.stdio would append `--stdio`.
-    options: {
-      // The extension folder as cwd, so no file of the user's workspace can shadow a bundled module.
-      cwd: extensionPath,
-      env: {
-        ...process.env,
-        // Bundled libs first: PYTHONPATH entries precede site-packages, so the user's
-        // environment never supplies (or breaks) pygls and friends.
-        PYTHONPATH: pythonPath,
-        PYTHONNOUSERSITE: "1",
-        PYTHONSAFEPATH: "1",
-        PYTHONUNBUFFERED: "1",
-        PYTHONIOENCODING: "utf-8",
-      },
-    },
+    // The extension folder as cwd, so no file of the user's workspace can shadow a module.
+    options: { cwd: extensionPath, env: launch.env },
   };
 
   const folders = vscode.workspace.workspaceFolders ?? [];
@@ -257,6 +282,13 @@ async function startServer(reason: string): Promise<void> {
 
   const c = new LanguageClient("limeTaskLint", NAME, serverOptions, clientOptions);
   client = c;
+  c.registerFeature({
+    fillClientCapabilities: declareRequiredVersionNotification,
+    initialize: () => undefined,
+    getState: () => ({ kind: "static" }),
+    clear: () => undefined,
+  });
+  c.onNotification(REQUIRED_VERSION_NOTIFICATION, (params: unknown) => onVersionMismatch(params));
   c.onDidChangeState((e) => {
     if (client !== c) {
       return;
@@ -281,6 +313,31 @@ async function startServer(reason: string): Promise<void> {
   }
 }
 
+/** The server's required-version warning: the status bar says it, and (see shouldPopUpVersionMismatch) a pop-up. */
+function onVersionMismatch(params: unknown): void {
+  const mismatch = parseMismatch(params);
+  if (!mismatch) {
+    return;
+  }
+  versionWarning = mismatch.message;
+  setStatus(serverState);
+  const scope = mismatch.uri ? vscode.Uri.parse(mismatch.uri) : undefined;
+  const show = vscode.workspace.getConfiguration(SECTION, scope).get("showNotifications");
+  const key = mismatch.configFile ?? mismatch.requiredVersion;
+  if (!shouldPopUpVersionMismatch(strategy, show, key, versionWarningsShown)) {
+    return;
+  }
+  versionWarningsShown.add(key);
+  void (async () => {
+    const choice = await vscode.window.showWarningMessage(mismatchMessage(mismatch), "Open Settings", "Show logs");
+    if (choice === "Open Settings") {
+      await vscode.commands.executeCommand("workbench.action.openSettings", `${SECTION}.importStrategy`);
+    } else if (choice === "Show logs") {
+      log.show();
+    }
+  })();
+}
+
 function lines(input: NodeJS.ReadableStream, each: (line: string) => void): void {
   readline.createInterface({ input, crlfDelay: Infinity, terminal: false, historySize: 0 }).on("line", each);
 }
@@ -292,9 +349,12 @@ function setStatus(state: ServerState, detail?: string): void {
   serverState = state;
   const icon = { starting: "$(loading~spin)", running: "$(check)", stopped: "$(circle-slash)", error: "$(error)" }[state];
   status.text = `${icon} Lime Task Lint`;
-  const py = interpreter ? `\nPython ${formatVersion(interpreter.version)}: ${interpreter.executable}` : "";
-  status.tooltip = `Lime Task Lint server: ${state}${detail ? ` (${detail})` : ""}${py}\nClick to show the logs.`;
-  status.backgroundColor = state === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+  const py = interpreter ? `\nPython ${formatVersion(interpreter.version)}: ${interpreter.executable} (${strategy})` : "";
+  const warning = versionWarning && state === "running" ? `\n${versionWarning}` : "";
+  status.tooltip = `Lime Task Lint server: ${state}${detail ? ` (${detail})` : ""}${py}${warning}\nClick to show the logs.`;
+  status.backgroundColor = state === "error"
+    ? new vscode.ThemeColor("statusBarItem.errorBackground")
+    : warning ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
 }
 
 /** The running client, after any pending (re)start, or undefined with a message shown. */

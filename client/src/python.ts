@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
 import { parseProbeOutput, ProbeResult, PROBE_SCRIPT } from "./interpreter";
+import { INSTALLED_PROBE_SCRIPT, InstalledServer, parseInstalledProbe } from "./launch";
 
 interface EnvironmentPath {
   id: string;
@@ -77,11 +78,28 @@ export async function which(command: string, env: NodeJS.ProcessEnv = process.en
 
 /** Runs the interpreter once to learn its version and sys.executable. */
 export function probe(command: string[]): Promise<ProbeResult> {
+  return runScript(command, PROBE_SCRIPT, { env: { ...process.env, PYTHONNOUSERSITE: "1" } }, parseProbeOutput);
+}
+
+/**
+ * Asks the interpreter, with the environment and cwd the server would get under
+ * importStrategy fromEnvironment, whether it has lime_task_lint and its libraries.
+ */
+export function probeInstalledServer(command: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<InstalledServer> {
+  return runScript(command, INSTALLED_PROBE_SCRIPT, { env, cwd }, parseInstalledProbe);
+}
+
+function runScript<T>(
+  command: string[],
+  script: string,
+  options: { env: NodeJS.ProcessEnv; cwd?: string },
+  parse: (stdout: string) => T,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     execFile(
       command[0],
-      [...command.slice(1), "-c", PROBE_SCRIPT],
-      { timeout: 20000, windowsHide: true, env: { ...process.env, PYTHONNOUSERSITE: "1" } },
+      [...command.slice(1), "-c", script],
+      { timeout: 20000, windowsHide: true, ...options },
       (err, stdout, stderr) => {
         if (err) {
           const detail = String(stderr || err.message).trim().split(/\r?\n/).slice(-1)[0];
@@ -89,7 +107,7 @@ export function probe(command: string[]): Promise<ProbeResult> {
           return;
         }
         try {
-          resolve(parseProbeOutput(String(stdout)));
+          resolve(parse(String(stdout)));
         } catch (e) {
           reject(e);
         }

@@ -42,7 +42,7 @@ export type ServerSettingKey = keyof ServerSettings;
 export const SERVER_SETTING_KEYS = Object.keys(SERVER_SETTING_DEFAULTS) as ServerSettingKey[];
 
 /** Client-only settings (never sent as server settings). */
-export const CLIENT_ONLY_KEYS = ["interpreter"] as const;
+export const CLIENT_ONLY_KEYS = ["interpreter", "importStrategy"] as const;
 
 /** Reads `limeTaskLint.<key>` for one scope (a folder, or the window). */
 export type SettingGetter = <K extends ServerSettingKey>(key: K) => ServerSettings[K] | undefined;

@@ -152,6 +152,10 @@ suite("package.json manifest", () => {
     assert.deepStrictEqual(properties["limeTaskLint.targetVersion"].enum, ["", "py310", "py311", "py312", "py313", "py314"]);
     assert.deepStrictEqual(properties["limeTaskLint.logLevel"].enum, ["error", "warning", "info", "debug"]);
     assert.strictEqual(properties["limeTaskLint.interpreter"].scope, "machine-overridable");
+    // One server serves the window: its import strategy is not per folder.
+    assert.deepStrictEqual(properties["limeTaskLint.importStrategy"].enum, ["useBundled", "fromEnvironment"]);
+    assert.strictEqual(properties["limeTaskLint.importStrategy"].default, "useBundled");
+    assert.strictEqual(properties["limeTaskLint.importStrategy"].scope, "window");
     assert.deepStrictEqual(properties["limeTaskLint.showNotifications"].enum, ["off", "onError", "onWarning", "always"]);
     assert.deepStrictEqual(properties["limeTaskLint.run"].enum, ["onType", "onSave"]);
     // enable is per folder: a folder's .vscode/settings.json can switch the linter off there.
@@ -165,7 +169,10 @@ suite("package.json manifest", () => {
     assert.ok(manifest.activationEvents.includes("onLanguage:python"));
     assert.deepStrictEqual(manifest.serverInfo, { name: "Lime Task Lint", module: "lime_task_lint" });
     assert.strictEqual(manifest.capabilities.untrustedWorkspaces.supported, "limited");
-    assert.deepStrictEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ["limeTaskLint.interpreter"]);
+    assert.deepStrictEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, [
+      "limeTaskLint.interpreter",
+      "limeTaskLint.importStrategy",
+    ]);
     assert.strictEqual(manifest.main, "./out/extension.js");
   });
 
