@@ -129,3 +129,15 @@ async def test_a_client_that_asks_gets_the_mismatch_as_a_notification(vscode_cli
 def test_server_info_carries_the_version_the_client_compares(vscode_client: LanguageClient):
     info = vscode_client.initialize_result.server_info
     assert info is not None and info.name == "lime-task-lint" and info.version == __version__
+
+
+async def test_import_strategy_is_the_clients_setting_not_an_unknown_one(client: LanguageClient, tmp_path):
+    client.set_configuration({"debounceMs": 0, "importStrategy": "fromEnvironment", "notAThing": 1},
+                             section="limeTaskLint")
+    client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(settings=None))
+    mark = len(record_diagnostics(client))
+    uri = open_document(client, tmp_path / "deals.py", TALLY)
+    await _settled(client, [uri], mark)
+    unknown = [m.message for m in client.log_messages if "unknown setting" in m.message]
+    assert any("notAThing" in m for m in unknown), unknown  # the check runs ...
+    assert not any("importStrategy" in m for m in unknown), unknown  # ... and lets the client's key through
