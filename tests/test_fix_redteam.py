@@ -526,3 +526,49 @@ def run(app):
     return {consumer}
 ''')
     assert not _changes(source, codes={"LIME101"})
+
+
+# -- LIME101: effectful items whose consumer may not run ---------------------------------
+
+@pytest.mark.parametrize("rest", [
+    # consumed only on one branch
+    "if verbose:\n        for name in names:\n            logger.info('name %s', name)\n    return 'done'",
+    # an early return before the consumer
+    "if not verbose:\n        return 'quiet'\n    return ', '.join(n for n in names)",
+])
+def test_lime101_never_makes_effectful_items_lazy_when_the_consumer_may_not_run(rest):
+    source = _module(f'''
+def _touched(app, company):
+    company.properties.synced.value = True
+    unit = app.unit_of_work()
+    unit.add(company)
+    unit.commit()
+    return company.properties.name.value
+
+
+@task
+def run(app, verbose=False):
+    names = [_touched(app, c) for c in app.limetypes.company.get_all()]
+    {rest}
+''')
+    assert not _changes(source, codes={"LIME101"})
+    assert not _changes(source, unsafe=True, codes={"LIME101"})
+
+
+def test_lime102_generator_never_defers_changes_to_what_the_caller_passed():
+    source = _module('''
+def _names(app, tally):
+    names = []
+    for company in app.limetypes.company.get_all():
+        tally["listed"] += 1
+        names.append(company.properties.name.value)
+    return names
+
+
+@task
+def run(app):
+    progress = {"listed": 0}
+    return [(name, progress["listed"]) for name in _names(app, progress)]
+''')
+    assert not _changes(source, codes={"LIME102"})
+    assert not _changes(source, unsafe=True, codes={"LIME102"})

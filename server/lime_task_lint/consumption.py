@@ -343,6 +343,18 @@ def laziness(produced: ast.AST, consumer: ast.AST, func: FunctionNode, effects: 
     if changed:
         name = sorted(changed)[0]
         return Laziness(blocker=f"`{name}` is changed while it is iterated: the list is a copy")
+    # Names the items' effects change that mean something where they are consumed (a
+    # builder's own locals do not).
+    item_changes = {n for n in item_effects.rebinds | item_effects.mutates | item_effects.may_mutate
+                    if index.resolve(n, consumer) is not None}
+    seen_outside = item_effects.may_write or item_effects.io or item_effects.logs or bool(item_changes)
+    if seen_outside and start is not None and end is not None:
+        skipped = _may_skip(start, end, _statements_between(start, end, func, index), index)
+        if skipped:
+            return Laziness(blocker=f"{skipped}, so the effects of making the items "
+                                    f"({_describe_effects(item_effects)}) might not run")
+        if between.calls or between.raises:
+            return Laziness(hazard="code between the list and its consumer may fail before the items are made")
     late = (between | body).changes(late_names)
     if late:
         name = sorted(late)[0]
@@ -350,12 +362,9 @@ def laziness(produced: ast.AST, consumer: ast.AST, func: FunctionNode, effects: 
                                 "items are consumed: lazy items would see its new value")
     statements = (_statements_between(start, end, func, index) if start is not None and end is not None else []) \
         + (list(consumer.body) if isinstance(consumer, (ast.For, ast.AsyncFor)) else [])
-    # Names the items' effects change that mean something where they are consumed (a
-    # builder's own locals do not).
-    item_changes = {n for n in item_effects.rebinds | item_effects.mutates | item_effects.may_mutate
-                    if index.resolve(n, consumer) is not None}
     if item_changes:
-        loaded = {n.id for stmt in statements for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+        loaded = {n.id for part in [*statements, *_per_item_parts(produced, consumer, index)]
+                  for n in ast.walk(part) if isinstance(n, ast.Name)}
         seen = sorted(item_changes & loaded)
         if seen:
             return Laziness(blocker=f"making the items changes `{seen[0]}`, which is read before they are all "
@@ -420,6 +429,17 @@ def _per_item_effects(produced: ast.AST, consumer: ast.AST, effects: EffectsMode
     return Effects()
 
 
+def _per_item_parts(produced: ast.AST, consumer: ast.AST, index: SyntaxIndex) -> list[ast.AST]:
+    """The code a consuming comprehension or call runs per item (not the produced value)."""
+    if isinstance(consumer, COMPREHENSIONS):
+        parts = [getattr(consumer, name) for name in ("elt", "key", "value") if hasattr(consumer, name)]
+        parts += [c for g in consumer.generators for c in g.ifs] + [g.iter for g in consumer.generators[1:]]
+        return [p for p in parts if not index.contains(p, produced)]
+    if isinstance(consumer, ast.Call):
+        return [a for a in [*consumer.args, *(k.value for k in consumer.keywords)] if not index.contains(a, produced)]
+    return []
+
+
 def _called_value_effects(value: ast.AST, effects: EffectsModel) -> Effects:
     """The effects of calling a function passed as a value: a lambda's body, a
     function of this module by name, else unknown."""
@@ -433,6 +453,23 @@ def _called_value_effects(value: ast.AST, effects: EffectsModel) -> Effects:
         if definition is not None:
             return effects.of_function(definition)
     return Effects(unknown=frozenset({f"{ast.unparse(value)} (passed as a value)"}))
+
+
+def _may_skip(start: ast.stmt, end: ast.stmt, between: list[ast.stmt], index: SyntaxIndex) -> str:
+    """Why the statement ``end`` may not run after ``start`` ("" when it always
+    does): it stands in another block (under an ``if``, in a loop, a handler...),
+    or code between may leave (``return``/``raise``/``break``/``continue``)."""
+    if index.block_of(start) is None or index.block_of(end) is None \
+            or index.block_of(start)[2] is not index.block_of(end)[2]:
+        return "the consumer stands in another block than the list (it may not run)"
+    todo: list[ast.AST] = list(between)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+            return "code between the list and its consumer may leave before it"
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(node))
+    return ""
 
 
 def _suspension(statements: list[ast.stmt]) -> str:

@@ -49,7 +49,10 @@ visible may do anything):
 - not offered when making the items has effects (a call that writes, logs,
   sends or changes state in the comprehension's element or filters) and the
   consumer may stop early (`any`/`all`/`next`/`zip`, a loop with
-  `break`/`return`/`raise`): those effects would not all run;
+  `break`/`return`/`raise`), or may not run at all (it stands under an `if`,
+  in a loop or handler, or code before it may `return`/`raise`/`break`):
+  those effects would not all run; unsafe when code between the list and the
+  consumer calls something that may fail first;
 - not offered when the consumer, or code between the list and the consumer,
   changes the source the list copied (`for r in list(rows): rows.remove(r)`),
   or a name the element or filters read (`city = "Malmö"` after

@@ -47,7 +47,10 @@ Yields. Its preconditions are checked against the module's effects model:
   stop early while making an item has effects, or when a caller changes,
   before or while it iterates, an object it passed to the builder or a
   module-level name the builder reads (`options["skip"] = ...`,
-  `DONE.add(...)`): the generator would read the new value;
+  `DONE.add(...)`): the generator would read the new value; or when the
+  builder changes what a caller passed (`tally["listed"] += 1`) or a module
+  name and that caller reads it while iterating, or when a caller's consumer
+  may not run at all;
 - safe only when every caller in the workspace (found with jedi) iterates the
   result exactly once and laziness changes nothing the effects model sees
   there;
@@ -68,6 +71,7 @@ at the call; an error while making an item surfaces in the caller's loop.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +82,7 @@ from ..collections_model import accumulator_estimate, iterable_source
 from ..consumption import expression_use, laziness, name_consumption, used_by_nested_code
 from ..docstrings import RaiseAnalysis, docstring_node, update_docstring
 from ..edits import Applicability, Edit, Fix, apply_edits, import_edit
-from ..effects import effects_for_tree
+from ..effects import Effects, effects_for_tree
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
 from ..memory import format_bytes
 from ..model import FunctionInfo, walk
@@ -266,6 +270,14 @@ def caller_verdict(site, builder_effects, module_names: Iterable[str] = ()) -> t
     if func is not None:
         passed = {n.id for arg in [*site.call.args, *(k.value for k in site.call.keywords)]
                   for n in ast.walk(arg) if isinstance(n, ast.Name)}
+        # The builder's changes to its parameters are changes to what this caller passed.
+        changed = {name[len(_PARAMETER):] for name in builder_effects.mutates | builder_effects.may_mutate
+                   if name.startswith(_PARAMETER)}
+        if changed:
+            builder_effects = dataclasses.replace(
+                builder_effects,
+                mutates=frozenset({n for n in builder_effects.mutates if not n.startswith(_PARAMETER)} | passed),
+                may_mutate=frozenset(n for n in builder_effects.may_mutate if not n.startswith(_PARAMETER)))
         verdict = laziness(site.call, consumer, func, effects, item_effects=builder_effects,
                            late_names=passed | set(module_names))
         if verdict.blocker:
@@ -357,6 +369,7 @@ class ListBuilderFunction(Rule):
             applicability, reason = Applicability.UNSAFE, unknown
         elif not sites:
             applicability, reason = Applicability.UNSAFE, "no caller was found to show how the result is used"
+        builder_effects = _as_seen_by_callers(ctx, func, builder_effects)
         module_scope = ctx.index.scopes[0]
         module_names = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
                         and ctx.index.resolve(n.id, n) is module_scope}
@@ -495,6 +508,28 @@ def _name_range(ctx: RuleContext, func: ast.AST) -> tuple[int, int]:
         return ctx.range(func)
     begin = index.line_starts[line] + column + 4
     return begin, begin + len(func.name)  # type: ignore[attr-defined]
+
+
+#: Prefix of a parameter's name in a builder's effects as its callers see them.
+_PARAMETER = "<parameter>"
+
+
+def _as_seen_by_callers(ctx: RuleContext, func: ast.AST, effects: Effects) -> Effects:
+    """The builder's effects without its own locals (callers never see them); a
+    change of a parameter's object is kept as ``<parameter>name``."""
+    scope = ctx.index.scope(func)
+    if scope is None:
+        return effects
+    parameters = {a.arg for a in ast.walk(func.args) if isinstance(a, ast.arg)}  # type: ignore[attr-defined]
+    local = {name for name in scope.bindings if scope.binds(name)}
+
+    def seen(names: frozenset) -> frozenset:
+        return frozenset(f"{_PARAMETER}{n}" if n in parameters else n for n in names
+                         if n not in local or n in parameters)
+
+    return dataclasses.replace(effects, rebinds=seen(effects.rebinds) - {f"{_PARAMETER}{p}" for p in parameters},
+                               mutates=seen(effects.mutates), may_mutate=seen(effects.may_mutate),
+                               consumes=seen(effects.consumes))
 
 
 def _around_within(stmt: ast.stmt, loop: ast.AST) -> tuple[list[ast.stmt], list[ast.stmt]]:
