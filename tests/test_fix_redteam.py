@@ -572,3 +572,17 @@ def run(app):
 ''')
     assert not _changes(source, codes={"LIME102"})
     assert not _changes(source, unsafe=True, codes={"LIME102"})
+
+
+def test_lime101_filter_reading_the_collection_its_consumer_fills_stays_a_list():
+    source = _module('''
+@task
+def run(app):
+    cities = []
+    new = [c.properties.city.value for c in app.limetypes.company.get_all()
+           if c.properties.city.value not in cities]
+    cities.extend(new)
+    return cities
+''')
+    assert not _changes(source, codes={"LIME101"})
+    assert not _changes(source, unsafe=True, codes={"LIME101"})

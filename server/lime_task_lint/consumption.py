@@ -43,6 +43,8 @@ PASS_THROUGH = frozenset({"enumerate", "zip", "map", "filter", "chain"})
 #: Methods that iterate their argument once (``", ".join(names)``, ``s.update(x)``).
 ITERATING_METHODS = frozenset({"join", "update", "extend", "writerows", "union", "intersection",
                                "difference", "issubset", "issuperset", "fromkeys"})
+#: Of those, the ones that change their receiver item by item.
+FILLING_METHODS = frozenset({"update", "extend", "writerows"})
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -413,6 +415,11 @@ def _per_item_effects(produced: ast.AST, consumer: ast.AST, effects: EffectsMode
         return effects.of_block(p for p in parts if not index.contains(p, produced))
     if isinstance(consumer, ast.Call):
         total = Effects()
+        receiver = consumer.func.value if isinstance(consumer.func, ast.Attribute) else None
+        while isinstance(receiver, (ast.Attribute, ast.Subscript)):
+            receiver = receiver.value
+        if isinstance(receiver, ast.Name) and _call_name(consumer) in FILLING_METHODS:
+            total = Effects(mutates=frozenset({receiver.id}))  # `seen.update(rows)` grows `seen` per item
         statement = index.statement_of(produced)
         consumed = {n.id for t in getattr(statement, "targets", []) for n in ast.walk(t) if isinstance(n, ast.Name)}
         for argument in [*consumer.args, *(k.value for k in consumer.keywords)]:

@@ -57,7 +57,8 @@ visible may do anything):
   changes the source the list copied (`for r in list(rows): rows.remove(r)`),
   or a name the element or filters read (`city = "Malmö"` after
   `[c for c in read if c.city == city]`, `self.floor = 5`, a dict the loop
-  fills): a generator expression reads them when each item is taken;
+  fills, `seen.extend(new)` where `new`'s filter reads `seen`): a generator
+  expression reads them when each item is taken;
 - not offered when making the items changes a name that code between the
   list and the consumer, or the consuming loop, reads (a filter that counts in
   a dict the loop reads): it would change item by item; unsafe when making
