@@ -112,3 +112,22 @@ relations = { "deal.coworker" = "not a name", "a.b.c" = "x" }
     assert "`prefetch-chunk-size` must be a positive whole number" in text
     assert "`relations." in text
     assert settings.prefetch_chunk_size == 1000 and settings.relations == {}
+
+
+def test_every_setting_is_an_editor_setting_unless_it_is_project_only():
+    """package.json contributes one editor setting (camelCase) per key, so the editor
+    and the project file configure the same things; a new key cannot be forgotten."""
+    import json
+    from pathlib import Path
+
+    from lime_task_lint.settings import CLIENT_ONLY, KEYS, PROJECT_ONLY
+
+    def camel(key: str) -> str:
+        first, *rest = key.split("-")
+        return first + "".join(part.title() for part in rest)
+
+    manifest = json.loads((Path(__file__).resolve().parents[1] / "package.json").read_text(encoding="utf-8"))
+    contributed = {k.split(".", 1)[1] for k in manifest["contributes"]["configuration"]["properties"]}
+    expected = {camel(k) for k in KEYS if k not in PROJECT_ONLY} | {camel(k) for k in CLIENT_ONLY
+                                                                    if camel(k) in contributed}
+    assert contributed == expected

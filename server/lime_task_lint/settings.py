@@ -163,6 +163,8 @@ RUN_MODES = ("onType", "onSave")
 #: Fields filled by resolve_settings: no file or editor sets them.
 INTERNAL = {"config-file", "project-root"}
 #: Keys the editor sends that the server does not use (the client reads them).
+#: Keys only a project file (or the CLI) sets: not editor settings.
+PROJECT_ONLY = {"required-version", "cache-dir", "force-exclude"}
 CLIENT_ONLY = {"interpreter", "import-strategy", "trace", "code-lens-enabled"}
 
 
