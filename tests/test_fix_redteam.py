@@ -586,3 +586,30 @@ def run(app):
 ''')
     assert not _changes(source, codes={"LIME101"})
     assert not _changes(source, unsafe=True, codes={"LIME101"})
+
+
+# -- LIME201: the batch loop needs the itertools module --------------------------------------
+
+HIDDEN_ITERTOOLS = {
+    "module variable": ('itertools = "round-robin"\n', "app"),
+    "parameter": ("", 'app, itertools="round-robin"'),
+}
+
+
+@pytest.mark.parametrize("module_line, parameters", HIDDEN_ITERTOOLS.values(), ids=HIDDEN_ITERTOOLS.keys())
+def test_lime201_batching_never_calls_a_local_itertools(module_line, parameters):
+    source = _module(f'''
+{module_line}
+
+@task
+def run({parameters}):
+    for company in app.limetypes.company.get_all():
+        company.properties.synced.value = True
+        unit = app.unit_of_work()
+        unit.add(company)
+        unit.commit()
+    return itertools
+''')
+    after = fixed(source, unsafe=True, codes={"LIME201", "LIME204"})
+    assert "islice" not in after and "batched" not in after, after
+    assert not _changes(source, unsafe=True, codes={"LIME201", "LIME204"})

@@ -698,6 +698,19 @@ class _NoFix(Exception):
     pass
 
 
+def _itertools_hidden(index) -> bool:
+    """Whether a binding of ``itertools`` other than ``import itertools`` exists in
+    the module (a variable, a parameter, ``import x as itertools``): the rewrite's
+    ``itertools.islice`` would then call something else."""
+    for scope in index.scopes:
+        for binding in scope.bindings.get("itertools", ()):
+            statement = index.parent(binding)
+            if not (isinstance(binding, ast.alias) and binding.name == "itertools" and binding.asname is None
+                    and isinstance(statement, ast.Import)):
+                return True
+    return False
+
+
 def batching_plan(ctx, loop: Loop, mode: str) -> BatchPlan:
     """The shape of the batching rewrite of ``loop``; raises ``_NoFix`` with the
     reason when the rewrite cannot express it."""
@@ -712,6 +725,8 @@ def batching_plan(ctx, loop: Loop, mode: str) -> BatchPlan:
     early = _leaves_early(node.body)
     if early:
         raise _NoFix(f"the loop can leave early ({early}), which would skip the last batch's commit")
+    if _itertools_hidden(index):
+        raise _NoFix("`itertools` names something else in this module, and the batch loop needs the module")
     if node.body[0].lineno == node.lineno:
         raise _NoFix("the loop body is on the `for` line")
     lines = Lines(ctx)

@@ -90,7 +90,9 @@ per-item `try`, something between the first add and the commit may raise
 `finally:` or other code after the commit, or guards a unit of work created
 before the loop (a failed commit may leave its objects in it for the next
 item's commit); the loop can leave early (`break`, `return`); the commit's
-result is used; or the commit is in a helper the next paragraph does not cover.
+result is used; `itertools` names something else in the module (a variable
+or a parameter: the batch loop calls `itertools.islice`); or the commit is in
+a helper the next paragraph does not cover.
 
 A helper of this module that commits once per call (`save(app, row)` that
 creates a unit of work, adds to it and ends with its one commit) gets the

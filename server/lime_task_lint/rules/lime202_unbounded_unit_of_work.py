@@ -55,8 +55,9 @@ does not add it again (a running total on a summary object: its batch would
 be committed before the later changes, which would never be saved); when the
 loop body reads a limetype the loop writes (before the fix such a read saw
 none of the loop's objects, after it those of earlier batches); when the
-loop can leave early (`break`, `return`); or when the commit's result is
-used.
+loop can leave early (`break`, `return`); when the commit's result is used;
+or when `itertools` names something else in the module (the batch loop
+calls `itertools.islice`).
 """
 
 from __future__ import annotations
