@@ -171,3 +171,15 @@ def test_report_parser_plugs_into_a_cli():
     assert (args.command, args.paths, args.format, args.output) == ("report", ["a.py"], "markdown", "x.md")
     with pytest.raises(SystemExit):
         parser.parse_args(["report", "--format", "pdf"])
+
+
+def test_report_sub_command_formats_are_the_reports_and_check_does_not_import_the_budget_model():
+    import subprocess
+    import sys
+
+    from lime_task_lint import report, report_cli
+
+    assert report_cli.FORMATS == report.FORMATS
+    code = "import sys, lime_task_lint.cli; print('lime_task_lint.budget' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
