@@ -613,3 +613,32 @@ def run({parameters}):
     after = fixed(source, unsafe=True, codes={"LIME201", "LIME204"})
     assert "islice" not in after and "batched" not in after, after
     assert not _changes(source, unsafe=True, codes={"LIME201", "LIME204"})
+
+
+# -- Effects: a method changes the object it is called on ---------------------------------
+
+def test_lime101_sees_a_method_that_changes_self_while_the_items_are_taken():
+    source = _module('''
+class _Sync:
+    def __init__(self, app):
+        self.application = app
+        self.done = set()
+
+    def _mark(self, city):
+        self.done.add(city)
+
+    def cities(self):
+        todo = [c.properties.city.value for c in self.application.limetypes.company.get_all()
+                if c.properties.city.value not in self.done]
+        handled = []
+        for city in todo:
+            self._mark(city)
+            handled.append(city)
+        return handled
+
+
+@task
+def run(app):
+    return _Sync(app).cities()
+''')
+    assert not _changes(source, codes={"LIME101"})

@@ -295,3 +295,31 @@ def test_definitely_bound_for_names_of_enclosing_scopes(name, where, bound):
     load = next(n for n in ast.walk(owner) if isinstance(n, ast.Name) and n.id == name
                 and isinstance(n.ctx, ast.Load))
     assert syntax_index(tree).definitely_bound(name, load) is bound
+
+
+def test_a_method_that_changes_self_changes_its_receiver():
+    tree = ast.parse(textwrap.dedent('''
+        class Run:
+            def mark(self, code):
+                self.done.add(code)
+
+            def note(self, code, seen):
+                seen.append(code)
+
+            @staticmethod
+            def keep(bag, code):
+                bag.append(code)
+
+            def go(self, codes, seen):
+                self.mark(codes)
+                self.note(codes, seen)
+                self.keep(seen, codes)
+    '''))
+    effects = effects_for_tree(tree)
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") in
+             ("mark", "note", "keep")]
+    by_method = {c.func.attr: effects.of_call(c) for c in calls}
+    assert by_method["mark"].mutates == {"self"}   # its receiver, not `codes`
+    assert by_method["note"].mutates == {"seen"}   # the second parameter is the first argument
+    keep = by_method["keep"]                        # a static method has no receiver
+    assert "seen" in keep.mutates | keep.may_mutate and "self" not in keep.mutates

@@ -367,6 +367,11 @@ class EffectsModel:
         changed = inner.may_mutate if may else inner.mutates
         params = [a.arg for a in [*function.args.posonlyargs, *function.args.args]]
         out: set[str] = set()
+        if params and isinstance(call.func, ast.Attribute) and _is_bound_method(function, self.index):
+            # `receiver.method(a, b)`: the receiver is the first parameter (`self`), `a` the second
+            if params[0] in changed:
+                out.update(_root_names([call.func.value]))
+            params = params[1:]
         for position, arg in enumerate(call.args):
             if isinstance(arg, ast.Starred):
                 return set(_root_names(call.args)) if changed else set()
@@ -541,6 +546,15 @@ class EffectsModel:
 
 def _in(block: list, node: ast.AST) -> bool:
     return any(item is node for item in block)
+
+
+def _is_bound_method(function: ast.AST, index: SyntaxIndex) -> bool:
+    """A ``def`` in a class body that is neither a ``staticmethod`` nor a
+    ``classmethod`` (called on an instance, its first parameter is the instance)."""
+    if not isinstance(index.parent(function), ast.ClassDef):
+        return False
+    names = {d.id if isinstance(d, ast.Name) else getattr(d, "attr", "") for d in function.decorator_list}
+    return not names & {"staticmethod", "classmethod"}
 
 
 def _target_effects(targets: Iterable[ast.AST]) -> Effects:
