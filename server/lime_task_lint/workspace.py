@@ -473,24 +473,44 @@ class Workspace:
 
     def scheduled_task_names(self, path: str | None) -> set[str]:
         """Names of functions in ``path`` that another module schedules with
-        ``ScheduledTask(task=module.function)``."""
+        ``ScheduledTask(task=module.function)``.
+
+        What our own syntax trees and import tables resolve is answered at once and
+        never depends on time (the same files give the same tasks); only the calls
+        they cannot follow go to jedi, under the time budget (the editor publishes
+        again when its answer arrives)."""
         if not path:
             return set()
         resolved = str(Path(path).resolve())
-        # One scan of the workspace answers for every file.
-        answer = self._bounded(("scheduled",), self._scheduled)
-        return (answer or {}).get(resolved, set())
+        own, unresolved = self._scheduled_own()
+        names = set(own.get(resolved, set()))
+        if unresolved:
+            answer = self._bounded(("scheduled-jedi", unresolved), lambda: self._scheduled_by_jedi(unresolved))
+            names |= (answer or {}).get(resolved, set())
+        return names
 
-    def _scheduled(self) -> dict[str, set[str]]:
-        """Absolute path -> names of its functions that some workspace module passes
-        as ``ScheduledTask(task=...)``.  Resolved from our own syntax trees and
-        import tables (``modules.py``: a function of the same module, an imported
-        one, ``module.function``, re-exports); jedi only for what they cannot
-        resolve, with one ``jedi.Script`` per file."""
+    def _scheduled_own(self) -> tuple[dict[str, set[str]], tuple[tuple[str, int, int], ...]]:
+        """(absolute path -> names of its functions that some workspace module passes
+        as ``ScheduledTask(task=...)``, the ``task=`` values our trees cannot
+        resolve as ``(path, line, column)``), once per workspace generation."""
+        key = (self._generation, "scheduled-own")
+        with self._lock:
+            if key in self._answers:
+                return self._answers[key]
+        found = self._scan_scheduled()
+        with self._lock:
+            self._answers[key] = found
+        return found
+
+    def _scan_scheduled(self) -> tuple[dict[str, set[str]], tuple[tuple[str, int, int], ...]]:
+        """Resolved from our own syntax trees and import tables (``modules.py``: a
+        function of the same module, an imported one, ``module.function``,
+        re-exports)."""
         from .modules import index_for
 
         index = index_for(self)
         names: dict[str, set[str]] = {}
+        unresolved: list[tuple[str, int, int]] = []
         for candidate in self.files():
             path = str(candidate.resolve())
             if not _SCHEDULED.search(self.text_of(path)):
@@ -500,7 +520,6 @@ class Workspace:
                 continue
             local = {stmt.name for stmt in parsed.tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
             imports = None
-            script = None
             for node in walk(parsed.tree):
                 if not isinstance(node, ast.Call):
                     continue
@@ -523,16 +542,33 @@ class Workspace:
                                 and "site-packages" not in Path(target.path).parts:
                             names.setdefault(target.path, set()).add(target.qualname.rsplit(".", 1)[-1])
                         continue
-                    try:
-                        script = script or self._script(path)
-                        found = self._goto_with(script, value.end_lineno or value.lineno,
-                                                max((value.end_col_offset or 1) - 1, 0))
-                    except Exception:  # jedi failing on one call must not lose the others
-                        log.debug("jedi failed on a scheduled task in %s", path, exc_info=True)
-                        found = None
-                    if found:
-                        names.setdefault(found[0], set()).add(found[1])
+                    unresolved.append((path, value.end_lineno or value.lineno, max((value.end_col_offset or 1) - 1, 0)))
+        return names, tuple(sorted(unresolved))
+
+    def _scheduled_by_jedi(self, unresolved: tuple[tuple[str, int, int], ...]) -> dict[str, set[str]]:
+        """What jedi finds for the ``task=`` values our trees could not resolve, with
+        one ``jedi.Script`` per file."""
+        names: dict[str, set[str]] = {}
+        scripts: dict[str, object] = {}
+        for path, line, column in unresolved:
+            try:
+                script = scripts.get(path) or scripts.setdefault(path, self._script(path))
+                found = self._goto_with(script, line, column)
+            except Exception:  # jedi failing on one call must not lose the others
+                log.debug("jedi failed on a scheduled task in %s", path, exc_info=True)
+                found = None
+            if found:
+                names.setdefault(found[0], set()).add(found[1])
         return names
+
+    def _scheduled(self) -> dict[str, set[str]]:
+        """Every scheduled function, by absolute path: our trees' answer and jedi's
+        for the rest (waiting for jedi: for tests and batch use)."""
+        own, unresolved = self._scheduled_own()
+        merged = {path: set(found) for path, found in own.items()}
+        for path, found in self._scheduled_by_jedi(unresolved).items():
+            merged.setdefault(path, set()).update(found)
+        return merged
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
