@@ -125,38 +125,21 @@ class SyntaxIndex:
 
     def following(self, stmt: ast.stmt) -> list[ast.stmt]:
         """The statements after ``stmt`` in its own block."""
-        found = self.block_of(stmt)
-        if found is None:
-            return []
-        block = found[2]
-        for i, item in enumerate(block):
-            if item is stmt:
-                return block[i + 1:]
-        return []
+        block, position = self._place(stmt)
+        return block[position + 1:] if block is not None else []
 
     def preceding(self, stmt: ast.stmt) -> list[ast.stmt]:
         """The statements before ``stmt`` in its own block."""
-        found = self.block_of(stmt)
-        if found is None:
-            return []
-        block = found[2]
-        for i, item in enumerate(block):
-            if item is stmt:
-                return block[:i]
-        return []
+        block, position = self._place(stmt)
+        return block[:position] if block is not None else []
 
-    def field_of(self, node: ast.AST) -> str | None:
-        """The name of the field of ``parent(node)`` that holds ``node`` (``"body"``,
-        ``"iter"``, ``"values"``...); None for the module and for the nodes the
-        index leaves out (the shared ``ast.Load()``...)."""
-        parent = self._parents.get(id(node))
-        if parent is None:
-            return None
-        for name in parent._fields:
-            value = getattr(parent, name, None)
-            if value is node or (isinstance(value, list) and any(item is node for item in value)):
-                return name
-        return None
+    def _place(self, stmt: ast.stmt) -> tuple[list | None, int]:
+        found = self.block_of(stmt)
+        if found is not None:
+            for position, item in enumerate(found[2]):
+                if item is stmt:
+                    return found[2], position
+        return None, -1
 
     def enclosing(self, node: ast.AST, types: type | tuple[type, ...], stop: ast.AST | None = None) -> ast.AST | None:
         """The innermost ancestor of one of ``types``, not looking past ``stop``."""
