@@ -133,6 +133,19 @@ class SyntaxIndex:
         block, position = self._place(stmt)
         return block[:position] if block is not None else []
 
+    def field_of(self, node: ast.AST) -> str | None:
+        """The name of the field of ``parent(node)`` that holds ``node`` (``"body"``,
+        ``"iter"``, ``"values"``...); None for the module and for the nodes the
+        index leaves out (the shared ``ast.Load()``...)."""
+        parent = self._parents.get(id(node))
+        if parent is None:
+            return None
+        for name in parent._fields:
+            value = getattr(parent, name, None)
+            if value is node or (isinstance(value, list) and any(item is node for item in value)):
+                return name
+        return None
+
     def _place(self, stmt: ast.stmt) -> tuple[list | None, int]:
         found = self.block_of(stmt)
         if found is not None:
