@@ -46,7 +46,10 @@ class GitIgnore:
             self._specs[file] = GitIgnoreSpec.from_lines(lines) if lines else None
         return self._specs[file]
 
-    def ignored(self, path: Path, *, is_dir: bool = False) -> bool:
+    def ignored(self, path: Path, *, is_dir: bool = False, within: Path | None = None) -> bool:
+        """Whether git ignores ``path``.  ``within``: only the ignore files at or below
+        that folder count (the editor's workspace folder: a folder opened inside an
+        ignored folder of an enclosing repository is still the user's code)."""
         path = Path(os.path.abspath(path))
         repo = self._repo_root(path.parent)
         if repo is None:
@@ -54,6 +57,9 @@ class GitIgnore:
         folders = [path.parent, *path.parent.parents]
         folders = list(reversed(folders[:folders.index(repo) + 1]))
         sources = [(repo, repo / ".git" / "info" / "exclude")] + [(f, f / ".gitignore") for f in folders]
+        if within is not None:
+            top = Path(os.path.abspath(within))
+            sources = [(base, file) for base, file in sources if base == top or top in base.parents]
         verdict = False
         for base, file in sources:
             spec = self._spec(file)

@@ -246,7 +246,8 @@ class LimeServer(LanguageServer):
         base = settings.project_root or root or (Path(folder_path) if folder_path else None)
         if is_excluded(path, settings, base):
             return False
-        return not (settings.respect_gitignore and GitIgnore().ignored(Path(path)))
+        top = Path(folder_path) if folder_path else base
+        return not (settings.respect_gitignore and GitIgnore().ignored(Path(path), within=top))
 
     # -- content keys ----------------------------------------------------------------
     def content_key(self, document: OpenDocument, settings: Settings, workspace: Workspace | None) -> str:

@@ -197,3 +197,39 @@ async def test_files_git_ignores_are_not_linted(client: LanguageClient, tmp_path
     client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(
         [lsp.FileEvent(uri=(tmp_path / "pyproject.toml").as_uri(), type=lsp.FileChangeType.Created)]))
     assert "LIME104" in _codes(await next_diagnostics(client, ignored, after=mark))
+
+
+async def test_every_setting_the_extension_contributes_at_its_default_keeps_linting(client: LanguageClient,
+                                                                                    tmp_path):
+    """The VS Code client sends every contributed setting with its default: none of
+    them may stop the server from linting (a default that means "off" would)."""
+    import json
+    from pathlib import Path
+
+    manifest = json.loads((Path(__file__).resolve().parents[2] / "package.json").read_text(encoding="utf-8"))
+    defaults = {key.split(".", 1)[1]: value["default"]
+                for key, value in manifest["contributes"]["configuration"]["properties"].items()}
+    _reconfigure(client, {**defaults, "debounceMs": 0})
+    (tmp_path / "tasks").mkdir()
+    plain = open_document(client, tmp_path / "tasks" / "deals.py", COUNTING)
+    assert "LIME104" in _codes(await next_diagnostics(client, plain))
+
+
+async def test_a_workspace_folder_inside_an_ignored_folder_of_an_enclosing_repository_is_linted(
+        client: LanguageClient, tmp_path):
+    """Only the ignore files at or below the workspace folder count: a project opened
+    from inside another repository's ignored folder (a scratch or output folder) is
+    still the user's code; an ignored file inside the workspace folder is not linted."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("out/\n")
+    inner = tmp_path / "out" / "Åsa projekt"
+    (inner / "scratch").mkdir(parents=True)
+    (inner / ".gitignore").write_text("scratch/\n")
+    client.workspace_did_change_workspace_folders(lsp.DidChangeWorkspaceFoldersParams(
+        lsp.WorkspaceFoldersChangeEvent(added=[lsp.WorkspaceFolder(uri=inner.as_uri(), name="inner")], removed=[])))
+    await asyncio.sleep(0.2)
+    kept = open_document(client, inner / "deals.py", COUNTING)
+    ignored = open_document(client, inner / "scratch" / "deals.py", COUNTING)
+    assert "LIME104" in _codes(await next_diagnostics(client, kept))
+    await asyncio.sleep(1)
+    assert not client.diagnostics.get(ignored)
