@@ -335,3 +335,25 @@ def test_questions_nobody_wants_any_more_are_not_answered(tmp_path):
     workspace._executor.shutdown(wait=True)
     assert second.cancelled() and ran == ["slow"]
     assert workspace._answers == {}  # the running one's answer belongs to the old files: dropped
+
+
+def test_a_transient_jedi_failure_is_asked_again_not_reported_as_unknown(tmp_path):
+    workspace = Workspace(tmp_path, time_budget=30)
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyError("jedi's subprocess lost an inference state")
+        return ["answer"]
+
+    try:
+        assert workspace._bounded(("question",), flaky) == ["answer"]
+        assert len(calls) == 2
+
+        def broken():
+            raise KeyError("always")
+
+        assert workspace._bounded(("other",), broken) is None  # still unknown when it keeps failing
+    finally:
+        workspace.close()

@@ -217,13 +217,21 @@ class Workspace:
             return list(self._running.values())
 
     def _store(self, key: tuple, compute: Callable[[], Any]) -> Any:
-        try:
-            value = compute()
-        except Exception:
-            log.exception("jedi failed on %s", key)
-            value = None
-        finally:
-            _trim_parso_cache()
+        value = None
+        # jedi's helper subprocess fails now and then on its own bookkeeping (a
+        # KeyError deleting an inference state): one more try answers, so a
+        # transient failure does not turn a known answer into "unknown".
+        for attempt in (1, 2):
+            try:
+                value = compute()
+                break
+            except Exception:
+                if attempt == 2:
+                    log.exception("jedi failed on %s", key)
+                else:
+                    log.debug("jedi failed on %s; asking again", key, exc_info=True)
+            finally:
+                _trim_parso_cache()
         with self._lock:
             if key[0] == self._generation:
                 self._answers[key] = value
