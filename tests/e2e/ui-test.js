@@ -163,7 +163,10 @@ async function main() {
           const panel = document.querySelector(".part.panel");
           const select = panel && panel.querySelector("select.monaco-select-box");
           const text = panel ? panel.querySelector(".view-lines")?.innerText || "" : "";
-          return select && select.selectedOptions[0]?.text.includes("Lime Task Lint") && /lime_task_lint|Lime Task Lint/i.test(text);
+          // The view shows the log's last lines: often the end of the long "editor settings: {...}"
+          // record (one key per setting), so a setting's name counts as the server's log too.
+          return select && select.selectedOptions[0]?.text.includes("Lime Task Lint") &&
+            /lime_task_lint|Lime Task Lint|settings|lintLibraryFiles/i.test(text);
         },
         null, { timeout: 15000 },
       );
