@@ -335,14 +335,10 @@ class LimeServer(LanguageServer):
         if lock is None:
             lock = self._locks[uri] = asyncio.Lock()
         async with lock:
-            document = self.documents.get(uri)
-            if document is None:
+            inputs = self._inputs(uri)
+            if inputs is None:
                 return None
-            settings, root = self.settings_for(uri)
-            if not self.lintable(document, settings, root):
-                return None
-            workspace = self.workspace_for(uri, root)
-            key = self.content_key(document, settings, workspace)
+            document, settings, root, workspace, key = inputs
             cached = self.records.get(uri)
             if cached is not None and cached.content_key == key and (cached.final or not final):
                 return cached
@@ -361,8 +357,9 @@ class LimeServer(LanguageServer):
         record = await self.record_async(uri)
         return record.analysis if record is not None else None
 
-    def analysis_sync(self, uri: str) -> Analysis | None:
-        """Like :meth:`analysis_async`, on the calling thread (commands)."""
+    def _inputs(self, uri: str):
+        """``(document, settings, project root, workspace, content key)`` of an open
+        document that is linted, else None."""
         document = self.documents.get(uri)
         if document is None:
             return None
@@ -370,7 +367,14 @@ class LimeServer(LanguageServer):
         if not self.lintable(document, settings, root):
             return None
         workspace = self.workspace_for(uri, root)
-        key = self.content_key(document, settings, workspace)
+        return document, settings, root, workspace, self.content_key(document, settings, workspace)
+
+    def analysis_sync(self, uri: str) -> Analysis | None:
+        """Like :meth:`analysis_async`, on the calling thread (commands)."""
+        inputs = self._inputs(uri)
+        if inputs is None:
+            return None
+        document, settings, root, workspace, key = inputs
         cached = self.records.get(uri)
         if cached is not None and cached.content_key == key:
             return cached.analysis
