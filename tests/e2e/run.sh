@@ -59,8 +59,14 @@ JSON
 # in its .vscode/settings.json (a per-folder setting).
 WS=$OUT/"Åsa projekt"; OFF_WS=$OUT/"Björn utan lint"
 mkdir -p "$WS" "$OFF_WS/.vscode"
-if [ -d "$REPO/examples" ]; then cp -r "$REPO/examples/." "$WS/"; fi
-cp -r "$E2E/workspace/." "$WS/"
+# Every suite starts from the same files: a suite's fixes or saves (fix-all on the
+# example tasks) must not change what the next one sees.
+fresh_workspace() {
+  rm -rf "$WS/e2e_tmp"
+  if [ -d "$REPO/examples" ]; then cp -r "$REPO/examples/." "$WS/"; fi
+  cp -r "$E2E/workspace/." "$WS/"
+}
+fresh_workspace
 echo '{ "limeTaskLint.enable": false }' > "$OFF_WS/.vscode/settings.json"
 WORKSPACE_FILE=$OUT/e2e.code-workspace
 node -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ folders: [{ path: process.argv[2] }, { path: process.argv[3] }], settings: {} }, null, 2))' \
@@ -131,7 +137,7 @@ run_suite_on() {  # run_suite_on <label> <python> <the other python, for the swi
   node -e 'require("fs").writeFileSync(process.env.LTL_E2E_RUN_INFO, JSON.stringify(
     { python: process.argv[1], alt: process.argv[2], label: process.argv[3], result: process.argv[4] }))' \
     "$py" "${3:-}" "$label" "$OUT/host-result-$label.json"
-  rm -rf "$WS/e2e_tmp"
+  fresh_workspace
   start_code_server "$label" "$py" || { failed=$((failed + 1)); return; }
   node "$E2E/host-runner.js" "$PORT" "$WORKSPACE_FILE" "$EXT_DIR" "$E2E/suite/index.js"
   local rc=$?
@@ -141,8 +147,8 @@ run_suite_on() {  # run_suite_on <label> <python> <the other python, for the swi
 run_suite_on oldest "$PY_OLDEST" "$PY_NEWEST"
 run_suite_on newest "$PY_NEWEST" "$PY_OLDEST"
 
-# 5. UI test with screenshots, on a fresh copy of the sample.
-cp "$E2E/workspace/task_sample.py" "$WS/task_sample.py"
+# 5. UI test with screenshots, on a fresh copy of the workspace.
+fresh_workspace
 log "UI test"
 if start_code_server ui "$PY_NEWEST"; then
   node "$E2E/ui-test.js" "$PORT" "$WS"
