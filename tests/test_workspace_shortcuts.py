@@ -34,12 +34,27 @@ class JediAlways(Workspace):
 
 
 class Counting(Workspace):
+    """Counts jedi Scripts made per question and file: a question jedi's helper
+    process fails on once is asked again inside ``_store``; that is not counted twice."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.jedi_questions = 0
+        self._question = None
+        self._counted: set = set()
+
+    def _store(self, key, compute):
+        self._question = key
+        try:
+            return super()._store(key, compute)
+        finally:
+            self._question = None
 
     def _script(self, path):
-        self.jedi_questions += 1
+        marker = (self._question, path) if self._question is not None else object()
+        if marker not in self._counted:
+            self._counted.add(marker)
+            self.jedi_questions += 1
         return super()._script(path)
 
 
