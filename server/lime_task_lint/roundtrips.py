@@ -1319,6 +1319,16 @@ def _target_names(target: ast.AST) -> list[str]:
     return [n.id for n in flatten_targets(target) if isinstance(n, ast.Name)]
 
 
+def own_writes_read(ctx, plan: BatchPlan) -> "FixVerdict | None":
+    """The batching fixes' shared precondition: the loop does not read a limetype it
+    writes (batched, those reads would see other objects than per item)."""
+    own = reads_of_own_writes(ctx, plan)
+    if not own:
+        return None
+    return FixVerdict(f"the loop reads `{own[0]}`, which it also writes: batched, those reads would see other "
+                      "objects than per item (pre-fetch the read first, LIME203's fix)")
+
+
 def reads_of_own_writes(ctx, plan: BatchPlan) -> list[str]:
     """Limetypes the loop body reads (not its iterable) and also writes: per item
     such a read saw the objects committed by earlier items (LIME201) or none of

@@ -128,7 +128,7 @@ from ..roundtrips import (
     loop_effect_hazards,
     loop_size,
     raising_after_first_add,
-    reads_of_own_writes,
+    own_writes_read,
     uses_after_commit,
 )
 
@@ -169,10 +169,9 @@ def in_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixVerd
         if not change.fresh or (change.node.lineno, change.node.col_offset) > commit_end:  # type: ignore[attr-defined]
             return FixVerdict(f"{change.describe(ctx)}, an object added to the unit of work, after its item's "
                               "commit or in a later item; the batch commit would save another state")
-    own = reads_of_own_writes(ctx, plan)
-    if own:
-        return FixVerdict(f"the loop reads `{own[0]}`, which it also writes: batched, those reads would see other "
-                          "objects than per item (pre-fetch the read first, LIME203's fix)")
+    own = own_writes_read(ctx, plan)
+    if own is not None:
+        return own
     uses = uses_after_commit(ctx, plan, objects)
     if uses:
         return FixVerdict(f"{code_snippet(ctx, uses[0])} uses the saved objects after the commit (their ids and "

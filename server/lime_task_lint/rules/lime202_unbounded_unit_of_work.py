@@ -75,7 +75,7 @@ from ..roundtrips import (
     cannot_fail,
     code_snippet,
     loop_effect_hazards,
-    reads_of_own_writes,
+    own_writes_read,
     loop_size,
 )
 
@@ -108,10 +108,9 @@ def after_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixV
         if not change.fresh and not change.readded:
             return FixVerdict(f"{change.describe(ctx)}, an object added to the unit of work, possibly in a "
                               "later item than its add; its batch would be committed before that change")
-    own = reads_of_own_writes(ctx, plan)
-    if own:
-        return FixVerdict(f"the loop reads `{own[0]}`, which it also writes: batched, those reads would see other "
-                          "objects than per item (pre-fetch the read first, LIME203's fix)")
+    own = own_writes_read(ctx, plan)
+    if own is not None:
+        return own
     hazards = []
     if ctx.effects.of_node(plan.loop.node.iter).may_read:
         hazards.append("the loop's read may fetch pages while batches are committed")
