@@ -11,9 +11,14 @@ for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".test.js")).sort()
 }
 let passed = 0;
 let failed = 0;
-const runner = mocha.run((failures) => {
+const failures = [];
+const runner = mocha.run((count) => {
+  for (const f of failures) console.log(`FAILED ${f}`);
   console.log(`${passed} passed, ${failed} failed`);
-  process.exitCode = failures || passed === 0 ? 1 : 0;
+  process.exitCode = count || passed === 0 ? 1 : 0;
 });
 runner.on("pass", () => passed++);
-runner.on("fail", () => failed++);
+runner.on("fail", (test, err) => {
+  failed++;
+  failures.push(`${test.fullTitle()}: ${String((err && err.message) || "").split("\n")[0]}`);
+});

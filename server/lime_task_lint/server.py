@@ -52,7 +52,7 @@ from .incremental import IncrementalAnalyser
 from .framework import Severity, all_rules
 from .noqa import add_noqa_edit
 from .protocol import LimeProtocol, serve_stdio
-from .settings import KEYS, Settings, _kebab, describe, is_excluded, required_version_problem, resolve_settings
+from .settings import CLIENT_ONLY, KEYS, Settings, _kebab, convert_values, describe, is_excluded, required_version_problem, resolve_settings
 from .uris import DocumentMap, document_key, is_inside, uri_to_path
 from .workspace import Workspace
 
@@ -708,8 +708,12 @@ async def _pull_configuration(ls: LimeServer) -> None:
         if isinstance(values, dict):
             ls.editor_settings[key] = values
     ls.apply_editor_settings()
-    log.info("editor settings: %s", {ls.folder_uris.get(k, k) or "<global>": _loggable(v)
-                                     for k, v in ls.editor_settings.items()})
+    scopes = {ls.folder_uris.get(k, k) or "<global>": v for k, v in ls.editor_settings.items()}
+    # One short line a scope at info (what differs from the defaults: the whole record,
+    # every setting of every folder, buried the log's other lines); all of it at debug.
+    for scope, values in scopes.items():
+        log.info("editor settings for %s: %s", scope, _changed_from_defaults(values) or "the defaults")
+    log.debug("editor settings, all: %s", {scope: _loggable(values) for scope, values in scopes.items()})
 
 
 def _loggable(values: dict) -> dict:
@@ -717,6 +721,25 @@ def _loggable(values: dict) -> dict:
     key (a typo, or another tool's token in the same section) shows its name,
     never its value, which may be a secret."""
     return {key: (value if _kebab(str(key)) in KEYS else "<not shown>") for key, value in values.items()}
+
+
+def _changed_from_defaults(values: dict) -> dict:
+    """The editor settings (camelCase, as sent) whose value is not the server's
+    default, with unknown keys' values hidden as in :func:`_loggable`."""
+    converted, _ = convert_values(values, "editor settings", editor=True)
+    defaults = Settings()
+    changed = {}
+    for key, value in _loggable(values).items():
+        kebab = _kebab(str(key))
+        if kebab in CLIENT_ONLY:  # the client's own (interpreter, ...): not the server's to judge
+            continue
+        if kebab not in KEYS:
+            changed[key] = value
+            continue
+        name = KEYS[kebab].name
+        if name in converted and converted[name] != getattr(defaults, name, None):
+            changed[key] = value
+    return changed
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)

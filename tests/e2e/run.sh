@@ -18,6 +18,7 @@ CS_BIN=$LTL_TOOLS/cs/node_modules/.bin/code-server
 log() { printf '[e2e] %s\n' "$*"; }
 
 passed=0; failed=0; skipped=0
+FAILURES=$(mktemp)
 stop_code_server() {  # kills code-server's process group (its extension hosts and language servers too)
   if [ -f "$OUT/cs.pid" ]; then
     kill -- -"$(cat "$OUT/cs.pid")" 2>/dev/null
@@ -30,6 +31,10 @@ finish() {
   local rc=$?
   stop_code_server
   [ "$rc" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1   # a broken harness counts as a failure
+  # The failed tests by name, last (CI shows the output's end; the logs above are long).
+  if [ -s "$FAILURES" ]; then
+    log "failed:"; sed 's/^/  ✘ /' "$FAILURES"
+  fi
   echo "${passed} passed, ${failed} failed, ${skipped} skipped"
   [ "$failed" -eq 0 ] && exit 0 || exit 1
 }
@@ -114,14 +119,18 @@ start_code_server() {  # start_code_server <profile name> <python or "">
   log "code-server $("$CS_BIN" --config /dev/null --version | head -n 1) on 127.0.0.1:$PORT (profile $1)"
 }
 
-add_counts() {  # add_counts <result json> <harness exit code>
+add_counts() {  # add_counts <result json> <harness exit code> <suite label>
   local p f s
   if [ -f "$1" ]; then
     read -r p f s < <(node -e 'const r=require(process.argv[1]);console.log(r.passed,r.failed,r.skipped)' "$1")
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-    [ "$2" -eq 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
+    node -e 'for (const f of require(process.argv[1]).failures || []) console.log(`${process.argv[2]}: ${f}`)' \
+      "$1" "$3" | cut -c1-300 >> "$FAILURES"
+    if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+      failed=$((failed + 1)); echo "$3: the harness exited with $2" >> "$FAILURES"
+    fi
   else
-    failed=$((failed + 1))   # the suite did not even report
+    failed=$((failed + 1)); echo "$3: the suite did not report (see its log above)" >> "$FAILURES"
   fi
 }
 
@@ -138,11 +147,11 @@ run_suite_on() {  # run_suite_on <label> <python> <the other python, for the swi
     { python: process.argv[1], alt: process.argv[2], label: process.argv[3], result: process.argv[4] }))' \
     "$py" "${3:-}" "$label" "$OUT/host-result-$label.json"
   fresh_workspace
-  start_code_server "$label" "$py" || { failed=$((failed + 1)); return; }
+  start_code_server "$label" "$py" || { failed=$((failed + 1)); echo "$label: code-server did not start" >> "$FAILURES"; return; }
   node "$E2E/host-runner.js" "$PORT" "$WORKSPACE_FILE" "$EXT_DIR" "$E2E/suite/index.js"
   local rc=$?
   stop_code_server
-  add_counts "$OUT/host-result-$label.json" $rc
+  add_counts "$OUT/host-result-$label.json" $rc "in-host suite on the $label Python"
 }
 run_suite_on oldest "$PY_OLDEST" "$PY_NEWEST"
 run_suite_on newest "$PY_NEWEST" "$PY_OLDEST"
@@ -154,9 +163,9 @@ if start_code_server ui "$PY_NEWEST"; then
   node "$E2E/ui-test.js" "$PORT" "$WS"
   rc=$?
   stop_code_server
-  add_counts "$LTL_UI_RESULT" $rc
+  add_counts "$LTL_UI_RESULT" $rc "UI test"
 else
-  failed=$((failed + 1))
+  failed=$((failed + 1)); echo "UI test: code-server did not start" >> "$FAILURES"
 fi
 
 log "screenshots: $(ls "$LTL_SHOTS" | tr '\n' ' ')"

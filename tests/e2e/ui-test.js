@@ -15,13 +15,14 @@ const norm = (s) => (s || "").replace(/\u00a0/g, " ");
 async function main() {
   const browser = await chromium.launch(launchOptions());
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const counts = { passed: 0, failed: 0, skipped: 0 };
+  const counts = { passed: 0, failed: 0, skipped: 0, failures: [] };
   const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
   let broken;
 
   async function step(name, fn) {
     if (broken) {
       counts.failed++;
+      counts.failures.push(`${name}: not run, "${broken}" failed`);
       console.log(`  ✘ ${name}: not run, "${broken}" failed`);
       return;
     }
@@ -37,6 +38,7 @@ async function main() {
       }
     } catch (err) {
       counts.failed++;
+      counts.failures.push(`${name}: ${err.message.split("\n")[0]}`);
       console.log(`  ✘ ${name}: ${err.message.split("\n")[0]}`);
       await shot(`failed-${name.replace(/\W+/g, "-")}`).catch(() => {});
       if (fn.critical) {
@@ -163,10 +165,10 @@ async function main() {
           const panel = document.querySelector(".part.panel");
           const select = panel && panel.querySelector("select.monaco-select-box");
           const text = panel ? panel.querySelector(".view-lines")?.innerText || "" : "";
-          // The view shows the log's last lines: often the end of the long "editor settings: {...}"
-          // record (one key per setting), so a setting's name counts as the server's log too.
+          // The view shows the log's last lines, whichever records they are: any line
+          // of the server's log format (time, [level]) shows the server's log.
           return select && select.selectedOptions[0]?.text.includes("Lime Task Lint") &&
-            /lime_task_lint|Lime Task Lint|settings|lintLibraryFiles/i.test(text);
+            /\[(trace|debug|info|warning|error)\]|lime_task_lint/i.test(text);
         },
         null, { timeout: 15000 },
       );
