@@ -125,6 +125,8 @@ CASES = [
          lambda: ([{"email": r["email"] if r["active"] else ""} for r in _feed()],)),
     Case("examples/limepkg_acme/tasks/assignments.py", "open_contract_codes",
          lambda: ([r["id"] for r in _feed()],)),
+    Case("examples/limepkg_acme/tasks/tickets.py", "import_tickets", lambda: ([r["code"] for r in _feed()],),
+         per_item=("commit",)),
     # The rule fixtures.
     Case("tests/fixtures/rules/LIME203.py", "skip_existing", lambda: (_feed(),), per_item=("read", "commit")),
     Case("tests/fixtures/rules/LIME203.py", "known_keys", lambda: ([r["id"] for r in _feed()],)),

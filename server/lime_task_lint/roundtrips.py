@@ -796,11 +796,11 @@ def batching_plan(ctx, loop: Loop, mode: str) -> BatchPlan:
         if any(not isinstance(a, (ast.If, ast.With, ast.Try)) for a in create_path) or \
                 any(isinstance(a, ast.Try) and a is not try_stmt for a in create_path):
             raise _NoFix("the unit of work is created in a nested statement the fix cannot move")
-        if try_stmt is not None and try_stmt not in create_path:
-            raise _NoFix("the unit of work is created outside the `try` that guards the commit")
-    if try_stmt is not None and not create_inside:
-        raise _NoFix(f"`{uow}` is shared by every item and a commit failing inside the `try` may leave its "
-                     "objects in it for the next item's commit, which per-batch units of work would not")
+        # Created in the item before the `try` that guards its commit: per item, a
+        # failed commit's unit of work is dropped with its item all the same, and
+        # the batch's one is created before the item loop, outside any `try`, as
+        # the item's was.  (What may raise between an add and the commit inside
+        # that `try` is a precondition: raising_after_first_add.)
     counters = _try_counters(try_stmt, commit_stmt, node) if try_stmt is not None else []
     guard = index.parent(commit_stmt)
     commit_guard = guard if mode == "in-loop" and try_stmt is None and isinstance(guard, ast.If) \
@@ -1229,12 +1229,14 @@ def raising_after_first_add(ctx, plan: BatchPlan) -> list[ast.AST]:
     the item); after it the object would already be in the batch and be saved."""
     if plan.try_stmt is None:
         return []
-    index = ctx.index
-    in_try = [a for a in plan.adds if index.contains(plan.try_stmt, a.node)]
-    if not in_try:
-        return []
-    start = _end(min(in_try, key=lambda a: _position(a.node)).node)
     end = _position(plan.commit_stmt)
+    # The item's first add, inside the `try` or before it (an add before the
+    # `try` is in the item's unit of work as much as one inside it).
+    earlier = [a for a in plan.adds if _position(a.node) < end]
+    if not earlier:
+        return []
+    start = _end(min(earlier, key=lambda a: _position(a.node)).node)
+    index = ctx.index
     add_calls = {id(a.node) for a in plan.adds}
     out = []
     for stmt in plan.try_stmt.body:
@@ -1362,6 +1364,12 @@ def _batching_edit(ctx, plan: BatchPlan, hazards: tuple[str, ...]) -> Fix:
     # An `if` that only held the commit goes with it (its test has no effects).
     moved = guard if guard is not None and len(guard.body) == 1 and not guard.orelse else commit_stmt
     removed = {create, moved} if plan.create_inside else {moved}
+    # A per-item `try` that held only what moves to the batch (its commit, the
+    # creation) guards nothing left in the item: it goes too, its handlers stay
+    # with the batch commit.  With an `else:` (counters) it stays, body `pass`.
+    if try_stmt is not None and not try_stmt.orelse and not try_stmt.finalbody \
+            and all(stmt in removed for stmt in try_stmt.body):
+        removed = {*removed, try_stmt}
     skip: set[int] = set()
     for stmt in removed:
         skip |= set(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
@@ -1467,7 +1475,7 @@ def _emptied_blocks(ctx, removed: set[ast.stmt], loop_node: ast.AST, lines: Line
     out: dict[int, str] = {}
     for stmt in removed:
         found = ctx.index.block_of(stmt)
-        if found is None or found[0] is loop_node:
+        if found is None or found[0] is loop_node or found[0] in removed:  # its block goes with its owner
             continue
         block = found[2]
         if all(s in removed for s in block):

@@ -58,7 +58,14 @@ Unsafe. When the fix is offered, what the task does changes only in these ways:
   clause runs once for the batch (with the loop variables of its last item),
   and counters the item counted after its commit (`created += 1` after the
   commit or in the `try`'s `else:`) are set back to their value before the
-  batch, so they still count saved items.
+  batch, so they still count saved items. A unit of work made (and filled)
+  before that `try`, in the item, is made once per batch before the item
+  loop; a `try` left guarding nothing but the commit moves with it.
+- A unit of work made once before the loop and committed per item in a
+  `try` (unsafe, the title says so): after a failed commit it may keep the
+  failed item's objects (Lime's documentation does not say), so each later
+  item's commit retried them and may have failed too; with one unit of work
+  per batch a failed batch is dropped and later batches are saved.
 - Reads inside the loop see the objects of earlier batches, not those of
   earlier items of the same batch (they are not committed yet). When the
   loop iterates a Lime read, which may fetch its pages lazily, its later
@@ -87,9 +94,7 @@ batch commit would save another state); code after the commit uses the saved
 objects (ids and saved values exist only after the batch commit); in a
 per-item `try`, something between the first add and the commit may raise
 (the failing item's object would be saved with its batch); the `try` has a
-`finally:` or other code after the commit, or guards a unit of work created
-before the loop (a failed commit may leave its objects in it for the next
-item's commit); the loop can leave early (`break`, `return`); the commit's
+`finally:` or other code after the commit; the loop can leave early (`break`, `return`); the commit's
 result is used; `itertools` names something else in the module (a variable
 or a parameter: the batch loop calls `itertools.islice`); or the commit is in
 a helper the next paragraph does not cover.
@@ -181,6 +186,10 @@ def in_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixVerd
         return FixVerdict(f"{code_snippet(ctx, raising[0], 40)} may raise after the item's "
                           "object was added, and the `except` would no longer keep it from being saved")
     hazards = []
+    if plan.try_stmt is not None and not plan.create_inside:
+        hazards.append(f"`{plan.uow}` was shared by every item: after a failed commit it may have kept that "
+                       "item's objects, so later items' commits retried them (and may have failed too); one "
+                       "unit of work per batch drops a failed batch and saves the later ones")
     after = after_commit_effects(ctx, plan)
     if after.has_side_effects or after.may_read:
         hazards.append("code after the commit now runs before its item is committed")
