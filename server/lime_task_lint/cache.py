@@ -13,11 +13,17 @@ What a cached result is keyed by, so a hit is exactly what a fresh run gives:
   source files (an edited rule invalidates everything), and the Python version;
 * the settings (their full ``repr``) and the file's path as displayed;
 * the file's content;
-* when the analysis asked the workspace anything (callers in other files,
-  where a call goes, scheduled tasks), the content digest of every Python file
-  the workspace may read for an answer (``Workspace._python_files``: a superset
-  of what jedi reads), plus the interpreter's prefix (site-packages answers).
-  An analysis that asked nothing depends on its own text only.
+* what the analysis learnt from other files (``dependencies.py`` notes it while
+  the file is checked): the content digest of each file it read (a helper's
+  tree, a caller's module, including those read to build a summary another
+  file's analysis built first), the answer of each whole-workspace question
+  (the roles callers in other modules pass to its functions, which of its
+  functions are scheduled, is a name mentioned elsewhere), asked again on reuse, and the list of the
+  workspace's Python files (an import finds a file or not), plus the
+  interpreter's prefix (site-packages answers).  So touching one file re-checks
+  only the files whose analysis read it or whose answers it changes.
+* when jedi answered anything (it may read any file): the content digest of
+  every Python file the workspace may read (``Workspace._python_files``).
 
 A cache that cannot be read (corrupt, another version's format) or written
 (read-only folder) is reported once as a warning and the run goes on without
@@ -32,7 +38,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from . import __version__
 from .edits import Fix
@@ -40,7 +46,7 @@ from .framework import Severity, Violation
 
 CACHE_FOLDER = ".lime-task-lint-cache"
 #: Bumped when the entry format changes.
-FORMAT = 1
+FORMAT = 2
 _GITIGNORE = "# Created by lime-task-lint automatically.\n*\n"
 
 
@@ -76,6 +82,10 @@ class ResultCache:
         self._warn = warn or (lambda message: print(f"lime-task-lint: warning: {message}", file=sys.stderr))
         self._warned: set[str] = set()
         self._workspace_digests: dict[tuple, str] = {}
+        #: per run: the listing digest per workspace, file digests, re-asked answers
+        self._listings: dict[tuple, str] = {}
+        self._file_digests: dict[str, str] = {}
+        self._answers: dict[tuple, Any] = {}
         self.hits = 0
         self.misses = 0
         #: str(path) -> (text digest, findings) read or checked before the CLI's loop
@@ -148,13 +158,88 @@ class ResultCache:
         self.misses += 1
         from .checker import check
 
-        consulted = _Consulted(workspace) if workspace is not None else None
-        result = check(document, settings, root=root, workspace=consulted)
+        from . import dependencies
+
+        with dependencies.recording() as read:
+            result = check(document, settings, root=root, workspace=workspace)
         if not any(not note.startswith("syntax error") for note in result.notes):  # a failed rule: never kept
-            depends = self._workspace_digest(workspace) if consulted is not None and consulted.asked else None
-            self._write(entry_path, {"format": FORMAT, "key": key, "workspace": depends,
+            depends = self._depends(workspace, read, str(document.path)) if workspace is not None else None
+            self._write(entry_path, {"format": FORMAT, "key": key, "depends": depends,
                                      "violations": [_to_json(v) for v in result.violations]})
         return result.violations
+
+    def _depends(self, workspace, read, own_path: str) -> dict:
+        """What an entry depends on besides its key (see the module docstring)."""
+        everything = self._workspace_digest(workspace)
+        if read.unknown:
+            return {"everything": everything}
+        own = str(Path(own_path).resolve()) if own_path else ""
+        # "everything" first: nothing changed anywhere is the usual case, and the
+        # cheapest to confirm; the rest says what still holds when something did.
+        return {"everything": everything, "listing": self._listing(workspace),
+                "files": {path: digest for path, digest in sorted(read.files.items()) if path != own},
+                "answers": [[list(question), answer] for question, answer in
+                            sorted(read.answers.items(), key=lambda item: repr(item[0]))]}
+
+    def _still_valid(self, depends: dict, workspace) -> bool:
+        """Whether what an entry's analysis consulted is unchanged."""
+        if depends.get("everything") == self._workspace_digest(workspace):
+            return True
+        if "listing" not in depends:  # jedi answered: any change may matter
+            return False
+        if depends.get("listing") != self._listing(workspace):
+            return False
+        for path, digest in depends["files"].items():
+            if self._file_digest(path) != digest:
+                return False
+        for question, answer in depends["answers"]:
+            if self._ask(workspace, tuple(question)) != answer:
+                return False
+        return True
+
+    def _file_digest(self, path: str) -> str:
+        from . import dependencies
+
+        known = self._file_digests.get(path)
+        if known is None:
+            known = self._file_digests[path] = dependencies.file_digest(path)
+        return known
+
+    def _ask(self, workspace, question: tuple) -> Any:
+        """A whole-workspace question again, answered as the analysis noted it
+        (``dependencies.note_answer``); once per run."""
+        key = (id(workspace), question)
+        if key in self._answers:
+            return self._answers[key]
+        kind = question[0]
+        if kind == "mentioned elsewhere":
+            answer: Any = workspace._mentioned_elsewhere(question[1], question[2])
+        elif kind == "scheduled":
+            own, _ = workspace._scheduled_own()
+            answer = sorted(own.get(question[1], set()))
+        elif kind == "incoming roles":
+            from .modules import index_for, roles_json
+
+            answer = roles_json(index_for(workspace).incoming_roles(question[1]))
+        else:  # a question this version does not know: never equal
+            answer = object()
+        self._answers[key] = answer
+        return answer
+
+    def _listing(self, workspace) -> str:
+        """Digest of the workspace's Python files by name (where imports may find
+        modules), with the interpreter's prefix; once per run."""
+        identity = (id(workspace), str(getattr(workspace, "root", "")))
+        known = self._listings.get(identity)
+        if known is None:
+            from .modules import index_for
+
+            names = sorted(set(workspace._python_files()) | set(index_for(workspace).workspace_files()))
+            # The names a module of the root may be imported by (whether jedi is asked at all).
+            tops = sorted(workspace._top_level_names()) if hasattr(workspace, "_top_level_names") else []
+            known = self._listings[identity] = _digest(sys.prefix, str(getattr(workspace, "root", "")),
+                                                       *names, "\0tops", *tops)
+        return known
 
     def _key(self, root: Path, settings, path: str, text: str) -> tuple[str, Path]:
         """The key of a file's entry, and where the entry is kept."""
@@ -174,8 +259,8 @@ class ResultCache:
             entry = json.loads(raw)
             if entry.get("format") != FORMAT or entry.get("key") != key:
                 return None
-            depends = entry.get("workspace")
-            if depends is not None and (workspace is None or depends != self._workspace_digest(workspace)):
+            depends = entry.get("depends")
+            if depends is not None and (workspace is None or not self._still_valid(depends, workspace)):
                 return None
             return [_from_json(item) for item in entry["violations"]]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -227,24 +312,6 @@ class ResultCache:
             except OSError:
                 digest.update(b"unreadable")
         value = self._workspace_digests[identity] = digest.hexdigest()
-        return value
-
-
-class _Consulted:
-    """The workspace, noting whether the analysis asked it anything."""
-
-    def __init__(self, workspace) -> None:
-        self._workspace = workspace
-        self.asked = False
-
-    def __getattr__(self, name):
-        value = getattr(self._workspace, name)
-        if callable(value):
-            def asking(*args, **kwargs):
-                self.asked = True
-                return value(*args, **kwargs)
-
-            return asking
         return value
 
 

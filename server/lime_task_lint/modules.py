@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
+from . import dependencies
+
 if TYPE_CHECKING:  # pragma: no cover
     from .model import FunctionInfo, LimeModel, Role, Summary
 
@@ -101,8 +103,8 @@ class ModuleIndex:
         self._site: list[Path] | None = None
         #: The workspace's Python files (computed once; see ``changed``).
         self._workspace_files: list[str] | None = None
-        #: (path, stamp, word) -> whether the file's text has the word
-        self._mentions: dict[tuple, bool] = {}
+        #: (path, stamp) -> the words of the file's text
+        self._mentions: dict[tuple, frozenset[str]] = {}
         #: (importer's folder, qualified name) -> (target, (file, stamp) of the files read)
         self._resolved: dict[tuple[str, str], tuple[Target | None, tuple]] = {}
         self._real_paths: dict[str, str] = {}
@@ -126,8 +128,11 @@ class ModuleIndex:
         try:
             stat = os.stat(path)
         except OSError:
+            dependencies.note_file(path, "missing")
             return None
         stamp = (stat.st_mtime_ns, stat.st_size)
+        if dependencies.active():
+            dependencies.note_file(path, dependencies.file_digest(path))
         with self._lock:
             cached = self._trees.get(path)
             if cached is not None and cached[0] == stamp:
@@ -266,17 +271,19 @@ class ModuleIndex:
         with self._lock:
             cached = self._resolved.get(key)
         if cached is not None and all(_stamp(p) == s for p, s in cached[1]):
+            dependencies.replay(cached[2])  # the files the answer read, for the result cache
             return cached[0]
         self._local.consulted = []
         try:
-            target = self._resolve(importer, qualified, MAX_HOPS)
+            with dependencies.recording() as read:
+                target = self._resolve(importer, qualified, MAX_HOPS)
             consulted = tuple((p, _stamp(p)) for p in dict.fromkeys(self._local.consulted))
         finally:
             self._local.consulted = None
         with self._lock:
             if len(self._resolved) > 100_000:
                 self._resolved.clear()
-            self._resolved[key] = (target, consulted)
+            self._resolved[key] = (target, consulted, read)
         return target
 
     def _resolve(self, importer: str, qualified: str, hops: int) -> Target | None:
@@ -370,11 +377,13 @@ class ModuleIndex:
         with self._lock:
             cached = self._models.get(key)
             if cached is not None and cached[0] is tree:
+                dependencies.replay(cached[2])  # what building it read, for the result cache
                 return cached[1]
         self._local.stack = (*stack, path)
         try:
             nested = self if len(stack) + 1 < MAX_DEPTH else None
-            model = build_model(tree, path=path, modules=nested, seeds=seeds)
+            with dependencies.recording() as read:
+                model = build_model(tree, path=path, modules=nested, seeds=seeds)
         except RecursionError:
             model = None
         finally:
@@ -382,7 +391,7 @@ class ModuleIndex:
         with self._lock:
             if len(self._models) > 512:
                 self._models.clear()
-            self._models[key] = (tree, model)
+            self._models[key] = (tree, model, read)
         return model
 
     def function(self, target: Target, seeds: "dict[str, dict[str, Role]] | None" = None
@@ -429,11 +438,14 @@ class ModuleIndex:
         return found
 
     def _mentions_any(self, path: str, words: list[str]) -> bool:
+        """Whether ``path``'s text has one of ``words`` (identifiers) as a whole word.
+        Each file version's set of words is made once (a word index), so a
+        question costs set lookups, not a scan of the text per word."""
         try:
             stat = os.stat(path)
         except OSError:
             return False
-        key = (path, stat.st_mtime_ns, stat.st_size, tuple(words))
+        key = (path, stat.st_mtime_ns, stat.st_size)
         with self._lock:
             known = self._mentions.get(key)
         if known is None:
@@ -441,12 +453,18 @@ class ModuleIndex:
                 text = Path(path).read_text(encoding="utf-8", errors="replace") if stat.st_size <= MAX_FILE_BYTES else ""
             except OSError:
                 text = ""
-            known = any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text) for w in words)
+            known = frozenset(_WORD.findall(text))
             with self._lock:
-                if len(self._mentions) > 50_000:
+                if len(self._mentions) > 20_000:
                     self._mentions.clear()
                 self._mentions[key] = known
-        return known
+        if all(_WORD.fullmatch(word) for word in words):
+            return any(word in known for word in words)
+        try:  # not a plain word (a dotted name): search the text itself
+            text = Path(path).read_text(encoding="utf-8", errors="replace") if stat.st_size <= MAX_FILE_BYTES else ""
+        except OSError:
+            return False
+        return any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) for word in words)
 
     def incoming_roles(self, path: str, tree: ast.Module | None = None) -> "dict[str, dict[str, Role]]":
         """Qualname -> parameter -> the Lime role (application, unit of work,
@@ -457,26 +475,41 @@ class ModuleIndex:
         Only files that can import the module are read: those mentioning its
         name or a package above it (the first :data:`MAX_CALLER_FILES` in path
         order).  A caller's roles come from its own function (one level, see
-        ``_outgoing``); each caller file is read once per version."""
-        from .model import _collect_functions
+        ``_outgoing``); each caller file is read once per version.
 
+        For the result cache the answer is noted, not the files read for it (every
+        file that may import the module): a caller's edit that passes the same
+        roles leaves the module's cached findings valid."""
         path = self._real(path)
         if not self.callers:
             return {}
+        with dependencies.answering():
+            roles = self._incoming_roles(path, tree)
+        dependencies.note_answer(("incoming roles", path), roles_json(roles))
+        return roles
+
+    def _incoming_roles(self, path: str, tree: ast.Module | None) -> "dict[str, dict[str, Role]]":
+        from .model import _collect_functions
+
         tree = tree if tree is not None else self.tree(path)  # the caller's own tree: no second parse
         if tree is None:
             return {}
         here: dict = {}
         _collect_functions(tree.body, "", None, None, here)  # the parameters of this module's functions
+        if not any(info.params for info in here.values()):
+            return {}  # no parameter to pass a role to (a package's empty __init__.py): no file to read
         module = Path(path)
         words = [module.parent.name] if module.stem == "__init__" else [module.stem]
-        folder = module.parent
-        while (folder / "__init__.py").is_file() and folder.parent != folder:
+        # A module is imported by a text that names it, or through a package
+        # that re-exports from it (whose __init__.py names it, or names a package
+        # below that does): only then can the package's name reach it.
+        folder = module.parent.parent if module.stem == "__init__" else module.parent
+        while (folder / "__init__.py").is_file() and folder.parent != folder \
+                and self._mentions_any(str(folder / "__init__.py"), words):
             words.append(folder.name)
             folder = folder.parent
         words = [w for w in dict.fromkeys(words) if w.isidentifier()]
-        candidates = [f for f in self.workspace_files() if str(Path(f).resolve()) != path]
-        candidates = [f for f in candidates if self._mentions_any(f, words)][:MAX_CALLER_FILES]
+        candidates = self.importers(path, words)
         roles: dict[str, dict[str, Role]] = {}
         for candidate in candidates:
             for target_path, qualname, positional, keywords in self._outgoing(str(Path(candidate).resolve())):
@@ -492,21 +525,37 @@ class ModuleIndex:
                         roles.setdefault(qualname, {}).setdefault(param, role)
         return roles
 
+    def importers(self, path: str, words: list[str]) -> list[str]:
+        """The workspace files other than ``path`` whose text has one of ``words``
+        (the module's name, its packages'), the first :data:`MAX_CALLER_FILES`."""
+        candidates = [f for f in self.workspace_files() if self._mentions_any(f, words) and self._real(f) != path]
+        return candidates[:MAX_CALLER_FILES]
+
     def _outgoing(self, path: str) -> list[tuple[str, str, tuple, dict]]:
         """The calls ``path`` makes of other modules' functions that pass a Lime role:
         ``(callee's file, qualname, role per positional argument, role per keyword)``.
         Roles come from the caller's own function (parameters, annotations,
         assignments in order), not from a whole model; cached per tree."""
-        from .model import PASSED_ROLES, _role_of, local_roles
-        from .semantic import syntax_index
-
         tree = self.tree(path)
         if tree is None:
             return []
         with self._lock:
             cached = self._calls_out.get(path)
             if cached is not None and cached[0]() is tree:
+                dependencies.replay(cached[2])
                 return cached[1]
+        with dependencies.recording() as read:
+            found = self._calls_of_other_modules(path, tree)
+        with self._lock:
+            if len(self._calls_out) > 10_000:
+                self._calls_out.clear()
+            self._calls_out[path] = (weakref.ref(tree), found, read)
+        return found
+
+    def _calls_of_other_modules(self, path: str, tree: ast.Module) -> list[tuple[str, str, tuple, dict]]:
+        from .model import PASSED_ROLES, _role_of, local_roles
+        from .semantic import syntax_index
+
         imports = self.imports(path)
         found: list[tuple[str, str, tuple, dict]] = []
         index = syntax_index(tree)
@@ -529,10 +578,6 @@ class ModuleIndex:
                 positional = tuple(r if r is not None and r.kind in PASSED_ROLES else None for r in positional)
                 keywords = {k: r for k, r in keywords.items() if r is not None and r.kind in PASSED_ROLES}
                 found.append((target.path, target.qualname, positional, keywords))
-        with self._lock:
-            if len(self._calls_out) > 10_000:
-                self._calls_out.clear()
-            self._calls_out[path] = (weakref.ref(tree), found)
         return found
 
     def summary_of_call(self, importer: str, call: ast.Call, imports: dict[str, str] | None = None
@@ -541,6 +586,15 @@ class ModuleIndex:
         its own cross-module callees folded in); None when unknown."""
         found = self.resolve_call(importer, call, imports)
         return found[1].summary if found is not None else None
+
+
+_WORD = re.compile(r"\w+")
+
+
+def roles_json(roles: "dict[str, dict[str, Role]]") -> dict:
+    """``incoming_roles``'s answer as JSON values (the result cache compares them)."""
+    return {qualname: {param: [role.kind, role.limetype, role.bounded] for param, role in sorted(params.items())}
+            for qualname, params in sorted(roles.items())}
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
@@ -630,8 +684,8 @@ def index_for(workspace=None, path: str | None = None) -> ModuleIndex:
     own = getattr(workspace, "modules", None)
     if isinstance(own, ModuleIndex):
         return own
-    # Wrappers that note what an analysis asks (the CLI cache's, the editor's
-    # recording one) share the index of the workspace they wrap.
+    # Wrappers that note what an analysis asks (the editor's recording one)
+    # share the index of the workspace they wrap.
     for _ in range(4):
         inner = getattr(workspace, "__dict__", {}).get("_workspace")
         if inner is None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from . import dependencies
 from .checker import tree_cache
 from .files import discover
 from .model import walk
@@ -78,6 +79,8 @@ class Workspace:
         self._word_index: dict[tuple[str, int, int], frozenset[str]] = {}
         #: path -> how many times ``set_text`` changed it (part of its questions' keys)
         self._versions: dict[str, int] = {}
+        #: path -> (stamp, content digest), for ``dependencies.note_file``
+        self._digests: dict[str, tuple[Any, str]] = {}
 
     # -- files -------------------------------------------------------------------
     def files(self) -> list[Path]:
@@ -94,9 +97,16 @@ class Workspace:
 
     def text_of(self, path: str) -> str:
         """The text of ``path`` (the editor's unsaved text wins), cached per version,
-        without parsing it: most questions only need to search the text."""
+        without parsing it: most questions only need to search the text.  Noted
+        as read by the analysis that asks (``dependencies``)."""
         path = str(Path(path).resolve())
         stamp = self._stamp(path)
+        text = self._text(path, stamp)
+        if dependencies.active():
+            self._note_read(path, stamp, text)
+        return text
+
+    def _text(self, path: str, stamp: Any) -> str:
         if stamp is None:
             return ""
         if stamp[0] == "overlay":
@@ -114,13 +124,28 @@ class Workspace:
         self._texts[path] = (stamp, text)
         return text
 
+    def _note_read(self, path: str, stamp: Any, text: str) -> None:
+        """The analysis recording on this thread read ``path``: its content digest
+        (once per file version), or "missing"."""
+        if stamp is None:
+            dependencies.note_file(path, "missing")
+            return
+        known = self._digests.get(path)
+        if known is None or known[0] != stamp:
+            known = self._digests[path] = (stamp, dependencies.text_digest(text))
+        dependencies.note_file(path, known[1])
+
     def source(self, path: str) -> _Parsed:
         path = str(Path(path).resolve())
         stamp = self._stamp(path)
         if stamp is None:
+            if dependencies.active():
+                self._note_read(path, None, "")
             return _Parsed(None, "", None)
         cached = self._parsed.get(path)
         if cached is not None and cached.stamp == stamp:
+            if dependencies.active():
+                self._note_read(path, stamp, cached.text)
             return cached
         text = self.text_of(path)
         try:
@@ -252,10 +277,13 @@ class Workspace:
         path = str(Path(path).resolve())
         line = function.lineno
         if tree is not None:
-            elsewhere = self._bounded(("mentioned elsewhere", path, function.name),
-                                      lambda: self._mentioned_elsewhere(path, function.name))
+            with dependencies.answering():
+                elsewhere = self._bounded(("mentioned elsewhere", path, function.name),
+                                          lambda: self._mentioned_elsewhere(path, function.name))
             if elsewhere is None:
+                dependencies.note_unknown()
                 return None  # the search did not finish in time: unknown
+            dependencies.note_answer(("mentioned elsewhere", path, function.name), elsewhere)
             if not elsewhere:
                 sites = _calls_in_tree(tree, function, path, self.text_of(path))
                 if sites is not None:
@@ -268,6 +296,7 @@ class Workspace:
         column = lines[line - 1].find(function.name, function.col_offset)
         if column < 0:
             return None
+        dependencies.note_unknown()  # jedi's reference search may read any file
         return self._bounded(("callers", path, function.name, line), lambda: self._find_callers(path, line, column))
 
     def _python_files(self) -> list[str]:
@@ -307,7 +336,7 @@ class Workspace:
         Each text version is split into its set of words once (a word index per
         file version), so a question costs one set lookup per file instead of a
         scan of every file's text: linear in the files, not in their size."""
-        texts = [self.text_of(path)]
+        texts = [self._text(path, self._stamp(path))]  # a path of _python_files: resolved already
         if path in self.overlay:
             try:
                 texts.append(Path(path).read_text(encoding="utf-8"))
@@ -363,6 +392,7 @@ class Workspace:
         if isinstance(base, ast.Name) and self._outside_workspace(path, base.id):
             return None  # jedi would go to the standard library or site-packages: no need to ask
         key = ("resolve", path, end_line, end_col)
+        dependencies.note_unknown()  # jedi's goto may read any file
         found = self._bounded(key, lambda: self._goto(path, end_line, max(end_col - 1, 0)))
         if not found:
             return None
@@ -490,9 +520,12 @@ class Workspace:
         if not path:
             return set()
         resolved = str(Path(path).resolve())
-        own, unresolved = self._scheduled_own()
+        with dependencies.answering():  # every file is searched; what matters is the answer
+            own, unresolved = self._scheduled_own()
         names = set(own.get(resolved, set()))
+        dependencies.note_answer(("scheduled", resolved), sorted(names))
         if unresolved:
+            dependencies.note_unknown()
             answer = self._bounded(("scheduled-jedi", unresolved), lambda: self._scheduled_by_jedi(unresolved))
             names |= (answer or {}).get(resolved, set())
         return names

@@ -1,0 +1,128 @@
+"""What one analysis learnt from other files: the result cache's dependencies.
+
+A cached result may be reused only while everything its analysis consulted is
+the same.  The analysis of a file consults other files in three ways, and each
+is noted here while a :func:`recording` is open on the thread:
+
+* it **reads a file's content** (a helper's syntax tree, a caller's module): the
+  file and the digest of its text (:func:`note_file`);
+* it asks a **question about the whole workspace** whose answer is small while
+  reading it would mean every file ("which files mention this module's name",
+  "which functions of this file are scheduled elsewhere", "is this name
+  mentioned in another file"): the question and its answer
+  (:func:`note_answer`), asked again when the entry is validated; the files
+  read only to answer it are not noted (:func:`answering`);
+* it asks **jedi**, which may read any file: the result depends on everything
+  (:func:`note_unknown`).
+
+Caches that keep what was built from other files (``ModuleIndex.model``,
+``ModuleIndex.resolve``) keep the notes made while building it and
+:func:`replay` them on every hit, so a second analysis that reuses another
+module's summary depends on that module just as the first did.
+
+Nothing is noted when no recording is open (the editor's analyses): the cost
+outside the CLI's cache is one thread-local lookup per note.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+_local = threading.local()
+
+
+class Consulted:
+    """The notes of one recording: ``files`` (absolute path -> content digest,
+    ``"missing"`` when it could not be read), ``answers`` (question -> answer,
+    both JSON-able) and ``unknown`` (jedi answered something)."""
+
+    __slots__ = ("files", "answers", "unknown")
+
+    def __init__(self) -> None:
+        self.files: dict[str, str] = {}
+        self.answers: dict[tuple, Any] = {}
+        self.unknown = False
+
+    def add(self, other: "Consulted") -> None:
+        self.files.update(other.files)
+        self.answers.update(other.answers)
+        self.unknown = self.unknown or other.unknown
+
+
+def _open() -> list[Consulted]:
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    return stack
+
+
+def active() -> bool:
+    """Whether notes are wanted on this thread (a recording is open, not inside :func:`answering`)."""
+    return bool(getattr(_local, "stack", None)) and not getattr(_local, "quiet", 0)
+
+
+@contextmanager
+def recording() -> Iterator[Consulted]:
+    """Notes made on this thread until the block ends; they are added to the
+    enclosing recording too (a summary built for one analysis is part of it)."""
+    consulted = Consulted()
+    stack = _open()
+    stack.append(consulted)
+    try:
+        yield consulted
+    finally:
+        stack.pop()
+        if stack:
+            stack[-1].add(consulted)
+
+
+@contextmanager
+def answering() -> Iterator[None]:
+    """Inside the block nothing is noted: it computes a question's answer, which
+    the caller notes instead (and which validation asks again)."""
+    _local.quiet = getattr(_local, "quiet", 0) + 1
+    try:
+        yield
+    finally:
+        _local.quiet -= 1
+
+
+def text_digest(text: str | bytes) -> str:
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def file_digest(path: str) -> str:
+    """The digest of a file's text as the workspace reads it (UTF-8, universal
+    newlines; unreadable: empty), or "missing"."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return text_digest(handle.read())
+    except FileNotFoundError:
+        return "missing"
+    except (OSError, UnicodeDecodeError):
+        return text_digest("")
+
+
+def note_file(path: str, digest: str) -> None:
+    if active():
+        _local.stack[-1].files[path] = digest
+
+
+def note_answer(question: tuple, answer: Any) -> None:
+    if active():
+        _local.stack[-1].answers[question] = answer
+
+
+def note_unknown() -> None:
+    if active():
+        _local.stack[-1].unknown = True
+
+
+def replay(consulted: Consulted | None) -> None:
+    """A cache hit: note again what building the cached value noted."""
+    if consulted is not None and active():
+        _local.stack[-1].add(consulted)
