@@ -216,7 +216,14 @@ def _check(source: str, seed: int, count: int) -> None:
     if in_loop:
         failures = sum(1 for r in rows if r["id"] == failing or r["amount"] == "n/a")
         lost = stored_ids(before) - stored_ids(result)
-        assert stored_ids(result) <= stored_ids(before), (source, after)
+        extra = stored_ids(result) - stored_ids(before)
+        if any("was shared by every item" in f.title for f in fixes):
+            # The named hazard: the shared unit of work kept the failed object, so every
+            # later commit of the original failed too; the batches after it are saved now.
+            order = [r["id"] for r in rows]
+            assert all(order.index(x) > order.index(failing) for x in extra), (source, after)
+        else:
+            assert not extra, (source, after)
         assert len(lost) <= failures * (BATCH - 1), (source, after)
         if isinstance(before.result, dict) and before.result["created"] == len(stored_ids(before)):
             assert result.result["created"] == len(stored_ids(result)), (source, after)

@@ -10,8 +10,10 @@ fix: ..."), or runs the original and the fixed task on the fake Lime app (with
 and without an injected commit failure) and checks they differ only in the ways
 the Fix safety section of rules/lime201_commit_in_loop.py lists.
 
-Tests marked ``xfail(strict=True)`` pin bugs found (they fail now); see their
-reasons.
+The inputs of the "bugs found" section failed when this file was written (a
+unit of work created under an ``if``; statements in the ``try`` that may raise
+without a call; a loop left empty; a ``try`` guarding only ``pass``; comments
+of a removed ``try`` lost) and pass since the fix in the following commit.
 """
 
 from __future__ import annotations
@@ -560,7 +562,7 @@ def test_crlf_and_tabs(transform):
     assert after_run.result == len(stored(after_run))
 
 
-# == bugs found (strict xfail: they fail now) ==========================================
+# == bugs found (fixed since) ==========================================
 CONDITIONAL_CREATE = src('''
     @task
     def task_under_test(app, rows):
@@ -575,12 +577,6 @@ CONDITIONAL_CREATE = src('''
 ''')
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (new with this change): a unit of work created under an `if` before the `try` is now batched as a "
-    "per-item one (HEAD said 'created outside the `try`'). Items whose test is false reuse the previous "
-    "unit of work: the original raises UnboundLocalError on row 0 (it creates none) and, after a failed "
-    "commit, keeps retrying it in the following items (the shared-uow hazard, not named in the title); the "
-    "fix moves the creation before the item loop, so the task saves all rows and leaves an `if ...: pass`."))
 def test_unit_of_work_created_under_an_if_before_the_try_is_not_batched_as_per_item():
     before, after = both(CONDITIONAL_CREATE, contract_rows())
     assert before.error == "UnboundLocalError"  # row 0 is not a `skip` row
@@ -650,12 +646,6 @@ RAISING_AFTER_THE_ADD = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (precondition gap, shared with the create-inside-`try` shape but now reachable with the add "
-    "before the `try`): raising_after_first_add() misses statements that can raise without a call/"
-    "subscript/attribute (tuple unpacking, comparisons, `for` over a generator) and treats a later "
-    "`uow.add(x)` as unable to raise (the fake app raises TypeError for None). The original's `except` "
-    "dropped the row's unit of work; the batched fix keeps the row's object in the batch and saves it."))
 @pytest.mark.parametrize("name", sorted(RAISING_AFTER_THE_ADD))
 def test_something_raising_in_the_try_after_the_add_withholds_the_fix(name):
     body, extra = RAISING_AFTER_THE_ADD[name]
@@ -678,29 +668,17 @@ NO_ADD_IN_LOOP = src('''
 ''')
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (minor; new: the emptied `try` is now removed): with nothing but the creation and a `try` around the "
-    "commit in the loop, the item loop is left with an empty body; the fixer drops the fix as unparsable "
-    "('dropped fix ...: its result does not parse'), but the finding still ends 'commit in batches of 50' "
-    "instead of 'no automatic fix: <why>'."))
 def test_every_finding_has_a_fix_or_says_why_not():
     for finding in findings(NO_ADD_IN_LOOP):
         assert finding.fix is not None or "no automatic fix" in finding.message, finding.message
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "COSMETIC (intended by _batching_edit's comment, reported for the lead to decide): with a counter in the "
-    "`try`'s `else:` and only the commit in the body, the item keeps `try: pass / except ...: / else: "
-    "saved += 1`, a `try` guarding nothing whose handler can never run (`saved += 1` alone would do)."))
 def test_item_loop_has_no_try_guarding_only_pass():
     after = offered(ITEM_ELSE_COUNTER)
     item_loop = after.split("for row in batch:", 1)[1].split("\n        try:\n            uow.commit()", 1)[0]
     assert "pass" not in item_loop, item_loop
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "COSMETIC: when the `try` that guarded only the commit is removed from the item, comments on its own "
-    "lines inside it (`# save it`, `# done`) and on the `try:` line (`# guard`) are dropped."))
 def test_comments_inside_the_removed_try_are_kept():
     after = offered(OFFERED["comments-and-blank-lines-in-try"])
     for comment in ("# guard", "# save it", "# done"):

@@ -793,8 +793,12 @@ def batching_plan(ctx, loop: Loop, mode: str) -> BatchPlan:
         raise _NoFix("the commit is nested in a statement the fix cannot move")
     if create_inside:
         create_path = _statements_between(index, create, node)
-        if any(not isinstance(a, (ast.If, ast.With, ast.Try)) for a in create_path) or \
-                any(isinstance(a, ast.Try) and a is not try_stmt for a in create_path):
+        if any(isinstance(a, (ast.If, ast.With, ast.AsyncWith)) for a in create_path):
+            # Items that skip the creation used the previous item's unit of work (or
+            # none yet: UnboundLocalError); one per batch would change both.
+            raise _NoFix("the unit of work is created only under a condition or inside a `with`, not once "
+                         "for every item")
+        if any(not isinstance(a, ast.Try) or a is not try_stmt for a in create_path):
             raise _NoFix("the unit of work is created in a nested statement the fix cannot move")
         # Created in the item before the `try` that guards its commit: per item, a
         # failed commit's unit of work is dropped with its item all the same, and
@@ -1224,9 +1228,17 @@ def after_commit_effects(ctx, plan: BatchPlan) -> Effects:
 
 def raising_after_first_add(ctx, plan: BatchPlan) -> list[ast.AST]:
     """In a per-item ``try``: what may raise between the item's first add and its
-    commit (a call, a subscript, an attribute, arithmetic, ``raise``).  Before the
-    fix such an exception left the added object uncommitted (the handler skipped
-    the item); after it the object would already be in the batch and be saved."""
+    commit.  Before the fix such an exception left the added object uncommitted
+    (the handler skipped the item); after it the object would already be in the
+    batch and be saved.
+
+    Proven not to raise, and only these: ``pass``; a name bound to a constant, a
+    name or an f-string/display of those (:func:`cannot_fail`); another add of
+    this unit of work whose argument is a new Lime object (a limetype
+    constructor called with names and constants, or a name every binding of
+    which in the function is one).  Anything else there may raise (a call, a
+    subscript, a comparison, unpacking, a loop's next item, an ``if`` test...),
+    including a loop around the first add that goes on after it."""
     if plan.try_stmt is None:
         return []
     end = _position(plan.commit_stmt)
@@ -1235,26 +1247,44 @@ def raising_after_first_add(ctx, plan: BatchPlan) -> list[ast.AST]:
     earlier = [a for a in plan.adds if _position(a.node) < end]
     if not earlier:
         return []
-    start = _end(min(earlier, key=lambda a: _position(a.node)).node)
-    index = ctx.index
-    add_calls = {id(a.node) for a in plan.adds}
-    out = []
+    first = min(earlier, key=lambda a: _position(a.node)).node
+    start = _end(first)
+    adds = {id(a.node) for a in plan.adds}
+    out: list[ast.AST] = []
+    if ctx.index.contains(plan.try_stmt, first):
+        for ancestor in ctx.index.ancestors(first):
+            if ancestor is plan.try_stmt:
+                break
+            if isinstance(ancestor, (ast.For, ast.AsyncFor, ast.While)):
+                out.append(ancestor)  # its next item (or test) comes after this add
     for stmt in plan.try_stmt.body:
         for node in ast.walk(stmt):
-            if not hasattr(node, "lineno") or not start < _position(node) < end:
+            if not isinstance(node, ast.stmt) or not start < _position(node) < end:
                 continue
-            if isinstance(node, ast.Call) and id(node) in add_calls or \
-                    isinstance(node, ast.Attribute) and _is_add_method(node, add_calls, index):
+            if cannot_fail(ctx, node) or _add_of_new_object(ctx, node, adds):
                 continue
-            if isinstance(node, (ast.Call, ast.Subscript, ast.Attribute, ast.BinOp, ast.Raise, ast.Assert,
-                                 ast.Await)):
-                out.append(node)
+            out.append(node)
     return out
 
 
-def _is_add_method(node: ast.Attribute, add_calls: set[int], index) -> bool:
-    parent = index.parent(node)
-    return isinstance(parent, ast.Call) and parent.func is node and id(parent) in add_calls
+def _add_of_new_object(ctx, stmt: ast.stmt, adds: set[int]) -> bool:
+    """``uow.add(obj)`` of this plan whose argument is surely a new Lime object."""
+    if not (isinstance(stmt, ast.Expr) and id(stmt.value) in adds):
+        return False
+    call = stmt.value
+    if len(call.args) != 1 or call.keywords:
+        return False
+    arg = call.args[0]
+    if isinstance(arg, ast.Call):
+        return _is_new_object(ctx, arg) and all(_simple_value(ctx, a, stmt) for a in
+                                                [*arg.args, *(k.value for k in arg.keywords)])
+    if isinstance(arg, ast.Name):
+        function = ctx.index.function_of(stmt)
+        bindings = ctx.index.bindings_in(function, arg.id) if function is not None else []
+        return bool(bindings) and ctx.index.definitely_bound(arg.id, stmt) and all(
+            isinstance(ctx.index.parent(b), ast.Assign) and _is_new_object(ctx, ctx.index.parent(b).value)
+            for b in bindings)
+    return False
 
 
 def cannot_fail(ctx, stmt: ast.stmt) -> bool:
@@ -1366,13 +1396,24 @@ def _batching_edit(ctx, plan: BatchPlan, hazards: tuple[str, ...]) -> Fix:
     removed = {create, moved} if plan.create_inside else {moved}
     # A per-item `try` that held only what moves to the batch (its commit, the
     # creation) guards nothing left in the item: it goes too, its handlers stay
-    # with the batch commit.  With an `else:` (counters) it stays, body `pass`.
-    if try_stmt is not None and not try_stmt.orelse and not try_stmt.finalbody \
-            and all(stmt in removed for stmt in try_stmt.body):
+    # with the batch commit; its `else:` (counters), which then always ran, and
+    # its comment lines stay in the item, one level out.
+    kept_out: set[int] = set()
+    rewritten: dict[int, str] = {}
+    if try_stmt is not None and not try_stmt.finalbody and all(stmt in removed for stmt in try_stmt.body):
         removed = {*removed, try_stmt}
+        header = lines.line(try_stmt.lineno)
+        if "#" in header and header.split("#", 1)[0].strip() == "try:":  # `try:  # why`: the why stays
+            rewritten[try_stmt.lineno] = f"{lines.indent(try_stmt.lineno)}#{header.split('#', 1)[1]}"
+        body_end = try_stmt.handlers[0].lineno if try_stmt.handlers else try_stmt.orelse[0].lineno
+        body_lines = range(try_stmt.lineno + 1, body_end)
+        kept_out = {n for n in body_lines if lines.line(n).strip().startswith("#")}
+        for stmt in try_stmt.orelse:
+            kept_out |= set(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
     skip: set[int] = set()
     for stmt in removed:
         skip |= set(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    skip -= kept_out | set(rewritten)
     pass_lines = _emptied_blocks(ctx, removed, node, lines)
     settings = ctx.settings
     size = max(int(settings.batch_size), 1)
@@ -1406,7 +1447,10 @@ def _batching_edit(ctx, plan: BatchPlan, hazards: tuple[str, ...]) -> Fix:
         out.append(f"{level}{snapshot} = {counter}")
     out.append(f"{level}{create_text}")
     out.append(f"{level}{header}{comment}")
-    out.extend(_region(lines, body_first, body_last, unit, skip, pass_lines))
+    out.extend(_region(lines, body_first, body_last, unit, skip, pass_lines, outdented=kept_out,
+                       rewritten=rewritten))
+    if all(stmt in removed for stmt in node.body) and not (try_stmt in removed and try_stmt.orelse):
+        out.append(f"{level}{unit}pass")  # nothing of the item is left (it only committed)
     if try_stmt is None and plan.commit_guard is not None:
         guard_text = ctx.text(plan.commit_guard.test)
         out.append(f"{level}if {guard_text}:")
@@ -1485,16 +1529,20 @@ def _emptied_blocks(ctx, removed: set[ast.stmt], loop_node: ast.AST, lines: Line
     return out
 
 
-def _region(lines: Lines, first: int, last: int, extra: str, skip: set[int], passes: dict[int, str]) -> list[str]:
-    """Lines ``first..last`` re-indented by ``extra``, without ``skip``, with a ``pass``
-    where a removed statement leaves its block empty."""
+def _region(lines: Lines, first: int, last: int, extra: str, skip: set[int], passes: dict[int, str],
+            outdented: set[int] = frozenset(), rewritten: dict[int, str] | None = None) -> list[str]:
+    """Lines ``first..last`` re-indented by ``extra`` (``outdented`` ones one unit
+    less: a removed block's lines that stay; ``rewritten`` ones replaced), without
+    ``skip``, with a ``pass`` where a removed statement leaves its block empty."""
     out: list[str] = []
     for number in range(first, last + 1):
         if number in passes:
             out.append(f"{extra}{passes[number]}pass")
         if number in skip:
             continue
-        line = lines.line(number)
+        line = (rewritten or {}).get(number, lines.line(number))
+        if number in outdented and line.startswith(lines.unit):
+            line = line[len(lines.unit):]
         out.append(extra + line if line.strip() else "")
     return out
 

@@ -93,7 +93,11 @@ commit, or in a later item that does not add it again before its commit (the
 batch commit would save another state); code after the commit uses the saved
 objects (ids and saved values exist only after the batch commit); in a
 per-item `try`, something between the first add and the commit may raise
-(the failing item's object would be saved with its batch); the `try` has a
+(the failing item's object would be saved with its batch: anything but `pass`,
+a plain name bound to a constant or name, or another add of a new Lime object
+counts, a comparison or an unpacking included); the unit of work is created
+only under an `if` or inside a `with` (items that skip the creation used the
+previous item's); the `try` has a
 `finally:` or other code after the commit; the loop can leave early (`break`, `return`); the commit's
 result is used; `itertools` names something else in the module (a variable
 or a parameter: the batch loop calls `itertools.islice`); or the commit is in
@@ -153,7 +157,8 @@ def in_loop_batching_preconditions(ctx: RuleContext, plan: BatchPlan) -> FixVerd
        unless that item adds it again after the change (before its commit);
     4. nothing after the commit uses an added object, and the loop body reads
        no limetype the loop writes (creates or adds);
-    5. in a per-item ``try``, nothing may raise between the first add and the commit.
+    5. in a per-item ``try``, nothing may raise between the first add and the commit
+       (``raising_after_first_add``: only what is proven not to raise passes).
 
     Unknown -> hazards named in the title: the loop's iterable is a Lime read
     (it may fetch pages lazily, now between other commits), reads, writes, I/O
