@@ -193,6 +193,12 @@ def test_hover_on_loop_read_commit_and_task():
     loop = hover_markdown(analysis, text.index("for row in") + 1)
     assert loop is not None and "1 read + 1 commit per item: 200,000 round trips at 100,000 items" in loop
     assert "batched and pre-fetched: 2,001" in loop
+    # The budget's duration model: objects written cost the same batched or not.
+    assert "Each object a commit writes adds 2 ms (`write-per-object-ms`)" in loop
+    reads_only = "from lime_task import task\n\n@task\ndef t(app):\n    for d in app.limetypes.deal.get_all():\n" \
+                 "        print(d.properties.company.fetch())\n"
+    hover = hover_markdown(analyse("file:///r.py", reads_only, Settings(), path="/tmp/r.py"), reads_only.index("for d"))
+    assert hover is not None and "round trips" in hover and "Each object a commit writes" not in hover
     for needle in ("get_all(\n", "uow.commit()", "def import_contracts"):
         offset = text.index(needle) + (4 if needle.startswith("def") else 1)
         hover = hover_markdown(analysis, offset)

@@ -69,6 +69,11 @@ def _markdown(what: str, trips: RoundTrips, settings) -> str:
         lines.append("")
         lines.append(f"About {seconds} of database latency at {settings.read_latency_ms:g} ms per read and "
                      f"{settings.commit_latency_ms:g} ms per commit.")
+        if trips.commits_once or trips.commits_per_item:
+            # The budget's duration model: a commit also costs its objects' writes,
+            # the same however the objects are grouped into commits.
+            lines.append(f"Each object a commit writes adds {settings.write_per_object_ms:g} ms "
+                         "(`write-per-object-ms`), batched or not; the budget report counts them.")
     if trips.count_source:
         lines.append("")
         lines.append(f"Item count from {trips.count_source}; batch size {settings.batch_size}.")
