@@ -243,18 +243,23 @@ class Workspace:
 
     def _store(self, key: tuple, compute: Callable[[], Any]) -> Any:
         value = None
-        # jedi's helper subprocess fails now and then on its own bookkeeping (a
-        # KeyError deleting an inference state): one more try answers, so a
-        # transient failure does not turn a known answer into "unknown".
-        for attempt in (1, 2):
+        # jedi's helper subprocess fails now and then on its own bookkeeping: a
+        # KeyError deleting an inference state it no longer has (jedi queues the
+        # deletion of a freed state and sends it before the next question; a
+        # reused id can be queued twice).  Each failure consumes one queued
+        # deletion, so asking again answers; a transient failure must not turn a
+        # known answer into "unknown".  Other errors get one more try.
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 value = compute()
                 break
-            except Exception:
-                if attempt == 2:
+            except Exception as exc:
+                if attempt >= (_JEDI_DELETION_RETRIES if _is_jedi_deletion_race(exc) else 2):
                     log.exception("jedi failed on %s", key)
-                else:
-                    log.debug("jedi failed on %s; asking again", key, exc_info=True)
+                    break
+                log.debug("jedi failed on %s; asking again", key, exc_info=True)
             finally:
                 _trim_parso_cache()
         with self._lock:
@@ -618,6 +623,16 @@ class Workspace:
 #: parso keeps the tree of every file jedi parsed (for diff-parsing the next
 #: version); trees of files longer than this are dropped after each question.
 PARSO_CACHE_MAX_LINES = 5000
+
+
+#: How often a question is asked again while jedi's subprocess reports deletions it cannot make.
+_JEDI_DELETION_RETRIES = 6
+
+
+def _is_jedi_deletion_race(exc: BaseException) -> bool:
+    """jedi's compiled subprocess re-raises its own ``KeyError`` from deleting an
+    inference state (``del self._inference_states[...]``) with the traceback text."""
+    return isinstance(exc, KeyError) and "_inference_states" in str(exc)
 
 
 def _trim_parso_cache(max_lines: int | None = None) -> int:
