@@ -42,6 +42,7 @@ What is replaced, and why (each with the upstream thread where there is one):
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import re
@@ -253,6 +254,30 @@ class LimeProtocol(LanguageServerProtocol):
             self._send_response(msg_id, error=error.to_response_error())
         elif msg_id in self._request_futures:  # the client's answer to one of our requests
             self._handle_response(msg_id, None, error.to_response_error())
+
+    # -- encoding -----------------------------------------------------------------------
+    def notify_json(self, method: str, params_json: str) -> None:
+        """Send a notification whose params are JSON text already.  For
+        ``publishDiagnostics`` of thousands of findings, lsprotocol objects and
+        their unstructuring cost more than re-analysing the keystroke did (about
+        60-150 ms for 3,500 findings); the JSON is the same.  Written as pygls's
+        ``_send_data`` writes (its headers; a closed pipe is logged, not raised)."""
+        if self.writer is None:
+            log.error("cannot send %s: no transport", method)
+            return
+        body = f'{{"jsonrpc": "{self.VERSION}", "method": {json.dumps(method)}, "params": {params_json}}}'
+        payload = body.encode(self.CHARSET)
+        if self._include_headers:
+            payload = (f"Content-Length: {len(payload)}\r\n"
+                       f"Content-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n").encode("ascii") + payload
+        try:
+            written = self.writer.write(payload)
+            if inspect.isawaitable(written):
+                asyncio.ensure_future(written)
+        except BrokenPipeError:
+            log.error("cannot send %s: the client closed the connection", method)
+        except Exception:
+            log.exception("cannot send %s", method)
 
     # -- life cycle ---------------------------------------------------------------------
     def handle_message(self, message: Any) -> None:

@@ -5,6 +5,7 @@ jedi answer is published when the answer arrives."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 
 import pytest
@@ -30,7 +31,11 @@ def _server(root) -> tuple[LimeServer, list[lsp.PublishDiagnosticsParams]]:
     server.folder_uris[root.as_uri()] = root.as_uri()
     server.editor_settings[""] = {"debounceMs": 0}
     published: list[lsp.PublishDiagnosticsParams] = []
-    server.text_document_publish_diagnostics = published.append  # what the client would receive
+
+    def send(body: str) -> None:  # what the client would receive, as lsprotocol reads it
+        published.append(server.protocol._converter.structure(json.loads(body), lsp.PublishDiagnosticsParams))
+
+    server.send_diagnostics = send
     return server, published
 
 
@@ -164,3 +169,29 @@ async def test_standard_library_files_are_not_linted(tmp_path):
     uri = json.__file__ and (__import__("pathlib").Path(json.__file__)).as_uri()
     server.documents.open(uri, SMALL, 1, "python")
     assert await server.analysis_async(uri) is None
+
+
+async def test_the_full_garbage_collection_runs_when_idle_and_freezes_what_survives(tmp_path):
+    """Python's full collection of a big file's objects (about 100 ms) must not land
+    in a keystroke: the server runs it once nothing is to be analysed, and freezes
+    the survivors so automatic collections scan only newer objects."""
+    import gc
+
+    server, published = _server(tmp_path)
+    server.idle_collect_s = 0.05
+    gc.unfreeze()
+    try:
+        blocker = asyncio.get_running_loop().create_future()
+        server.pending["file:///elsewhere.py"] = blocker  # an analysis still to run elsewhere
+        uri = _open(server, tmp_path / "tasks.py", SMALL)
+        server.schedule(uri, 0)
+        await _until(lambda: published)
+        await asyncio.sleep(0.3)
+        assert gc.get_freeze_count() == 0  # not while another analysis waits
+        server.pending.pop("file:///elsewhere.py")
+        blocker.cancel()
+        await _until(lambda: gc.get_freeze_count() > 0, timeout=5)
+    finally:
+        gc.unfreeze()
+        if server._idle_collect is not None:
+            server._idle_collect.cancel()
