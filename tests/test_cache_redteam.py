@@ -16,7 +16,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from lime_task_lint.cli import main
 
 HELP_COMMIT = (
@@ -214,6 +213,28 @@ def test_parallel_run_follows_a_helper_change(tmp_path, capsys, monkeypatch):
     project.write(files)
     _assert_same(project, lambda: project.write({"pkg/helpers.py": HELP_NO_COMMIT}))
     assert pools and pools[0] == 11 and pools[1] >= 9  # the workers checked them
+
+
+NAMES = (
+    "def active_names(app) -> list[str]:\n"
+    "    names = []\n"
+    "    for person in app.limetypes.person.get_all():\n"
+    "        if person.properties.active.value:\n"
+    "            names.append(person.properties.name.value)\n"
+    "    return names\n\n\n"
+    "def count(app):\n"
+    "    return len(active_names(app))\n"
+)
+NAMES_USER = "from .names import active_names\n\n\ndef show(app):\n    print(active_names(app)[0])\n"
+
+
+def test_list_builder_gains_a_caller_in_another_file(project):
+    # 'mentioned elsewhere' turns from False (callers read from the own tree) to True (jedi).
+    project.write({"pkg/__init__.py": "", "pkg/names.py": NAMES, "pkg/other.py": "X = 1\n"})
+    _assert_same(project, lambda: project.write({"pkg/other.py": NAMES_USER}))
+    _assert_same(project, lambda: project.write({"pkg/other.py": NAMES_USER + (
+        "\n\ndef loop(app):\n    for n in active_names(app):\n        print(n)\n")}))
+    _assert_same(project, lambda: project.write({"pkg/other.py": "X = 1\n"}))
 
 
 # -- bugs found (strict xfails) ----------------------------------------------------------
