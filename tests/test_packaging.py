@@ -46,9 +46,9 @@ def test_urls_come_from_pyproject_only(tmp_path):
     assert stamped["repository"]["url"] == urls["Repository"]
     assert stamped["homepage"] == urls["Homepage"]
     assert stamped["bugs"]["url"] == urls["Issues"]
-    from lime_task_lint import framework
+    from lime_task_lint.framework import all_rules
 
-    assert framework.DOCS_URL.startswith(repository + "/")
+    assert all_rules().get("LIME104").url().startswith(repository + "/")
     # The publisher is the repository's owner (the Open VSX namespace to claim).
     assert urlparse(repository).path.strip("/").split("/")[0] == _manifest()["publisher"]
 

@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .trees import release_tree_caches, tree_cache  # noqa: F401 (tree_cache: rules import it from here)
 from .document import SourceDocument, parse_module, recover_module
 from .edits import BOM, apply_edits, count_syntax_errors, fix_is_acceptable, minimal_edit, parses
 from .edits import Edit, Fix
@@ -92,30 +93,6 @@ def check(document: SourceDocument, settings: Settings, *, root: Path | None = N
     result.violations.sort(key=lambda v: (v.start, v.code, v.end))
     release_tree_caches(document.recovered.tree)
     return result
-
-
-#: Functions that drop what a module-level cache keeps for one syntax tree.
-_TREE_CACHE_RELEASERS: list = []
-
-
-def tree_cache(release):
-    """Register ``release(tree)``: called when the analysis of ``tree`` is done.
-
-    Rules share work per syntax tree in module-level caches (parent maps, name
-    uses, raise analyses); an entry keeps its tree alive.  The server's chunked
-    analysis parses a large file one batch at a time so the whole file's tree
-    never exists at once, which those caches defeated (50,000 lines: 142 MB peak
-    in-process, 75 MB once each batch's entries are dropped)."""
-    _TREE_CACHE_RELEASERS.append(release)
-    return release
-
-
-def release_tree_caches(tree) -> None:
-    for release in _TREE_CACHE_RELEASERS:
-        try:
-            release(tree)
-        except Exception:  # a cache that cannot be cleaned costs memory, never findings
-            log.debug("releasing a tree cache failed", exc_info=True)
 
 
 def _checked_fix(document: SourceDocument, fix: Fix | None) -> Fix | None:

@@ -10,14 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__, report_cli
-from .checker import check
 from .document import SourceDocument
 from .edits import LineIndex, apply_edits
 from .files import UnreadableFile, discover, read_source, write_atomically
 from .cache import ResultCache
-from .fixer import fix_text
 from .framework import all_rules, rule_index_markdown, rules_document
-from .noqa import add_noqa_edits
 from .output import FORMATTERS, FileFindings, format_fixed, format_statistics
 from .settings import Settings, SettingsError, _codes, required_version_problem, resolve_settings
 from .workspace import Workspace
@@ -191,6 +188,8 @@ def _add_noqa(text: str, violations: list) -> tuple[str, int]:
     """``text`` with ``# noqa: CODE`` for every finding, where :mod:`noqa` reads it
     (after the closing quotes of a multi-line string, merged into an existing
     ``# noqa: X``); and the number of lines that got or extended a comment."""
+    from .noqa import add_noqa_edits
+
     lines = LineIndex(text)
     edits = add_noqa_edits(text, [(lines.line_of(v.start), v.code) for v in violations], lines)
     return apply_edits(text, edits), len(edits)
@@ -264,6 +263,9 @@ def run_check(args: argparse.Namespace) -> int:
             # labels never depend on how loaded the machine is (the editor re-publishes instead).
             workspace = workspaces[project_root] = Workspace(project_root, time_budget=None)
         if fixing:
+            from .checker import check  # only here: a run answered from the cache imports no rule code
+            from .fixer import fix_text
+
             result = fix_text(text, settings, path=display, unsafe=args.unsafe_fixes or None, root=project_root,
                               workspace=workspace)
             if args.diff:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .model import LimeModel
     from .settings import Settings
 
-from .project import RULE_DOCS_URL as DOCS_URL  # one source: pyproject.toml [project.urls]
+from .project import rule_docs_url  # one source: pyproject.toml [project.urls]
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
 
@@ -129,7 +129,7 @@ class Rule:
 
     @classmethod
     def url(cls) -> str:
-        return DOCS_URL.format(anchor=f"{cls.code.lower()}-{cls.name}")
+        return rule_docs_url(f"{cls.code.lower()}-{cls.name}")
 
 
 class DuplicateRuleError(ValueError):

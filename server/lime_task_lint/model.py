@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import ast
 import re
-from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, Union
 
 from .semantic import SyntaxIndex, syntax_index
+from .trees import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from .modules import ModuleIndex, Target
@@ -337,27 +337,6 @@ def child_nodes(node: ast.AST) -> list[ast.AST]:
         elif isinstance(value, _AST):
             out.append(value)
     return out
-
-
-def walk(node: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of ``walk(node)`` in the same (breadth-first) order, about twice
-    as fast: the analysis walks function bodies many times, and ``ast.walk``'s
-    nested generators were the largest single cost on large files."""
-    todo = deque([node])
-    pop, push, extend = todo.popleft, todo.append, todo.extend
-    instance, ast_type, list_type = isinstance, _AST, list
-    while todo:
-        node = pop()
-        for name in node._fields:
-            try:
-                value = getattr(node, name)
-            except AttributeError:
-                continue
-            if instance(value, list_type):
-                extend([item for item in value if instance(item, ast_type)])
-            elif instance(value, ast_type):
-                push(value)
-        yield node
 
 
 def collect_imports(tree: ast.Module) -> dict[str, str]:

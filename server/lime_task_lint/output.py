@@ -12,7 +12,7 @@ from pathlib import Path
 from . import __version__
 from .framework import Severity, Violation, all_rules
 from .edits import LineIndex
-from .project import REPOSITORY_URL
+from .project import repository_url
 
 
 @dataclass
@@ -141,7 +141,7 @@ def format_sarif(files: list[FileFindings]) -> str:
             "tool": {"driver": {
                 "name": "lime-task-lint",
                 "version": __version__,
-                "informationUri": REPOSITORY_URL,
+                "informationUri": repository_url(),
                 "rules": rules,
             }},
             "results": results,

@@ -10,7 +10,7 @@ the same table when the ``.vsix`` is built (``scripts/vsix_metadata.py``).
 
 from __future__ import annotations
 
-from importlib import metadata
+import functools
 from pathlib import Path
 
 DISTRIBUTION = "lime-task-lint"
@@ -18,6 +18,8 @@ _CHECKOUT_PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
 def _from_metadata() -> dict[str, str]:
+    from importlib import metadata  # imported when asked: about 20 ms of every CLI start otherwise
+
     try:
         entries = metadata.metadata(DISTRIBUTION).get_all("Project-URL") or []
     except metadata.PackageNotFoundError:
@@ -42,6 +44,7 @@ def _from_checkout() -> dict[str, str]:
     return {str(k): str(v) for k, v in table.items()}
 
 
+@functools.lru_cache(maxsize=None)
 def project_urls() -> dict[str, str]:
     """``[project.urls]`` as ``{label: url}`` (``Repository``, ``Issues``, ...).
 
@@ -59,6 +62,12 @@ def project_urls() -> dict[str, str]:
     )
 
 
-REPOSITORY_URL = project_urls()["Repository"].rstrip("/")
-# ``{anchor}`` is the rule's heading anchor in docs/rules.md, e.g. ``lime104-len-of-query``.
-RULE_DOCS_URL = REPOSITORY_URL + "/blob/main/docs/rules.md#{anchor}"
+def repository_url() -> str:
+    """The project's repository (``[project.urls] Repository``), without a trailing slash."""
+    return project_urls()["Repository"].rstrip("/")
+
+
+def rule_docs_url(anchor: str) -> str:
+    """A rule's page: ``anchor`` is its heading anchor in docs/rules.md, e.g.
+    ``lime104-len-of-query``."""
+    return f"{repository_url()}/blob/main/docs/rules.md#{anchor}"

@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import dependencies
-from .checker import tree_cache
 from .files import discover
-from .model import walk
+from .trees import tree_cache, walk
 
 log = logging.getLogger(__name__)
 
