@@ -4,9 +4,11 @@ Every test builds a small project (a ``pyproject.toml`` with
 ``[tool.lime-task-lint]``), runs ``check --format json .`` once (the cache is
 filled), changes the workspace, then runs the cached check FIRST (so the cache is
 consulted before anything rewrites it) and an uncached one, and requires the
-same output.  Tests that pass are regressions that hold; the strict xfails pin
-bugs found: a cached run that reports what a fresh run no longer reports (or
-misses what it reports).
+same output.  Seven of these inputs found a cached run that reported what a
+fresh run no longer reports (a task scheduled only jedi can follow, a
+retargeted symbolic link, relation evidence added elsewhere, a re-export chain
+first resolved while answering another question, helpers in the project's
+.venv or above a root that is a package); they hold since the commit after.
 """
 
 from __future__ import annotations
@@ -239,10 +241,6 @@ def test_list_builder_gains_a_caller_in_another_file(project):
 
 # -- bugs found (strict xfails) ----------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "scheduled_task_names notes ('scheduled', path) -> own names only; a task= value "
-    "our trees cannot resolve (jedi) added in another file leaves the answer unchanged, "
-    "so the entry of the scheduled module is reused without the task findings"))
 def test_task_scheduled_through_an_alias_only_jedi_resolves(project):
     project.write({"pkg/__init__.py": "", "pkg/report.py": REPORT,
                    "pkg/jobs.py": "from lime_task import ScheduledTask\n\nfrom . import report\n\nJOBS = []\n"})
@@ -254,9 +252,6 @@ def test_task_scheduled_through_an_alias_only_jedi_resolves(project):
     assert project.codes(cached) == project.codes(fresh)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the listing digest is a *set* of resolved paths and the noted file is the symlink's "
-    "target: retargeting pkg/helpers.py from impl/a.py to impl/b.py changes neither"))
 def test_symlinked_helper_retargeted(project):
     project.write({"pkg/__init__.py": "", "pkg/deals.py": _deals(),
                    "impl/a.py": HELP_COMMIT, "impl/b.py": HELP_NO_COMMIT})
@@ -283,10 +278,6 @@ def owner_names(app):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "prefetch._workspace_evidence filters workspace files with ModuleIndex._mentions_any "
-    "(not noted): a file that did not mention the relation is no dependency, so adding "
-    "evidence to it leaves the LIME203 fix title saying `owner` (a guess)"))
 def test_relation_evidence_added_in_another_module(project):
     project.write({"pkg/__init__.py": "", "pkg/tasks.py": TASK_FETCHING_OWNER,
                    "pkg/history.py": "def previous(app, deal):\n    return None\n"})
@@ -307,10 +298,6 @@ CHAIN = {"pkg/__init__.py": "", "pkg/api.py": "from .mid import save\n", "pkg/mi
          "pkg/helpers.py": HELP_COMMIT, "pkg/helpers2.py": HELP_NO_COMMIT, "pkg/deals.py": _deals(".api")}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ModuleIndex.resolve run inside dependencies.answering() (the scheduled scan) caches an "
-    "EMPTY recording; deals.py's later resolve of the same key replays nothing, so mid.py "
-    "(the middle of the re-export chain) is no dependency of deals.py"))
 def test_reexport_chain_resolved_first_by_the_scheduled_scan(project):
     project.write({**CHAIN, "pkg/a_jobs.py": ("from lime_task import ScheduledTask\n\nfrom .api import save\n\n"
                                              "JOBS = [ScheduledTask(task=save, schedule='0 3 * * *')]\n")})
@@ -321,10 +308,6 @@ def test_reexport_chain_resolved_first_by_the_scheduled_scan(project):
     assert project.codes(cached) == project.codes(fresh)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the same poisoning through incoming_roles: a_first.py's analysis asks for its callers' "
-    "roles (answering), which resolves deals.py's imports with an empty recording; "
-    "deals.py's own analysis then replays nothing for mid.py"))
 def test_reexport_chain_resolved_first_by_an_incoming_roles_question(project):
     deals = _deals(".api").replace("from .api import save\n", "from .a_first import f\nfrom .api import save\n") \
         + "    return f(app)\n"
@@ -336,10 +319,6 @@ def test_reexport_chain_resolved_first_by_an_incoming_roles_question(project):
     assert project.codes(cached) == project.codes(fresh)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the 'everything' fast path (digest of Workspace._python_files, which skips .venv/venv) "
-    "answers 'valid' before the recorded file digests are compared: an edit to a helper "
-    "read from the project's .venv site-packages is never seen (also true before d88ae23)"))
 def test_helper_in_the_project_venv_site_packages_edited(project):
     site = ".venv/lib/python3.10/site-packages/"
     project.write({"pkg/__init__.py": "", "pkg/deals.py": _deals("extlib.helpers"),
@@ -351,10 +330,6 @@ def test_helper_in_the_project_venv_site_packages_edited(project):
     assert project.codes(cached) == project.codes(fresh)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a project root that is itself a package: imports are also looked up above it "
-    "(modules.package_root), but the 'everything' digest covers only the root, so an edit "
-    "to ../shared/helpers.py passes the fast path (also true before d88ae23)"))
 def test_helper_above_a_root_that_is_a_package_edited(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("LIME_TASK_LINT_JOBS", "1")
     (tmp_path / "proj").mkdir()
@@ -366,6 +341,23 @@ def test_helper_above_a_root_that_is_a_package_edited(tmp_path, capsys, monkeypa
     helpers.write_text(HELP_COMMIT, encoding="utf-8")
     assert ("LIME201", "deals.py", 9) in project.codes(project.run())
     helpers.write_text(HELP_NO_COMMIT, encoding="utf-8")
+    cached, fresh = project.cached_and_fresh()
+    assert ("LIME201", "deals.py", 9) not in project.codes(fresh)
+    assert project.codes(cached) == project.codes(fresh)
+
+
+def test_symlinked_folder_retargeted(project):
+    """A package folder that is a symbolic link, pointed elsewhere: the module
+    search found the helper through the link, so the link's target is part of
+    the answer."""
+    project.write({"pkg/__init__.py": "", "pkg/deals.py": _deals(".lib.helpers"),
+                   "impl_a/__init__.py": "", "impl_a/helpers.py": HELP_COMMIT,
+                   "impl_b/__init__.py": "", "impl_b/helpers.py": HELP_NO_COMMIT})
+    link = project.root / "pkg" / "lib"
+    os.symlink("../impl_a", link)
+    assert ("LIME201", "deals.py", 9) in project.codes(project.run())
+    link.unlink()
+    os.symlink("../impl_b", link)
     cached, fresh = project.cached_and_fresh()
     assert ("LIME201", "deals.py", 9) not in project.codes(fresh)
     assert project.codes(cached) == project.codes(fresh)

@@ -84,6 +84,7 @@ class ResultCache:
         self._workspace_digests: dict[tuple, str] = {}
         #: per run: the listing digest per workspace, file digests, re-asked answers
         self._listings: dict[tuple, str] = {}
+        self._link_lists: dict[str, list[str]] = {}
         self._file_digests: dict[str, str] = {}
         self._answers: dict[tuple, Any] = {}
         self.hits = 0
@@ -171,18 +172,24 @@ class ResultCache:
     def _depends(self, workspace, read, own_path: str) -> dict:
         """What an entry depends on besides its key (see the module docstring)."""
         everything = self._workspace_digest(workspace)
+        # Files read outside what that digest covers (site-packages of the project's
+        # own environment, a package above the root): checked on every reuse.
+        covered = set(workspace._python_files())
+        outside = {path: digest for path, digest in sorted(read.files.items()) if path not in covered}
         if read.unknown:
-            return {"everything": everything}
+            return {"everything": everything, "outside": outside}
         own = str(Path(own_path).resolve()) if own_path else ""
         # "everything" first: nothing changed anywhere is the usual case, and the
         # cheapest to confirm; the rest says what still holds when something did.
-        return {"everything": everything, "listing": self._listing(workspace),
+        return {"everything": everything, "outside": outside, "listing": self._listing(workspace),
                 "files": {path: digest for path, digest in sorted(read.files.items()) if path != own},
                 "answers": [[list(question), answer] for question, answer in
                             sorted(read.answers.items(), key=lambda item: repr(item[0]))]}
 
     def _still_valid(self, depends: dict, workspace) -> bool:
         """Whether what an entry's analysis consulted is unchanged."""
+        if any(self._file_digest(path) != digest for path, digest in depends.get("outside", {}).items()):
+            return False
         if depends.get("everything") == self._workspace_digest(workspace):
             return True
         if "listing" not in depends:  # jedi answered: any change may matter
@@ -215,8 +222,18 @@ class ResultCache:
         if kind == "mentioned elsewhere":
             answer: Any = workspace._mentioned_elsewhere(question[1], question[2])
         elif kind == "scheduled":
-            own, _ = workspace._scheduled_own()
-            answer = sorted(own.get(question[1], set()))
+            from .workspace import scheduled_answer
+
+            own, unresolved = workspace._scheduled_own()
+            answer = scheduled_answer(question[1], own, unresolved)
+        elif kind == "relation evidence":
+            from .modules import index_for
+            from .prefetch import workspace_relation_evidence
+
+            found = workspace_relation_evidence(index_for(workspace), question[1], question[2], question[3])
+            answer = list(found) if found else None
+        elif kind == "realpath":
+            answer = os.path.realpath(question[1])
         elif kind == "incoming roles":
             from .modules import index_for, roles_json
 
@@ -225,6 +242,24 @@ class ResultCache:
             answer = object()
         self._answers[key] = answer
         return answer
+
+    def _links(self, workspace) -> list[str]:
+        """``"link -> target"`` for every symbolic link (file or folder) under the
+        workspace root, outside the folders no module is searched in; once per run."""
+        root = str(getattr(workspace, "root", "") or "")
+        known = self._link_lists.get(root)
+        if known is None:
+            from .modules import _SKIPPED_FOLDERS
+
+            found = []
+            for folder, dirs, files in os.walk(root) if root else ():
+                for name in [*dirs, *files]:
+                    path = os.path.join(folder, name)
+                    if os.path.islink(path):
+                        found.append(f"{path} -> {os.path.realpath(path)}")
+                dirs[:] = [d for d in dirs if d not in _SKIPPED_FOLDERS and not d.startswith(".")]
+            known = self._link_lists[root] = sorted(found)
+        return known
 
     def _listing(self, workspace) -> str:
         """Digest of the workspace's Python files by name (where imports may find
@@ -235,6 +270,7 @@ class ResultCache:
             from .modules import index_for
 
             names = sorted(set(workspace._python_files()) | set(index_for(workspace).workspace_files()))
+            names += self._links(workspace)  # a symbolic link's target is part of what a name means
             # The names a module of the root may be imported by (whether jedi is asked at all).
             tops = sorted(workspace._top_level_names()) if hasattr(workspace, "_top_level_names") else []
             known = self._listings[identity] = _digest(sys.prefix, str(getattr(workspace, "root", "")),
@@ -298,6 +334,8 @@ class ResultCache:
             return known
         digest = hashlib.blake2b(digest_size=16)
         digest.update(f"{sys.prefix}\0{getattr(workspace, 'root', '')}\0".encode())
+        for link in self._links(workspace):  # the listing is of resolved paths: a retargeted link shows here
+            digest.update(link.encode("utf-8", "surrogatepass") + b"\0")
         try:
             files = sorted(workspace._python_files())
         except Exception:  # an unknown workspace: never equal to a stored digest

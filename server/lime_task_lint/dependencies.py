@@ -60,8 +60,8 @@ def _open() -> list[Consulted]:
 
 
 def active() -> bool:
-    """Whether notes are wanted on this thread (a recording is open, not inside :func:`answering`)."""
-    return bool(getattr(_local, "stack", None)) and not getattr(_local, "quiet", 0)
+    """Whether notes are wanted on this thread (a recording is open)."""
+    return bool(getattr(_local, "stack", None))
 
 
 @contextmanager
@@ -81,13 +81,16 @@ def recording() -> Iterator[Consulted]:
 
 @contextmanager
 def answering() -> Iterator[None]:
-    """Inside the block nothing is noted: it computes a question's answer, which
-    the caller notes instead (and which validation asks again)."""
-    _local.quiet = getattr(_local, "quiet", 0) + 1
+    """The block computes a question's answer, which the caller notes instead
+    (validation asks it again): what the block reads is not added to the
+    enclosing recording.  It is still noted inside, so a cache filled in the
+    block (``ModuleIndex.resolve``) keeps complete notes for its later hits."""
+    stack = _open()
+    stack.append(Consulted())  # dropped at the end, never added to the one below
     try:
         yield
     finally:
-        _local.quiet -= 1
+        stack.pop()
 
 
 def text_digest(text: str | bytes) -> str:

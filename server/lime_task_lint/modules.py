@@ -207,34 +207,41 @@ class ModuleIndex:
             base = Path(importer).resolve().parent
             for _ in range(level - 1):
                 base = base.parent
-            bases = [base]
+            found, through = self._search(parts, [base], level)
         else:
             if not parts or parts[0].startswith("lime_") or parts[0] in _STANDARD_LIBRARY:
                 return None
             bases = self.search_roots(importer)
             key = (tuple(bases), tuple(parts))
             with self._lock:
-                if key in self._located:
-                    return self._located[key]
-            found = self._search(parts, bases, 0)
-            with self._lock:
-                self._located[key] = found
-            return found
-        return self._search(parts, bases, level)
+                known = self._located.get(key)
+            if known is None:
+                known = self._search(parts, bases, 0)
+                with self._lock:
+                    self._located[key] = known
+            found, through = known
+        if through is not None:  # found through a symbolic link: its target is part of the answer
+            dependencies.note_answer(("realpath", through), found[0] if found else None)
+        return found
 
-    def _search(self, parts: list[str], bases: list[Path], level: int) -> tuple[str, int] | None:
+    def _search(self, parts: list[str], bases: list[Path], level: int
+                ) -> tuple[tuple[str, int] | None, str | None]:
+        """``((file, parts taken) or None, the path as found when a symbolic link led elsewhere)``."""
         for base in bases:
             for taken in range(len(parts), 0, -1):
                 folder = base.joinpath(*parts[:taken - 1])
                 leaf = parts[taken - 1]
                 for candidate in (folder / f"{leaf}.py", folder / leaf / "__init__.py"):
                     if candidate.is_file():
-                        return str(candidate.resolve()), taken
+                        real = str(candidate.resolve())
+                        return (real, taken), (str(candidate.absolute()) if real != str(candidate.absolute())
+                                               else None)
             if level:
                 init = base / "__init__.py"
                 if init.is_file():
-                    return str(init.resolve()), 0
-        return None
+                    real = str(init.resolve())
+                    return (real, 0), (str(init.absolute()) if real != str(init.absolute()) else None)
+        return None, None
 
     # -- names -------------------------------------------------------------------------
     def imports(self, path: str) -> dict[str, str]:

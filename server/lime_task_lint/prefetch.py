@@ -875,11 +875,27 @@ def _workspace_evidence(ctx, owner: str | None, relation: str) -> RelatedLimetyp
     path = getattr(ctx.document, "path", None)
     if ctx.workspace is None or not path:
         return None
+    from . import dependencies
     from .modules import index_for
 
     try:
         index = index_for(ctx.workspace, path)
-        files = [f for f in index.workspace_files() if f != str(path)]
+    except Exception:  # no index: no evidence, the name stays a guess
+        return None
+    # Every workspace file that mentions the relation may hold the evidence: for the
+    # result cache the answer is noted (asked again on reuse), not the files searched.
+    with dependencies.answering():
+        found = workspace_relation_evidence(index, str(path), owner, relation)
+    dependencies.note_answer(("relation evidence", str(path), owner, relation), list(found) if found else None)
+    return RelatedLimetype(*found) if found else None
+
+
+def workspace_relation_evidence(index, path: str, owner: str | None, relation: str) -> tuple[str, str, str] | None:
+    """``(limetype, "evidence", "file:line")`` from the first workspace file (in
+    path order, at most :data:`MAX_EVIDENCE_FILES` that mention ``relation``) that
+    uses the relation's value as an id of a known limetype; None when none does."""
+    try:
+        files = [f for f in index.workspace_files() if f != path]
     except Exception:  # the workspace cannot be listed: no evidence, the name stays a guess
         return None
     read = 0
@@ -892,7 +908,7 @@ def _workspace_evidence(ctx, owner: str | None, relation: str) -> RelatedLimetyp
         model = index.model(file)
         found = _relation_evidence(model, owner, relation) if model is not None else None
         if found is not None:
-            return RelatedLimetype(found[0], "evidence", f"{Path(file).name}:{found[1]}")
+            return found[0], "evidence", f"{Path(file).name}:{found[1]}"
     return None
 
 

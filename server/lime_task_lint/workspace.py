@@ -527,7 +527,9 @@ class Workspace:
         with dependencies.answering():  # every file is searched; what matters is the answer
             own, unresolved = self._scheduled_own()
         names = set(own.get(resolved, set()))
-        dependencies.note_answer(("scheduled", resolved), sorted(names))
+        # The values our trees cannot follow are part of the answer: a new one (jedi's
+        # to answer) must make a cached result depend on everything.
+        dependencies.note_answer(("scheduled", resolved), scheduled_answer(resolved, own, unresolved))
         if unresolved:
             dependencies.note_unknown()
             answer = self._bounded(("scheduled-jedi", unresolved), lambda: self._scheduled_by_jedi(unresolved))
@@ -622,6 +624,12 @@ class Workspace:
 #: parso keeps the tree of every file jedi parsed (for diff-parsing the next
 #: version); trees of files longer than this are dropped after each question.
 PARSO_CACHE_MAX_LINES = 5000
+
+
+def scheduled_answer(path: str, own: dict[str, set[str]], unresolved) -> dict:
+    """What ``scheduled_task_names(path)`` learnt from the workspace, as JSON values
+    (the result cache notes it and compares it on reuse)."""
+    return {"names": sorted(own.get(path, set())), "unresolved": [list(u) for u in unresolved]}
 
 
 #: How often a question is asked again while jedi's subprocess reports deletions it cannot make.
