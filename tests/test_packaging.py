@@ -153,6 +153,6 @@ def test_wheel_and_sdist_install_the_cli_without_node(tmp_path):
         assert "LIME104" in result.stdout, f"{label}: {result.stdout}"
         # The rule link in the installed package comes from its metadata.
         docs = subprocess.run([str(venv / "bin" / "python"), "-I", "-c",
-                               "from lime_task_lint.framework import DOCS_URL; print(DOCS_URL)"],
+                               "from lime_task_lint.framework import all_rules; print(all_rules().get('LIME104').url())"],
                               capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
         assert docs.stdout.startswith(vsix_metadata.project_urls()["Repository"]), docs.stdout + docs.stderr

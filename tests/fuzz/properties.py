@@ -105,11 +105,20 @@ class Report:
 
 
 def _timed(timings: dict, name: str, bound: float, func, *args, **kwargs):
-    start = time.perf_counter()
-    value = func(*args, **kwargs)
-    elapsed = time.perf_counter() - start
+    """``func(...)``, asserting it ends within ``bound`` seconds: a guard against a
+    hang or a blow-up (speed targets live in bench/).  Over the bound, it runs
+    once more and only the second time counts: a pause of the machine (another
+    job, a garbage collection of the whole test session) does not repeat, a
+    blow-up does.  ``func`` must not change anything it reads."""
+    value = None
+    for attempt in (1, 2):
+        start = time.perf_counter()
+        value = func(*args, **kwargs)
+        elapsed = time.perf_counter() - start
+        if elapsed <= bound:
+            break
     timings[name] = max(timings.get(name, 0.0), elapsed)
-    assert elapsed <= bound, f"{name} took {elapsed:.2f}s, over the bound of {bound:.2f}s"
+    assert elapsed <= bound, f"{name} took {elapsed:.2f}s twice, over the bound of {bound:.2f}s"
     return value
 
 
