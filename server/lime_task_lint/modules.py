@@ -97,7 +97,8 @@ class ModuleIndex:
         self._extra_site = [Path(p).resolve() for p in site_packages]
         self._source = source
         self._lock = threading.RLock()
-        self._trees: dict[str, tuple[object, ast.Module | None]] = {}
+        #: path -> (stamp, tree, content digest once a recording asked for it)
+        self._trees: dict[str, tuple[object, ast.Module | None, str | None]] = {}
         self._imports: dict[str, tuple[weakref.ref, dict[str, str]]] = {}
         self._models: dict[tuple, tuple[ast.Module, "LimeModel | None"]] = {}
         self._site: list[Path] | None = None
@@ -121,31 +122,36 @@ class ModuleIndex:
         if self._source is not None:
             try:
                 if os.path.getsize(path) > MAX_FILE_BYTES:
+                    # Not read, so no digest: a cached result that read "nothing" here
+                    # is never taken for valid (the file may shrink below the limit).
+                    dependencies.note_file(path, "too large to read")
                     return None
             except OSError:
                 pass  # an unsaved editor buffer: the source callable knows it
-            return self._source(path)
+            return self._source(path)  # the workspace notes the read
         try:
             stat = os.stat(path)
         except OSError:
             dependencies.note_file(path, "missing")
             return None
         stamp = (stat.st_mtime_ns, stat.st_size)
-        if dependencies.active():
-            dependencies.note_file(path, dependencies.file_digest(path))
         with self._lock:
             cached = self._trees.get(path)
-            if cached is not None and cached[0] == stamp:
-                return cached[1]
-        tree: ast.Module | None = None
-        if stat.st_size <= MAX_FILE_BYTES:
-            try:
-                tree = ast.parse(Path(path).read_bytes())
-            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-                tree = None
+        if cached is None or cached[0] != stamp:
+            tree: ast.Module | None = None
+            if stat.st_size <= MAX_FILE_BYTES:
+                try:
+                    tree = ast.parse(Path(path).read_bytes())
+                except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                    tree = None
+            cached = (stamp, tree, None)
+        if dependencies.active():
+            if cached[2] is None:  # the digest once per file version, when a recording wants it
+                cached = (stamp, cached[1], dependencies.file_digest(path))
+            dependencies.note_file(path, cached[2])
         with self._lock:
-            self._trees[path] = (stamp, tree)
-        return tree
+            self._trees[path] = cached
+        return cached[1]
 
     def site_packages(self) -> list[Path]:
         """The package folders of the analysed environment (computed once)."""
