@@ -37,7 +37,6 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
@@ -51,23 +50,16 @@ from .extensions import COMMANDS, hover_markdown, load_features, provided_action
 from .files import GitIgnore
 from .fixer import fix_all_edits
 from .incremental import IncrementalAnalyser
-from .framework import Severity, all_rules
 from .noqa import add_noqa_edit
 from .protocol import LimeProtocol, serve_stdio
+from .published import SOURCE, publish_body, text_digest
 from .settings import CLIENT_ONLY, KEYS, Settings, _kebab, convert_values, describe, is_excluded, required_version_problem, resolve_settings
 from .uris import DocumentMap, document_key, is_inside, uri_to_path
 from .workspace import Workspace
 
 log = logging.getLogger("lime_task_lint")
 
-SOURCE = "lime-task-lint"
 FIX_ALL_KIND = "source.fixAll.lime-task-lint"
-_SEVERITY = {
-    Severity.ERROR: lsp.DiagnosticSeverity.Error,
-    Severity.WARNING: lsp.DiagnosticSeverity.Warning,
-    Severity.INFORMATION: lsp.DiagnosticSeverity.Information,
-    Severity.HINT: lsp.DiagnosticSeverity.Hint,
-}
 #: Threads analysing documents: one document at a time each, so a long analysis
 #: of one document leaves the others a thread.
 ANALYSIS_THREADS = 3
@@ -393,38 +385,9 @@ class LimeServer(LanguageServer):
         return analysis
 
     def publish(self, analysis: Analysis, *, only_if_changed: bool = False) -> None:
-        encoding = self.encoding
-        text = text_digest(analysis.document.text)
-        rules = all_rules()
-        urls: dict[str, str] = {}
-        for code in {v.code for v in analysis.violations}:
-            rule = rules.get(code)
-            if rule is not None:
-                urls[code] = rule.url()
         document = self.documents.get(analysis.uri)
         uri = document.uri if document is not None else analysis.uri  # the client's latest spelling
-        # Each diagnostic's JSON text but its `data` is kept from the last publish
-        # (the same finding at the same place gives the same text): re-encoding
-        # thousands of unchanged findings per keystroke cost more than the analysis.
-        fragments = self._fragments.get(uri) or {}
-        fresh: dict[tuple, str] = {}
-        data = {False: json.dumps({"version": analysis.version, "text": text}),
-                True: json.dumps({"version": analysis.version, "text": text, "fixable": True})}
-        items = []
-        index = analysis.document.index
-        for violation in analysis.violations:
-            # By position in the LSP's terms: an edit shifts the offsets of every later
-            # finding, the lines and columns of few.
-            key = (violation.code, violation.message, violation.severity,
-                   *index.to_lsp(violation.start, encoding), *index.to_lsp(violation.end, encoding))
-            fragment = fresh.get(key) or fragments.get(key)
-            if fragment is None:
-                fragment = diagnostic_json_prefix(key, urls)
-            fresh[key] = fragment
-            items.append(fragment + data[violation.fix is not None] + "}")
-        self._fragments[uri] = fresh
-        body = (f'{{"uri": {json.dumps(uri)}, "diagnostics": [{", ".join(items)}], '
-                f'"version": {json.dumps(analysis.version)}}}')
+        body, self._fragments[uri] = publish_body(analysis, uri, self.encoding, self._fragments.get(uri) or {})
         digest = hashlib.blake2b(body.encode("utf-8"), digest_size=16).digest()
         if only_if_changed and self._published.get(uri) == digest:
             return  # a late jedi answer that changed nothing
@@ -552,13 +515,6 @@ class LimeServer(LanguageServer):
         return True
 
 
-def text_digest(text: str) -> str:
-    """A short fingerprint of a document's text: diagnostics carry it in ``data`` so
-    a quick fix is offered only for the text it was computed on (a version number
-    alone can repeat)."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
 class _AnalyserByDocument:
     """``server.incremental.view(analysis, ...)``: the view from the analyser of that document."""
 
@@ -672,32 +628,6 @@ def workspace_edit(uri: str, version: int | None, index: LineIndex, edits, encod
         text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
         edits=to_text_edits(index, edits, encoding),
     )])
-
-
-def diagnostic_json_prefix(finding: tuple, urls: dict[str, str]) -> str:
-    """The JSON text of one finding's LSP ``Diagnostic`` up to its ``data`` value
-    (what lsprotocol's converter would make of it, built directly: see
-    ``LimeProtocol.notify_json``): the caller appends ``data`` and ``}``.
-    ``finding``: its code, message, severity and start and end line and character.
-    ``data`` holds the document version, the text's fingerprint (see
-    :func:`text_digest`) and whether the finding has a fix; ``urls``: rule code ->
-    its documentation page."""
-    # The fix itself is not sent (it can be large: fix-all over thousands of findings
-    # would send megabytes per keystroke); a code action finds it again by the
-    # finding's identity in the same analysis (see ``_fix_of``).
-    code, message, severity, start_line, start_char, end_line, end_char = finding
-    diagnostic: dict[str, Any] = {
-        "range": {"start": {"line": start_line, "character": start_char},
-                  "end": {"line": end_line, "character": end_char}},
-        "message": message,
-        "severity": _SEVERITY[severity or Severity.WARNING].value,
-        "code": code,
-        "source": SOURCE,
-    }
-    url = urls.get(code)
-    if url:
-        diagnostic["codeDescription"] = {"href": url}
-    return json.dumps(diagnostic)[:-1] + ', "data": '
 
 
 server = LimeServer()
