@@ -132,6 +132,14 @@ class LspClient:
         self.notify("initialized", {})
         return result
 
+    def open_document(self, uri: str, text: str) -> tuple[list[dict], float]:
+        """``didOpen`` at version 1; ``(its first diagnostics, seconds until they came)``."""
+        started = time.perf_counter()
+        self.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 1, "text": text}})
+        diagnostics = self.diagnostics_for(uri, 1)
+        return diagnostics, time.perf_counter() - started
+
     def vm_status(self) -> dict[str, int]:
         """VmHWM / VmRSS of the server process, in kB."""
         out: dict[str, int] = {}
