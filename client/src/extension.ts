@@ -6,7 +6,9 @@ import * as readline from "readline";
 import * as path from "path";
 import * as vscode from "vscode";
 import {
+  CloseAction,
   DidChangeConfigurationNotification,
+  ErrorAction,
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
@@ -23,6 +25,7 @@ import {
 } from "./interpreter";
 import {
   buildServerLaunch,
+  CrashRestarts,
   declareRequiredVersionNotification,
   ImportStrategy,
   InstalledServer,
@@ -59,6 +62,8 @@ let strategy: ImportStrategy = "useBundled";
 let versionWarning: string | undefined;
 /** Configuration files whose required-version warning was popped up in this window. */
 const versionWarningsShown = new Set<string>();
+/** Restarts of a server that exited on its own (see the client's errorHandler). */
+const crashRestarts = new CrashRestarts();
 /** Starts and stops run one after the other. */
 let lifecycle: Promise<void> = Promise.resolve();
 
@@ -245,6 +250,8 @@ async function startServer(reason: string): Promise<void> {
   };
 
   const folders = vscode.workspace.workspaceFolders ?? [];
+  // eslint-disable-next-line prefer-const -- the error handler below closes over it
+  let c: LanguageClient;
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
       { scheme: "file", language: "python" },
@@ -266,6 +273,24 @@ async function startServer(reason: string): Promise<void> {
         },
       },
     },
+    // A server that exits on its own is started again by the extension, through the
+    // same serialized path as the Restart command: the client's own restart raced
+    // with that command (a server killed, then Restart) and could leave no client running.
+    errorHandler: {
+      error: (_error, _message, count) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
+      closed: () => {
+        if (client === c) {
+          if (crashRestarts.allow(Date.now())) {
+            void restart("the server exited");
+          } else {
+            setStatus("error", "The server exited 5 times in 3 minutes");
+            log.error("The server exited 5 times in 3 minutes; it is not started again (see the lines above). " +
+              "Use \"Lime Task Lint: Restart server\" once the cause is fixed.");
+          }
+        }
+        return { action: CloseAction.DoNotRestart, handled: true };
+      },
+    },
     stdioOptions: {
       stdout: (input, channel) => lines(input, (line) => channel.info(line)),
       stderr: (input, channel) => {
@@ -280,7 +305,7 @@ async function startServer(reason: string): Promise<void> {
     },
   };
 
-  const c = new LanguageClient("limeTaskLint", NAME, serverOptions, clientOptions);
+  c = new LanguageClient("limeTaskLint", NAME, serverOptions, clientOptions);
   client = c;
   c.registerFeature({
     fillClientCapabilities: declareRequiredVersionNotification,

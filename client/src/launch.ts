@@ -232,3 +232,28 @@ export function declareRequiredVersionNotification(capabilities: { experimental?
     : {};
   capabilities.experimental = { ...experimental, limeTaskLint: { ...ours, requiredVersionNotification: true } };
 }
+
+/**
+ * How often a server that exits on its own is started again: like
+ * vscode-languageclient's default (at most `max` restarts within `windowMs`),
+ * but counted here because the extension restarts it itself, through the same
+ * serialized path as the Restart command (two clients racing to restart one
+ * server left neither running).
+ */
+export class CrashRestarts {
+  private readonly times: number[] = [];
+
+  constructor(private readonly max = 4, private readonly windowMs = 3 * 60 * 1000) {}
+
+  /** Whether one more restart is allowed at `now` (ms); counts it when it is. */
+  allow(now: number): boolean {
+    while (this.times.length && now - this.times[0] > this.windowMs) {
+      this.times.shift();
+    }
+    if (this.times.length >= this.max) {
+      return false;
+    }
+    this.times.push(now);
+    return true;
+  }
+}

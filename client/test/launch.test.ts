@@ -2,6 +2,7 @@ import * as assert from "assert";
 import * as path from "path";
 import {
   buildServerLaunch,
+  CrashRestarts,
   declareRequiredVersionNotification,
   INSTALLED_PROBE_SCRIPT,
   LaunchInputs,
@@ -188,5 +189,15 @@ suite("required-version mismatch", () => {
     const empty: { experimental?: unknown } = {};
     declareRequiredVersionNotification(empty);
     assert.deepStrictEqual(empty.experimental, { limeTaskLint: { requiredVersionNotification: true } });
+  });
+});
+
+suite("CrashRestarts", () => {
+  test("allows four restarts within three minutes, then none until the oldest is older", () => {
+    const restarts = new CrashRestarts(4, 180_000);
+    assert.deepStrictEqual([0, 1_000, 2_000, 3_000].map((t) => restarts.allow(t)), [true, true, true, true]);
+    assert.strictEqual(restarts.allow(4_000), false);
+    assert.strictEqual(restarts.allow(180_500), true); // only the one at 0 ms has left the window
+    assert.strictEqual(restarts.allow(180_600), false);
   });
 });
