@@ -38,6 +38,7 @@ from fakelime.schema import BelongsTo  # noqa: E402
 
 from lime_task_lint.fixer import fix_text  # noqa: E402
 from lime_task_lint.settings import Settings, resolve_settings  # noqa: E402
+from lime_task_lint.workspace import Workspace  # noqa: E402
 
 FEED = 2_000
 COMPANIES = 1_000
@@ -127,6 +128,10 @@ CASES = [
          lambda: ([r["id"] for r in _feed()],)),
     Case("examples/limepkg_acme/tasks/tickets.py", "import_tickets", lambda: ([r["code"] for r in _feed()],),
          per_item=("commit",)),
+    # Helpers in another module (people.py): the fixes edit both files.
+    Case("examples/limepkg_acme/tasks/signups.py", "count_known_senders", lambda: ([r["email"] for r in _feed()],)),
+    Case("examples/limepkg_acme/tasks/signups.py", "open_tickets", lambda: ([f"S{r['code']}" for r in _feed()],),
+         per_item=("commit",)),
     # The rule fixtures.
     Case("tests/fixtures/rules/LIME203.py", "skip_existing", lambda: (_feed(),), per_item=("read", "commit")),
     Case("tests/fixtures/rules/LIME203.py", "known_keys", lambda: ([r["id"] for r in _feed()],)),
@@ -157,28 +162,49 @@ def _settings(path: Path) -> Settings:
     return Settings(target_version=(3, 11), batch_size=50)
 
 
-_FIXED: dict[str, str] = {}
+_FIXED: dict[str, tuple[str, dict[str, str]]] = {}
 
 
-def _fixed(path: Path) -> str:
+def _fixed(path: Path) -> tuple[str, dict[str, str]]:
+    """The file after ``--fix --unsafe-fixes``, and the other files its fixes changed
+    (path -> text: a helper in another module), as the CLI would write them."""
     key = str(path)
     if key not in _FIXED:
-        _FIXED[key] = fix_text(path.read_text(encoding="utf-8"), _settings(path), path=key, unsafe=True).text
+        settings = _settings(path)
+        workspace = Workspace(settings.project_root or path.parent, time_budget=None)
+        result = fix_text(path.read_text(encoding="utf-8"), settings, path=key, unsafe=True, workspace=workspace,
+                          other_files=True)
+        _FIXED[key] = (result.text, result.other_texts)
+        workspace.close()
     return _FIXED[key]
 
 
+#: The examples import shared helpers relatively; the runs import them as top-level modules.
+HELPER_MODULES = {"from ..people import": ("acme_people", ROOT / "examples/limepkg_acme/people.py")}
+
+
 def _runnable(source: str) -> str:
-    return source.replace(ERP_IMPORT, "from erp_feed import fetch_erp_contracts")
+    source = source.replace(ERP_IMPORT, "from erp_feed import fetch_erp_contracts")
+    for relative, (name, _) in HELPER_MODULES.items():
+        source = source.replace(relative, f"from {name} import")
+    return source
+
+
+def _modules(changed: dict[str, str]) -> dict[str, str]:
+    """The modules a run imports: the ERP stand-in and the shared helpers, as the fixes left them."""
+    modules = {"erp_feed": ERP_MODULE}
+    for name, path in HELPER_MODULES.values():
+        modules[name] = changed.get(str(path.resolve())) or path.read_text(encoding="utf-8")
+    return modules
 
 
 def run_case(case: Case) -> Row:
     path = ROOT / case.path
-    before_source = _runnable(path.read_text(encoding="utf-8"))
-    after_source = _runnable(_fixed(path))
+    fixed, changed = _fixed(path)
     runs = []
-    for source in (before_source, after_source):
-        scenario = Scenario(case.task, SCHEMA, _rows(), args=case.args(), modules={"erp_feed": ERP_MODULE})
-        runs.append(outcome(source, case.task, scenario))
+    for source, modules in ((path.read_text(encoding="utf-8"), _modules({})), (fixed, _modules(changed))):
+        scenario = Scenario(case.task, SCHEMA, _rows(), args=case.args(), modules=modules)
+        runs.append(outcome(_runnable(source), case.task, scenario))
     before, after = runs
     # Output and log records are not compared: the logging rules' fixes (also applied) turn
     # prints into log records and add input logging on purpose.

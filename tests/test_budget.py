@@ -195,7 +195,7 @@ def test_every_example_task_has_a_budget_and_a_lens(budgets):
             assert analysis.document.index.line_of(lens.start) == first - 1
             assert lens.arguments == [path.as_uri()]
             assert budgets[node.name].lens_title() == lens.title
-    assert len(names) == 16 and names == set(budgets)
+    assert len(names) == 18 and names == set(budgets)
 
 
 def test_lens_title_is_concise():

@@ -122,13 +122,13 @@ def test_formats_show_every_task_before_and_after():
         if fb.tasks:
             files.append(fb)
     names = [b.name for f in files for b in f.tasks]
-    assert len(names) == 16
+    assert len(names) == 18
     text = render(files, "text")
     markdown = render(files, "markdown")
     for name in names:
         assert f": {name}\n" in text
         assert f"| `{name}` (" in markdown
-    assert text.count("after fixes:") == 16
+    assert text.count("after fixes:") == 18
     assert "2,000 reads × 5 ms + 2,000 commits × 25 ms" in text
     data = json.loads(render(files, "json"))
     tasks = {t["task"]: t for f in data["files"] for t in f["tasks"]}
@@ -154,7 +154,7 @@ def test_report_command_writes_each_format(tmp_path, monkeypatch, capsys):
     out = tmp_path / "sub" / "report.html"
     assert report_cli.main(["limepkg_acme/tasks", "--format", "html", "--output", str(out)]) == 0
     html = out.read_text(encoding="utf-8")
-    assert html.count('class="task-row"') == 16
+    assert html.count('class="task-row"') == 18
     assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
     # A second run over an existing file replaces it.
     assert report_cli.main(["limepkg_acme/tasks/clean.py", "--format", "markdown", "-o", str(out)]) == 0

@@ -643,7 +643,8 @@ def file_budgets(text: str, settings, *, path: str | None = None, root: Path | N
         from .fixer import fix_text
 
         try:
-            fixed = fix_text(text, settings, path=path, unsafe=True, root=root, workspace=workspace)
+            fixed = fix_text(text, settings, path=path, unsafe=True, root=root, workspace=workspace,
+                             other_files=True)
         except Exception as exc:  # a failing fixer must not cost the report its figures
             result.notes.append(f"the fixes could not be applied: {type(exc).__name__}: {exc}")
             fixed = None
@@ -651,21 +652,26 @@ def file_budgets(text: str, settings, *, path: str | None = None, root: Path | N
             result.fixes_applied = dict(fixed.applied)
             result.fixed_text = fixed.text
             fixed_document = SourceDocument(fixed.text, path)
-            # Cross-file answers must see the fixed text (positions of its nodes):
-            # announce it to the workspace like the fixer does, then restore.
-            announce = path is not None and fixed.text != text and callable(getattr(workspace, "changed", None))
+            # Cross-file answers must see the fixed texts (positions of its nodes, the
+            # helpers of other modules its fixes changed): announce them to the
+            # workspace like the fixer does, then restore.
+            texts = dict(fixed.other_texts)
+            if path is not None and fixed.text != text:
+                texts[str(Path(path).resolve())] = fixed.text
+            announce = bool(texts) and callable(getattr(workspace, "changed", None))
+            overlay = getattr(workspace, "overlay", {})
+            restore = {key: overlay.get(key) if isinstance(overlay, dict) else None for key in texts}
             if announce:
-                key = str(Path(path).resolve())
-                overlay = getattr(workspace, "overlay", {})
-                restore = overlay.get(key) if isinstance(overlay, dict) else None
-                workspace.changed(path, fixed.text)
+                for key, new in texts.items():
+                    workspace.changed(key, new)
             try:
                 fixed_model = RuleContext(fixed_document, settings, workspace).model
                 after = {b.name: b for b in task_budgets(fixed_model, settings, document=fixed_document,
                                                          workspace=workspace, path=path, curve=curve)}
             finally:
                 if announce:
-                    workspace.changed(path, restore)
+                    for key, before in restore.items():
+                        workspace.changed(key, before)
             for budget in budgets:
                 budget.after = after.get(budget.name)
                 budget.fixes_applied = dict(fixed.applied)

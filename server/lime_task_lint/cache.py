@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
+from .dependencies import text_digest
 from .edits import Fix
 from .framework import Severity, Violation
 
@@ -122,7 +123,7 @@ class ResultCache:
                 misses.append(job)
                 continue
             self.hits += 1
-            self._prefetched[str(path)] = (parallel.text_digest(text), cached)
+            self._prefetched[str(path)] = (text_digest(text), cached)
         workers = parallel.jobs_for(len(misses))
         if workers:
             found = parallel.check_in_processes(misses, workers, self.disabled)
@@ -143,7 +144,6 @@ class ResultCache:
         from the cache when the same inputs were checked before."""
         prefetched = self._prefetched.pop(str(document.path), None)
         if prefetched is not None:
-            from .parallel import text_digest
 
             if prefetched[0] == text_digest(document.text):
                 return prefetched[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .trees import release_tree_caches, tree_cache  # noqa: F401 (tree_cache: rules import it from here)
@@ -102,7 +102,7 @@ def _checked_fix(document: SourceDocument, fix: Fix | None) -> Fix | None:
     text = document.text
     edits = tuple(minimal_edit(text, e) for e in fix.edits)
     edits = tuple(e for e in edits if e.start != e.end or e.new_text)
-    checked = Fix(fix.title, edits, fix.applicability)
+    checked = replace(fix, edits=edits)
     if edits and fix_parses_locally(document, edits):
         return checked
     verdict = adds_no_broken_statement_locally(document, edits) if edits else None

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import __version__, report_cli
 from .document import SourceDocument
 from .edits import LineIndex, apply_edits
-from .files import UnreadableFile, discover, read_source, write_atomically
+from .files import UnreadableFile, current_text, discover, read_source, shown_path, write_atomically
 from .cache import ResultCache
 from .framework import all_rules, rule_index_markdown, rules_document
 from .output import FORMATTERS, FileFindings, format_fixed, format_statistics
@@ -243,7 +243,11 @@ def run_check(args: argparse.Namespace) -> int:
     findings: list[FileFindings] = []
     diffs: list[str] = []
     applied: list[tuple[str, dict[str, int]]] = []
-    fixed_files = fixed_total = noqa_added = 0
+    fixed_total = noqa_added = 0
+    written: set[str] = set()  # --fix: files changed (fixes of helpers change other files too)
+    virtual: dict[str, str] = {}  # --diff: path -> the text fixes gave it, not written
+    originals: dict[str, str] = {}  # --diff: path -> its text before the first fix (in the order met)
+    shown_as: dict[str, str] = {}  # --diff: a checked file's path as given on the command line
     stdout_source: str | None = None
     if not fixing and not from_stdin:  # many files: checked on every core first (parallel.py)
         cache.prefetch([(path, settings_of[path], settings_of[path].project_root or root) for path in targets])
@@ -251,7 +255,7 @@ def run_check(args: argparse.Namespace) -> int:
         settings = settings_of[path]
         display = str(path)
         try:
-            text = sys.stdin.read() if from_stdin else read_source(path)
+            text = sys.stdin.read() if from_stdin else virtual.get(str(path.resolve())) or read_source(path)
         except UnreadableFile as exc:
             print(f"lime-task-lint: {path}: {exc}; skipped", file=sys.stderr)
             continue
@@ -266,13 +270,21 @@ def run_check(args: argparse.Namespace) -> int:
             from .checker import check  # only here: a run answered from the cache imports no rule code
             from .fixer import fix_text
 
+            # A fix of a helper in another module edits that file too (not for stdin: its
+            # fixed source is the output, and no other file may change behind it).
             result = fix_text(text, settings, path=display, unsafe=args.unsafe_fixes or None, root=project_root,
-                              workspace=workspace)
+                              workspace=workspace, other_files=not from_stdin)
             if args.diff:
-                if result.text != text:
-                    diffs.append("".join(difflib.unified_diff(
-                        text.splitlines(keepends=True), result.text.splitlines(keepends=True),
-                        fromfile=f"a/{display}", tofile=f"b/{display}")))
+                # Nothing is written: later files are fixed against the texts fixes gave
+                # (the workspace is told), and each file's diff is printed once, at the end.
+                shown_as.setdefault(str(path.resolve()), display)
+                for changed, new in ((str(path.resolve()), result.text), *result.other_texts.items()):
+                    before = virtual.get(changed, text if changed == str(path.resolve()) else None)
+                    if before is None:
+                        before = current_text(changed, workspace) or ""
+                    originals.setdefault(changed, before)
+                    virtual[changed] = new
+                    workspace.set_text(changed, new)
                 document = SourceDocument(text, display)
                 violations = check(document, settings, root=project_root, workspace=workspace).violations
             else:
@@ -280,7 +292,10 @@ def run_check(args: argparse.Namespace) -> int:
                     stdout_source = result.text
                 elif result.text != text:
                     write_atomically(path, result.text)
-                    fixed_files += 1
+                    written.add(str(path.resolve()))
+                for other, new in result.other_texts.items():
+                    write_atomically(Path(other), new)
+                    written.add(other)
                 fixed_total += sum(result.applied.values())
                 applied.append((display, dict(result.applied)))
                 document = SourceDocument(result.text, display)
@@ -299,6 +314,13 @@ def run_check(args: argparse.Namespace) -> int:
                     noqa_added += added
         findings.append(FileFindings(display, document.index, violations))
 
+    fixed_files = len(written)
+    for changed, before in originals.items():
+        if virtual[changed] != before:
+            shown = shown_as.get(changed) or shown_path(changed)
+            diffs.append("".join(difflib.unified_diff(
+                before.splitlines(keepends=True), virtual[changed].splitlines(keepends=True),
+                fromfile=f"a/{shown}", tofile=f"b/{shown}")))
     if args.add_noqa:
         print(f"Added {noqa_added} noqa directive{'s' if noqa_added != 1 else ''}.", file=sys.stderr)
         return EXIT_ERROR if config_error else EXIT_CLEAN

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable, Sequence
 
+from .dependencies import text_digest
+
 BOM = "\ufeff"
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 
@@ -51,23 +53,55 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class FileEdits:
+    """Edits of another file than the analysed one, computed on the text whose
+    :func:`text_digest` is ``digest``: applied only while that file still has that
+    text (every consumer checks it with :meth:`applies_to`)."""
+
+    path: str  # absolute
+    digest: str
+    edits: tuple[Edit, ...]
+
+    def applies_to(self, text: str | None) -> bool:
+        return text is not None and text_digest(text) == self.digest
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "digest": self.digest, "edits": [e.to_dict() for e in self.edits]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FileEdits":
+        return cls(str(data["path"]), str(data["digest"]), tuple(Edit.from_dict(e) for e in data["edits"]))
+
+
+@dataclass(frozen=True)
 class Fix:
-    """A titled set of edits with its safety."""
+    """A titled set of edits with its safety.
+
+    ``edits`` change the analysed document; ``other_files`` change other files of
+    the workspace (a helper a loop calls, defined in another module, gains a
+    keyword argument while its caller changes).  A fix with ``other_files`` is
+    applied whole or not at all: by ``--fix`` and ``--diff`` and as an editor
+    quick fix (one ``WorkspaceEdit``), never by the editor's fix-all, which edits
+    one document."""
 
     title: str
     edits: tuple[Edit, ...]
     applicability: Applicability = Applicability.SAFE
+    other_files: tuple[FileEdits, ...] = ()
 
     @property
     def is_safe(self) -> bool:
         return self.applicability is Applicability.SAFE
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "title": self.title,
             "applicability": self.applicability.value,
             "edits": [e.to_dict() for e in self.edits],
         }
+        if self.other_files:
+            data["other_files"] = [f.to_dict() for f in self.other_files]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "Fix":
@@ -75,6 +109,7 @@ class Fix:
             title=str(data["title"]),
             edits=tuple(Edit.from_dict(e) for e in data["edits"]),
             applicability=Applicability(data["applicability"]),
+            other_files=tuple(FileEdits.from_dict(f) for f in data.get("other_files", ())),
         )
 
 

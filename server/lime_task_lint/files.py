@@ -180,6 +180,29 @@ def read_source(path: Path) -> str:
         raise UnreadableFile(f"not UTF-8 text (byte {exc.start}); Python source must be UTF-8") from exc
 
 
+def current_text(path: str, workspace=None) -> str | None:
+    """The exact text an edit of ``path`` meets: the editor's unsaved text when the
+    workspace holds one (its ``overlay``), else the file's bytes as UTF-8 with their
+    line endings (:func:`read_source`); None when it cannot be read."""
+    overlay = getattr(workspace, "overlay", None)
+    if isinstance(overlay, dict) and path in overlay:
+        return overlay[path]
+    try:
+        return read_source(Path(path))
+    except UnreadableFile:
+        return None
+
+
+def shown_path(path: str) -> str:
+    """How output names a file no command-line argument named (one a fix of a
+    helper in another module changes): relative to the working folder when inside
+    it, else absolute; ``/`` separators."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return Path(path).as_posix()
+
+
 def write_atomically(path: Path, text: str) -> None:
     mode = path.stat().st_mode
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -8,7 +8,7 @@ that undo each other cannot loop forever).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .checker import CheckResult, check
@@ -23,9 +23,13 @@ from .settings import Settings
 MAX_PASSES = 40
 
 
-def applicable(violation: Violation, unsafe: bool) -> bool:
+def applicable(violation: Violation, unsafe: bool, other_files: bool = False) -> bool:
+    """Whether fix-all applies ``violation``'s fix: safe (or ``unsafe`` allowed),
+    and editing no other file unless ``other_files``."""
     fix = violation.fix
     if fix is None or fix.applicability is Applicability.DISPLAY_ONLY:
+        return False
+    if fix.other_files and not other_files:
         return False
     return fix.applicability is Applicability.SAFE or unsafe
 
@@ -35,13 +39,23 @@ class FixResult:
     text: str
     applied: dict[str, int]  # code -> number of fixes applied
     remaining: list[Violation]
+    #: Other files the applied fixes changed: absolute path -> their new text
+    #: (``fix_text(other_files=True)`` only; the caller writes them).
+    other_texts: dict[str, str] = field(default_factory=dict)
 
 
 def fix_text(text: str, settings: Settings, *, path: str | None = None, unsafe: bool | None = None,
              root: Path | None = None, workspace=None, codes: set[str] | None = None,
-             reuse: bool = True) -> FixResult:
+             reuse: bool = True, other_files: bool = False) -> FixResult:
     """Apply every applicable fix, pass after pass, and return the final text with
     the findings that remain.
+
+    ``other_files``: also apply fixes that edit other files of the workspace
+    (a helper in another module); each is applied only while every other file
+    it edits still has the text it was computed on (``FileEdits.applies_to``),
+    at most one per other file per pass, and the workspace is told the new text
+    so the next pass sees it.  The new texts are returned in
+    ``FixResult.other_texts`` (the workspace forgets them at the end).
 
     Each pass after the first re-runs the rules only on the components (see
     ``incremental``) the previous pass changed and reuses the other findings,
@@ -63,6 +77,7 @@ def fix_text(text: str, settings: Settings, *, path: str | None = None, unsafe: 
         key = str(Path(path).resolve())
         overlay = getattr(workspace, "overlay", {})
         restore = overlay.get(key) if isinstance(overlay, dict) else None
+    others = _OtherFiles(workspace, path) if other_files else None
     try:
         previous: tuple[str, list[Edit]] | None = None
         for _ in range(MAX_PASSES):
@@ -72,13 +87,16 @@ def fix_text(text: str, settings: Settings, *, path: str | None = None, unsafe: 
                 result = check(SourceDocument(text, path), settings, root=root, workspace=workspace, codes=codes)
             chosen: list[Edit] = []
             chosen_codes: list[str] = []
+            chosen_fixes: list[Fix] = []
             owner_of = _function_owner(result)
             fixed_functions: set[int] = set()
             for violation in result.violations:
-                if not applicable(violation, unsafe):
+                if not applicable(violation, unsafe, other_files):
                     continue
                 edits = violation.fix.edits  # type: ignore[union-attr]
                 if edits_overlap(chosen, edits):
+                    continue
+                if violation.fix.other_files and not others.can_take(violation.fix, chosen_fixes):  # type: ignore
                     continue
                 # Two fixes computed on the same text of one function may break each
                 # other (one makes a name lazy, the other iterates it once more): one
@@ -90,28 +108,77 @@ def fix_text(text: str, settings: Settings, *, path: str | None = None, unsafe: 
                     fixed_functions.add(owner)
                 chosen.extend(edits)
                 chosen_codes.append(violation.code)
-            if not chosen:
-                return FixResult(text, applied, result.violations)
+                chosen_fixes.append(violation.fix)  # type: ignore[arg-type]
+            if not chosen and not any(f.other_files for f in chosen_fixes):
+                return FixResult(text, applied, result.violations, others.texts if others else {})
             new_text = apply_edits(text, chosen)
             if was_valid and not parses(new_text):
                 # Fixes that are fine alone but clash together: apply the first only.
-                first = next(v for v in result.violations if applicable(v, unsafe))
-                chosen = list(first.fix.edits)  # type: ignore[union-attr]
+                first = chosen_fixes[0]
+                chosen = list(first.edits)
                 new_text = apply_edits(text, chosen)
-                chosen_codes = [first.code]
+                chosen_codes, chosen_fixes = chosen_codes[:1], [first]
             for code in chosen_codes:
                 applied[code] = applied.get(code, 0) + 1
-            if new_text == text:
+            if others is not None:
+                others.apply(chosen_fixes)
+            if new_text == text and not any(f.other_files for f in chosen_fixes):
                 break
-            previous = (text, chosen)
+            # Another file changed: findings this pass reused may rest on its old
+            # text, so the next pass analyses the whole document.
+            previous = None if any(f.other_files for f in chosen_fixes) else (text, chosen)
             text = new_text
             if announce:
                 tell(path, text)
         final = check(SourceDocument(text, path), settings, root=root, workspace=workspace, codes=codes)
-        return FixResult(text, applied, final.violations)
+        return FixResult(text, applied, final.violations, others.texts if others else {})
     finally:
         if announce and previous is not None:
             tell(path, restore)  # None: back to the file on disk
+        if others is not None:
+            others.forget()
+
+
+class _OtherFiles:
+    """The texts of other files that fixes of one document change, as the passes go."""
+
+    def __init__(self, workspace, path: str | None) -> None:
+        from .files import current_text
+
+        self.workspace = workspace
+        self.own = str(Path(path).resolve()) if path else None
+        self.texts: dict[str, str] = {}
+        self._read = current_text
+        overlay = getattr(workspace, "overlay", None)
+        self._overlay = overlay if isinstance(overlay, dict) else None
+        self._restore: dict[str, str | None] = {}
+
+    def text(self, path: str) -> str | None:
+        return self.texts[path] if path in self.texts else self._read(path, self.workspace)
+
+    def can_take(self, fix: Fix, chosen: list[Fix]) -> bool:
+        """Every file ``fix`` edits has the text its edits were computed on, no fix
+        already chosen this pass edits it, and it is not the fixed document."""
+        taken = {f.path for c in chosen for f in c.other_files}
+        return all(f.path != self.own and f.path not in taken and f.applies_to(self.text(f.path))
+                   for f in fix.other_files)
+
+    def apply(self, fixes: list[Fix]) -> None:
+        for fix in fixes:
+            for file_edits in fix.other_files:
+                new = apply_edits(self.text(file_edits.path) or "", file_edits.edits)
+                self.texts[file_edits.path] = new
+                if file_edits.path not in self._restore:  # None: back to the file on disk
+                    self._restore[file_edits.path] = self._overlay.get(file_edits.path) if self._overlay else None
+                tell = getattr(self.workspace, "set_text", None)
+                if callable(tell):
+                    tell(file_edits.path, new)  # the next pass's analysis sees the helper as fixed
+
+    def forget(self) -> None:
+        tell = getattr(self.workspace, "set_text", None)
+        if callable(tell):
+            for path, before in self._restore.items():
+                tell(path, before)
 
 
 def _function_owner(result):

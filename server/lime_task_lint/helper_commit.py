@@ -20,8 +20,10 @@ batch of ``batch-size`` items::
         uow.commit()
 
 Preconditions (:func:`helper_batching_fix`), stated once here and in LIME201's
-Fix safety, against the effects model: the helper is a plain function of this
-module with positional parameters only, whose body creates one unit of work
+Fix safety, against the effects model: the helper is a plain function (of this
+module, or of another workspace module :mod:`helper_module` may edit: its
+edits then go to that file, applied only while it has the text they were
+computed on) with positional parameters only, whose body creates one unit of work
 (``uow = <app>.unit_of_work()``), adds to it, and ends with its one ``commit()``
 (nothing after it could see the object unsaved), reads nothing and calls nothing
 whose effects are unknown; the call is a statement of its own directly in a
@@ -35,8 +37,10 @@ commit now loses the whole batch, and the objects are saved later than before.
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 from .edits import Applicability, Edit, Fix, with_newline
+from .helper_module import DefiningModule, defining_module
 from .model import FunctionInfo, Loop
 from .roundtrips import Lines, _import, _NoFix, fresh_name
 
@@ -46,31 +50,29 @@ UNIT_OF_WORK_KEYWORD = "unit_of_work"
 
 def helper_batching_fix(ctx, info: FunctionInfo, site) -> Fix | str:
     """The fix for a helper ``site`` (a call that commits, in a loop of ``info``), or why there is none."""
-    if site.helper_path:
-        return (f"the commit is inside `{site.helper}` in {site.helper_path}, another module (a fix edits one "
-                "file); batch there or pass a unit of work")
+    in_file = f" in {site.helper_path}" if site.helper_path else ""
     try:
-        return _fix(ctx, info, site.node, site.loop)
+        if not isinstance(site.node, ast.Call):
+            raise _NoFix("it is not called directly")
+        module = defining_module(ctx, info, site.node, helper_path=site.helper_path, helper_name=site.helper)
+        return _fix(ctx, info, site.node, site.loop, module)
     except _NoFix as reason:
-        return f"the commit is inside `{site.helper}`: {reason}"
+        return f"the commit is inside `{site.helper}`{in_file}: {reason}"
 
 
-def passes_unit_of_work(ctx, info: FunctionInfo, call: ast.AST) -> bool:
-    """True when ``call`` hands its helper the caller's unit of work (an earlier fix):
-    the helper then does not commit."""
-    if not isinstance(call, ast.Call):
+def passes_unit_of_work(ctx, info: FunctionInfo, site) -> bool:
+    """True when the helper ``site`` calls gets the caller's unit of work (an
+    earlier fix): the helper then does not commit."""
+    call = site.node
+    if not isinstance(call, ast.Call) or not any(
+            k.arg == UNIT_OF_WORK_KEYWORD and not (isinstance(k.value, ast.Constant) and k.value.value is None)
+            for k in call.keywords):
         return False
-    helper = _callee(ctx, info, call)
-    return helper is not None and _takes_unit_of_work(helper) \
-        and any(k.arg == UNIT_OF_WORK_KEYWORD and not (isinstance(k.value, ast.Constant) and k.value.value is None)
-                for k in call.keywords)
-
-
-def _callee(ctx, info: FunctionInfo, call: ast.Call) -> FunctionInfo | None:
-    for helper_call in info.calls:
-        if helper_call.node is call:
-            return None if helper_call.path is not None else ctx.model.callee(helper_call)
-    return None
+    try:
+        module = defining_module(ctx, info, call, helper_path=site.helper_path, helper_name=site.helper)
+    except _NoFix:
+        return False
+    return _takes_unit_of_work(module.helper)
 
 
 def _takes_unit_of_work(helper: FunctionInfo) -> bool:
@@ -78,19 +80,19 @@ def _takes_unit_of_work(helper: FunctionInfo) -> bool:
     return any(a.arg == UNIT_OF_WORK_KEYWORD for a in arguments.args)
 
 
-def _fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop | None) -> Fix:
+def _fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop | None, module: DefiningModule) -> Fix:
     if loop is None or loop.is_comprehension or not isinstance(loop.node, ast.For):
         raise _NoFix("only a helper called in a `for` loop is batched")
     node: ast.For = loop.node
-    helper = _callee(ctx, info, call)
-    if helper is None or not isinstance(helper.node, ast.FunctionDef) or helper.node.decorator_list:
-        raise _NoFix("it is not a plain function of this module")
+    helper, hctx = module.helper, module.ctx  # hctx: the helper's module (this one or another)
+    if not isinstance(helper.node, ast.FunctionDef) or helper.node.decorator_list:
+        raise _NoFix("it is not a plain function (a decorator may change how it is called)")
     arguments = helper.node.args
     if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs:
         raise _NoFix("it takes `*args`, `**kwargs` or keyword-only parameters")
     if _takes_unit_of_work(helper) or any(a.arg == UNIT_OF_WORK_KEYWORD for a in arguments.args):
         raise _NoFix(f"it already has a `{UNIT_OF_WORK_KEYWORD}` parameter")
-    create, commit, name = _helper_shape(ctx, helper)
+    create, commit, name = _helper_shape(hctx, helper)
     statement = ctx.index.statement_of(call)
     if not (isinstance(statement, ast.Expr) and statement.value is call and any(s is statement for s in node.body)):
         raise _NoFix("the call is not a statement of its own in the loop body (its result or a `try` around it "
@@ -110,11 +112,13 @@ def _fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop | None) -> Fix:
     lines = Lines(ctx)
     if lines.line(node.lineno).strip().split()[0] != "for" or not lines.owns_lines(node):
         raise _NoFix("the loop does not stand on lines of its own")
-    edits = _helper_edits(ctx, helper, create, commit, name, lines)
-    edits += _caller_edits(ctx, info, node, call, app, lines)
+    module.edits.extend(_helper_edits(hctx, helper, create, commit, name, Lines(hctx) if module.elsewhere else lines))
+    edits = _caller_edits(ctx, info, node, call, app, lines)
     size = ctx.settings.batch_size
-    return Fix(f"Pass one unit of work to `{helper.node.name}()` and commit it once per batch of {size} "
-               f"(its other callers keep committing their own)", tuple(edits), Applicability.UNSAFE)
+    where = f" (in {Path(module.path).name})" if module.path else ""
+    own, others = module.split(edits)
+    return Fix(f"Pass one unit of work to `{helper.node.name}()`{where} and commit it once per batch of {size} "
+               f"(its other callers keep committing their own)", own, Applicability.UNSAFE, others)
 
 
 def _helper_shape(ctx, helper: FunctionInfo) -> tuple[ast.Assign, ast.Expr, str]:

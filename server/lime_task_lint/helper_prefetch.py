@@ -12,7 +12,8 @@ helper as a keyword argument whose default keeps every other caller working::
 
 Preconditions (:func:`helper_fix`), against the effects model and the syntax
 index, stated once here and in the rule's Fix safety: the helper is a plain
-function of this module with positional parameters only, makes exactly that one
+function (of this module, or of another workspace module that
+:mod:`helper_module` may edit) with positional parameters only, makes exactly that one
 read and nothing else that reads or commits, takes the key as a parameter it
 never rebinds, and uses the result only by iterating it (a list stands in for
 the result, so ``.count`` or truthiness would change meaning); the call passes
@@ -22,16 +23,19 @@ creates no objects of that limetype and calls no code whose effects are unknown
 :func:`prefetch.prefetch_preconditions`.  Always unsafe: the objects are read
 before the loop, and each group keeps the database's order by id.
 
-A helper in another module is not edited (a fix changes one file); the finding
-says so.
+A helper in another module is edited in its own file (the fix's
+``other_files``, applied only while that file has the text it was computed on);
+its facts come from a rule context on that file's text (``helper_module``).
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from pathlib import Path
 
 from .edits import Applicability, Edit, Fix, with_newline
+from .helper_module import DefiningModule, defining_module
 from .model import FunctionInfo, LimeRead, Loop
 from .prefetch import (
     _application_text,
@@ -54,29 +58,23 @@ class _CallSite:
     loop: Loop | None
 
 
-def helper_fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop) -> Fix | str:
-    """The fix for ``call`` (a helper that reads, in ``loop`` of ``info``), or why there is none."""
+def helper_fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop, *, helper_path: str | None = None,
+               helper_name: str | None = None) -> Fix | str:
+    """The fix for ``call`` (a helper that reads, in ``loop`` of ``info``), or why there is none.
+    ``helper_path``/``helper_name``: where the workspace resolved a call the model did not."""
     try:
-        return _helper_fix(ctx, info, call, loop)
+        module = defining_module(ctx, info, call, helper_path=helper_path, helper_name=helper_name)
+        return _helper_fix(ctx, info, call, loop, module)
     except _NoFix as reason:
         return str(reason)
 
 
-def _callee(ctx, info: FunctionInfo, call: ast.Call) -> FunctionInfo | None:
-    for helper_call in info.calls:
-        if helper_call.node is call:
-            if helper_call.path is not None:
-                return None
-            return ctx.model.callee(helper_call)
-    return None
-
-
-def _helper_fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop) -> Fix:
+def _helper_fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop, module: DefiningModule) -> Fix:
     if loop.is_comprehension or not isinstance(loop.node, ast.For):
         raise _NoFix("only a helper called in a `for` loop gets a pre-fetch")
-    helper = _callee(ctx, info, call)
-    if helper is None or not isinstance(helper.node, ast.FunctionDef) or helper.node.decorator_list:
-        raise _NoFix("the helper is not a plain function of this module (a fix edits one file)")
+    helper, hctx = module.helper, module.ctx  # hctx: the helper's module (this one or another)
+    if not isinstance(helper.node, ast.FunctionDef) or helper.node.decorator_list:
+        raise _NoFix("the helper is not a plain function (a decorator may change how it is called)")
     arguments = helper.node.args
     if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs:
         raise _NoFix("the helper takes `*args`, `**kwargs` or keyword-only parameters")
@@ -88,17 +86,17 @@ def _helper_fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop) -> Fix:
     if read.kind != "get_all" or read.loop is not None or not read.limetype:
         raise _NoFix("only a helper whose one read is `get_all(filter=...EqualsOperator(field, parameter))` "
                      "gets a pre-fetch")
-    found = _filter_equals(ctx, read, loop)
+    found = _filter_equals(hctx, read, loop)
     if found is None or found.conjunction is not None or not isinstance(found.key, ast.Name):
         raise _NoFix("the helper's read is not `get_all(filter=Filter(EqualsOperator(field, parameter)))`")
     names = [a.arg for a in arguments.args]
     parameter = found.key.id
-    if parameter not in names or len(ctx.index.bindings_in(helper.node, parameter)) != 1:
+    if parameter not in names or len(hctx.index.bindings_in(helper.node, parameter)) != 1:
         raise _NoFix(f"`{parameter}` is not a parameter the helper keeps")
     key = _argument(call, names, parameter)
     if key is None:
         raise _NoFix(f"the call does not pass `{parameter}`")
-    _only_iterated(ctx, helper, read)
+    _only_iterated(hctx, helper, read)
     body = ctx.effects.of_block(loop.node.body)
     if body.unknown:
         raise _NoFix(f"the loop calls {', '.join(f'`{u}`' for u in sorted(body.unknown)[:2])}, which may create "
@@ -112,7 +110,7 @@ def _helper_fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop) -> Fix:
     false, keys = prefetch_preconditions(ctx, site, loop, key)  # type: ignore[arg-type]
     if false:
         raise _NoFix(false[0])
-    existing = _existing_lookup(ctx, helper, read)
+    existing = _existing_lookup(hctx, helper, read)
     lookup = existing or fresh_name(info, f"{read.limetype}_by_{found.field}", set(names))
     if lookup in names and existing is None:
         raise _NoFix(f"the helper already has a parameter `{lookup}`")
@@ -120,7 +118,9 @@ def _helper_fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop) -> Fix:
     node = loop.node
     indent = lines.indent(node.lineno)
     inner = indent + _unit(lines)
-    source = _prefetch_read(ctx, f"{app}.{read.limetype}", found.field, found.equals, keys, info, indent)
+    # The operator's spelling is the helper module's; another module's is not in scope here.
+    equals = None if module.elsewhere else found.equals
+    source = _prefetch_read(ctx, f"{app}.{read.limetype}", found.field, equals, keys, info, indent)
     group = f"{lookup}.setdefault(obj.properties.{found.field}.value, []).append(obj)"
     fill = [*source.fill, f"{indent}{lookup} = {{}}"]
     if source.chunk is None:
@@ -134,12 +134,14 @@ def _helper_fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop) -> Fix:
     last = call.keywords[-1].value if call.keywords else call.args[-1]
     edits.append(Edit(ctx.range(last)[1], ctx.range(last)[1], f", {lookup}={lookup}"))
     if existing is None:
-        edits.extend(_helper_edits(ctx, helper, read, lookup, parameter))
+        module.edits.extend(_helper_edits(hctx, helper, read, lookup, parameter))
     edits.extend(source.imports)
     how = "only the keys the loop passes" if keys.keys else f"every `{read.limetype}` ({keys.why_not})"
+    where = f" in {Path(module.path).name}" if module.path else ""
     title = (f"Pre-fetch {how} before the loop, grouped by `{found.field}`, and pass the lookup to "
-             f"`{helper.node.name}()` as `{lookup}=` (other callers keep reading)")
-    return Fix(title, tuple(edits), Applicability.UNSAFE)
+             f"`{helper.node.name}()`{where} as `{lookup}=` (other callers keep reading)")
+    own, others = module.split(edits)
+    return Fix(title, own, Applicability.UNSAFE, others)
 
 
 def _unit(lines: Lines) -> str:
@@ -201,12 +203,19 @@ def _helper_edits(ctx, helper: FunctionInfo, read: LimeRead, lookup: str, parame
     ]
 
 
-def passes_lookup(ctx, info: FunctionInfo, call: ast.Call) -> bool:
-    """True when ``call`` passes the lookup an earlier fix gave its helper: the
-    helper then reads nothing per call."""
-    helper = _callee(ctx, info, call)
-    if helper is None or len(helper.reads) != 1:
+def passes_lookup(ctx, info: FunctionInfo, call: ast.Call, *, helper_path: str | None = None,
+                  helper_name: str | None = None) -> bool:
+    """True when ``call`` passes the lookup an earlier fix gave its helper (in this
+    module or another): the helper then reads nothing per call."""
+    if not any(k.arg and not (isinstance(k.value, ast.Constant) and k.value.value is None) for k in call.keywords):
+        return False  # passes no keyword: nothing to look at in the helper's module
+    try:
+        module = defining_module(ctx, info, call, helper_path=helper_path, helper_name=helper_name)
+    except _NoFix:
         return False
-    lookup = _existing_lookup(ctx, helper, helper.reads[0])
+    helper = module.helper
+    if len(helper.reads) != 1:
+        return False
+    lookup = _existing_lookup(module.ctx, helper, helper.reads[0])
     return lookup is not None and any(k.arg == lookup and not (isinstance(k.value, ast.Constant)
                                                                and k.value.value is None) for k in call.keywords)

@@ -645,7 +645,7 @@ def _moved_violation(violation: Violation, moved: _OffsetMap) -> Violation | Non
                 return None
             new_edits.append(edit if (a, b) == (edit.start, edit.end) else Edit(a, b, edit.new_text))
         if any(new is not old for new, old in zip(new_edits, fix.edits)):
-            fix = Fix(fix.title, tuple(new_edits), fix.applicability)
+            fix = replace(fix, edits=tuple(new_edits))  # other files' edits do not move
     if start == violation.start and end == violation.end and fix is violation.fix:
         return violation
     # A copy without dataclasses.replace (it re-runs __init__): thousands of findings

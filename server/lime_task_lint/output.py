@@ -12,6 +12,7 @@ from pathlib import Path
 from . import __version__
 from .framework import Severity, Violation, all_rules
 from .edits import LineIndex
+from .files import current_text, shown_path
 from .project import repository_url
 
 
@@ -27,15 +28,35 @@ def _location(index: LineIndex, offset: int) -> dict:
     return {"row": row, "column": column}
 
 
+def _other_files(fix, indexes: dict[str, LineIndex | None]) -> list[tuple[str, LineIndex, tuple]] | None:
+    """``(path, line index, edits)`` of each other file ``fix`` edits, or None when
+    one no longer has the text the edits were computed on (the fix is then left
+    out whole: it is applied whole or not at all)."""
+    out = []
+    for file_edits in fix.other_files:
+        if file_edits.path not in indexes:
+            text = current_text(file_edits.path)
+            indexes[file_edits.path] = LineIndex(text) if file_edits.applies_to(text) else None
+        index = indexes[file_edits.path]
+        if index is None:
+            return None
+        out.append((file_edits.path, index, file_edits.edits))
+    return out
+
+
 def to_json_records(files: list[FileFindings]) -> list[dict]:
-    """The shape ruff's ``--output-format json`` prints, so tools built for ruff read it."""
+    """The shape ruff's ``--output-format json`` prints, so tools built for ruff read it.
+    An edit of another file than the finding's (a helper in another module)
+    carries that file's absolute path as ``filename``."""
     registry = all_rules()
     records = []
+    indexes: dict[str, LineIndex | None] = {}
     for found in files:
         for v in found.violations:
             rule = registry.get(v.code)
             fix = None
-            if v.fix is not None:
+            others = _other_files(v.fix, indexes) if v.fix is not None else None
+            if v.fix is not None and others is not None:
                 fix = {
                     "applicability": v.fix.applicability.value,
                     "message": v.fix.title,
@@ -43,6 +64,10 @@ def to_json_records(files: list[FileFindings]) -> list[dict]:
                         {"content": e.new_text, "location": _location(found.index, e.start),
                          "end_location": _location(found.index, e.end)}
                         for e in v.fix.edits
+                    ] + [
+                        {"content": e.new_text, "location": _location(index, e.start),
+                         "end_location": _location(index, e.end), "filename": path}
+                        for path, index, edits in others for e in edits
                     ],
                 }
             records.append({
@@ -105,6 +130,7 @@ def format_sarif(files: list[FileFindings]) -> str:
         })
     codes = [r["id"] for r in rules]
     results = []
+    indexes: dict[str, LineIndex | None] = {}
     for found in files:
         uri = Path(found.path).as_posix()
         for v in found.violations:
@@ -122,16 +148,19 @@ def format_sarif(files: list[FileFindings]) -> str:
             }
             if v.code in codes:
                 result["ruleIndex"] = codes.index(v.code)
-            if v.fix is not None and v.fix.applicability.value != "display-only":
+            others = _other_files(v.fix, indexes) if v.fix is not None else None
+            if v.fix is not None and v.fix.applicability.value != "display-only" and others is not None:
+                changes = [(uri, found.index, v.fix.edits)] + [(shown_path(path), index, edits)
+                                                             for path, index, edits in others]
                 result["fixes"] = [{
                     "description": {"text": v.fix.title},
                     "artifactChanges": [{
-                        "artifactLocation": {"uri": uri},
+                        "artifactLocation": {"uri": changed},
                         "replacements": [{
-                            "deletedRegion": _sarif_region(found.index, e.start, e.end),
+                            "deletedRegion": _sarif_region(index, e.start, e.end),
                             "insertedContent": {"text": e.new_text},
-                        } for e in v.fix.edits],
-                    }],
+                        } for e in edits],
+                    } for changed, index, edits in changes],
                 }]
             results.append(result)
     document = {

@@ -13,12 +13,13 @@ loop read (anything else, or a worker that failed, is checked in the loop).
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+from .dependencies import text_digest
 
 #: Fewer files than this are checked in the CLI's own process (a pool's start-up
 #: costs about as much as checking a few files).
@@ -39,10 +40,6 @@ def jobs_for(files: int) -> int:
     if files < MIN_FILES or cores < 2:
         return 0
     return min(cores, MAX_JOBS, files)
-
-
-def text_digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def check_in_processes(jobs: list[tuple[Path, object, Path]], workers: int, cache_disabled: bool) \

@@ -8,12 +8,12 @@ of the same diagnostics (``tests/lsp/test_publish_json.py``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from lsprotocol import types as lsp
 
+from .dependencies import text_digest  # noqa: F401 (the server imports it from here)
 from .framework import Severity, all_rules
 
 SOURCE = "lime-task-lint"
@@ -23,13 +23,6 @@ _SEVERITY = {
     Severity.INFORMATION: lsp.DiagnosticSeverity.Information,
     Severity.HINT: lsp.DiagnosticSeverity.Hint,
 }
-
-
-def text_digest(text: str) -> str:
-    """A short fingerprint of a document's text: diagnostics carry it in ``data`` so
-    a quick fix is offered only for the text it was computed on (a version number
-    alone can repeat)."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def publish_body(analysis, uri: str, encoding: str, previous: dict[tuple, str]) -> tuple[str, dict[tuple, str]]:

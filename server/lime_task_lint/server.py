@@ -47,14 +47,14 @@ from .analysis import Analysis
 from .documents import DocumentStore, OpenDocument
 from .edits import Applicability, Edit, Fix, LineIndex
 from .extensions import COMMANDS, hover_markdown, load_features, provided_actions, provided_lenses
-from .files import GitIgnore
+from .files import GitIgnore, current_text
 from .fixer import fix_all_edits
 from .incremental import IncrementalAnalyser
 from .noqa import add_noqa_edit
 from .protocol import LimeProtocol, serve_stdio
 from .published import SOURCE, publish_body, text_digest
 from .settings import CLIENT_ONLY, KEYS, Settings, _kebab, convert_values, describe, is_excluded, required_version_problem, resolve_settings
-from .uris import DocumentMap, document_key, is_inside, uri_to_path
+from .uris import DocumentMap, document_key, is_inside, path_to_uri, uri_to_path
 from .workspace import Workspace
 
 log = logging.getLogger("lime_task_lint")
@@ -630,6 +630,28 @@ def workspace_edit(uri: str, version: int | None, index: LineIndex, edits, encod
     )])
 
 
+def fix_workspace_edit(ls: "LimeServer", analysis: Analysis, fix: Fix, encoding: str) -> lsp.WorkspaceEdit | None:
+    """One ``WorkspaceEdit`` for every file ``fix`` edits; None when another file no
+    longer has the text its edits were computed on (the fix is then not offered:
+    the next analysis computes it again).  An open file is edited at its open
+    version, a closed one (version null) on its text on disk."""
+    edit = workspace_edit(analysis.uri, analysis.version, analysis.document.index, list(fix.edits), encoding)
+    for file_edits in fix.other_files:
+        open_document = next((d for d in ls.documents if _same_path(uri_to_path(d.uri), file_edits.path)), None)
+        text = open_document.source if open_document is not None else current_text(file_edits.path)
+        if not file_edits.applies_to(text):
+            return None
+        uri = open_document.uri if open_document is not None else path_to_uri(file_edits.path)
+        version = open_document.version if open_document is not None else None
+        edit.document_changes.extend(  # type: ignore[union-attr]
+            workspace_edit(uri, version, LineIndex(text), file_edits.edits, encoding).document_changes or ())
+    return edit
+
+
+def _same_path(path: str | None, other: str) -> bool:
+    return path is not None and os.path.normcase(os.path.abspath(path)) == os.path.normcase(os.path.abspath(other))
+
+
 server = LimeServer()
 
 
@@ -893,7 +915,7 @@ async def code_action(ls: LimeServer, params: lsp.CodeActionParams) -> list[lsp.
         for diagnostic in params.context.diagnostics:
             if diagnostic.source != SOURCE:
                 continue
-            actions.extend(_quick_fixes(diagnostic, analysis, encoding, text))
+            actions.extend(_quick_fixes(ls, diagnostic, analysis, encoding, text))
     if _wanted(FIX_ALL_KIND, only) and only and analysis.settings.fix_all:
         actions.append(lsp.CodeAction(title="Lime Task Lint: fix all auto-fixable problems", kind=FIX_ALL_KIND,
                                       data={"uri": uri, "version": analysis.version, "text": text, "fixAll": True}))
@@ -908,7 +930,8 @@ async def code_action(ls: LimeServer, params: lsp.CodeActionParams) -> list[lsp.
     return actions
 
 
-def _quick_fixes(diagnostic: lsp.Diagnostic, analysis: Analysis, encoding: str, text: str) -> list[lsp.CodeAction]:
+def _quick_fixes(ls: LimeServer, diagnostic: lsp.Diagnostic, analysis: Analysis, encoding: str, text: str
+                 ) -> list[lsp.CodeAction]:
     data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
     if data.get("version") != analysis.version or data.get("text") != text:
         return []  # the diagnostic is from another text: its edits no longer line up
@@ -918,10 +941,11 @@ def _quick_fixes(diagnostic: lsp.Diagnostic, analysis: Analysis, encoding: str, 
     if fix is not None:
         if fix.applicability is not Applicability.DISPLAY_ONLY:
             title = fix.title if fix.is_safe else f"{fix.title} (unsafe)"
-            actions.append(lsp.CodeAction(
-                title=title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
-                is_preferred=True if fix.is_safe else None,
-                edit=workspace_edit(analysis.uri, analysis.version, index, list(fix.edits), encoding)))
+            edit = fix_workspace_edit(ls, analysis, fix, encoding)
+            if edit is not None:
+                actions.append(lsp.CodeAction(
+                    title=title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                    is_preferred=True if fix.is_safe else None, edit=edit))
     code = str(diagnostic.code)
     noqa = add_noqa_edit(analysis.document.text, index, diagnostic.range.start.line, code)
     actions.append(lsp.CodeAction(

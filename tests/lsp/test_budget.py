@@ -71,7 +71,7 @@ async def test_every_example_task_has_a_lens(examples_client: LanguageClient):
             titles = [lens.command.title for lens in budget]
             # flag_inactive_persons: 250,000 persons in a list, over the budget.
             assert titles[1] == "≈ 1 read · 0 commits · 258.1 MB (129% of 200 MB) · ~25 s"
-    assert total == 16  # one lens per task of the example workspace
+    assert total == 18  # one lens per task of the example workspace
 
 
 async def test_budget_report_command_returns_the_html(examples_client: LanguageClient):

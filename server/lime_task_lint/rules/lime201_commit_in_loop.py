@@ -103,15 +103,20 @@ result is used; `itertools` names something else in the module (a variable
 or a parameter: the batch loop calls `itertools.islice`); or the commit is in
 a helper the next paragraph does not cover.
 
-A helper of this module that commits once per call (`save(app, row)` that
-creates a unit of work, adds to it and ends with its one commit) gets the
-caller's unit of work as a keyword argument with a default
-(`save(app, row, unit_of_work=None)`: other callers keep committing their
-own), and the caller commits it once per batch (`helper_commit.py`). Always
-unsafe: a failing commit loses the whole batch. Not offered (the message says
-why) when the helper reads or calls other helpers, does anything after its
-commit, uses the unit of work for more than `add`/`commit`, or is in another
-module (a fix edits one file); when the call is not a statement of its own in
+A helper that commits once per call (`save(app, row)` that creates a unit of
+work, adds to it and ends with its one commit; in this module or another
+module of the workspace) gets the caller's unit of work as a keyword argument
+with a default (`save(app, row, unit_of_work=None)`: other callers keep
+committing their own), and the caller commits it once per batch
+(`helper_commit.py`). A helper of another module is edited in its own file
+(inside the workspace, outside environment, build and hidden folders, its
+current text parsing; `helper_module.py`), and those edits are applied only
+while the file has the text they were computed on; the quick fix and `--fix
+--unsafe-fixes` change both files, the editor's fix-all (one document) leaves
+this fix out. Always unsafe: a failing commit loses the whole batch. Not
+offered (the message says why) when the helper reads or calls other helpers,
+does anything after its commit, uses the unit of work for more than
+`add`/`commit`, or is installed code; when the call is not a statement of its own in
 the loop body; or when the loop body reads, writes, calls code that is not
 visible, or may stop early.
 """
@@ -230,7 +235,7 @@ class CommitInLoop(Rule):
                     fix = batching_fix(ctx, loop, "in-loop", in_loop_batching_preconditions)
                     message = f"`{ctx.text(site.node)}` runs once per item of the loop: {per}"
                 else:
-                    if passes_unit_of_work(ctx, info, site.node):
+                    if passes_unit_of_work(ctx, info, site):
                         continue  # the helper commits the caller's unit of work, once per batch
                     fix = helper_batching_fix(ctx, info, site)  # helper_commit.py: its preconditions
                     message = f"`{site.helper}()` commits once per item of the loop: {per}"

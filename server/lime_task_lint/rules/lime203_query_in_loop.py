@@ -87,13 +87,16 @@ object of a known limetype attached to it); else the relation's own name
 (Lime's naming convention), and then the fix's title says it is a guess and
 how to configure it.
 
-A helper of this module that reads once per call (`find_person(app, email)`
+A helper that reads once per call (`find_person(app, email)`, in this module
+or another module of the workspace)
 whose read is `get_all(filter=Filter(EqualsOperator("email", email)))` and
 whose result it only iterates) gets the lookup from the caller: the caller
 pre-fetches the objects of the keys it will pass, grouped by the field, and
 passes them as `person_by_email=...`; the helper gains the parameter with the
 default `None` and reads as before when it is not given, so other callers keep
-working.
+working. A helper of another module is edited in its own file: the quick fix
+and `--fix --unsafe-fixes` change both files (fix-all in the editor edits one
+document and leaves this fix out).
 
 ## Fix safety
 The preconditions of each fix are checked against the module's effects model
@@ -142,8 +145,11 @@ do anything) in `prefetch.py` and `helper_prefetch.py`:
   guess of the related limetype makes the fixed task fail (no such limetype)
   or read the wrong objects: check the title, and set `relations`.
 - **Pass a pre-fetched lookup to a reading helper**: always unsafe. Offered
-  when the helper is a plain function of this module with positional
-  parameters only, makes exactly one read (`get_all` filtered by
+  when the helper is a plain function with positional parameters only (of this
+  module, or of another module inside the workspace, outside environment,
+  build and hidden folders, whose current text parses: `helper_module.py`; the
+  other file's edits are applied only while it still has the text they were
+  computed on), makes exactly one read (`get_all` filtered by
   `EqualsOperator(field, <parameter>)`, the parameter never rebound) and
   nothing else that reads or commits, and only iterates the result (`for`,
   `list()`, `next(iter())`...; `.count` or truthiness would change meaning on
@@ -187,8 +193,8 @@ group's items only), and the loop neither rebinds nor changes the collection.
 
 Not offered, and the message says why: other reads in a comprehension's `for`
 or `if`, or in one with several `for`s (rewrite it as a loop first); reads
-inside helpers of another module (a fix
-edits one file), helpers that do more than one read or use the result beyond
+inside helpers of installed packages or of a module that does not parse,
+helpers that do more than one read or use the result beyond
 iterating it; relation reads not on the loop's item (`getattr(obj.properties,
 name)`); `get(id)` under a `try` (a missing id would raise another error);
 results used beyond the supported shapes (the objects themselves: pre-fetch a
@@ -273,17 +279,17 @@ class QueryInLoop(Rule):
                                    "move it above the loop")
                     fix = hoisting_fix(ctx, read)
                 else:
-                    if isinstance(site.node, ast.Call) and passes_lookup(ctx, info, site.node):
+                    where = {"helper_path": site.helper_path, "helper_name": site.helper}
+                    if isinstance(site.node, ast.Call) and passes_lookup(ctx, info, site.node, **where):
                         continue  # the helper reads from the pre-fetched lookup it is given
-                    where = f" in {site.helper_path}" if site.helper_path else ""
                     message = f"N+1 query: `{site.helper}()` reads the database once per item of the loop ({cost})"
-                    if site.helper_path or not isinstance(site.node, ast.Call):
-                        fix = (f"the read is inside `{site.helper}`{where}, another module (a fix edits one file); "
-                               "pre-fetch before the loop and pass the result")
+                    if not isinstance(site.node, ast.Call):
+                        fix = f"the read is inside `{site.helper}`; pre-fetch before the loop and pass the result"
                     else:
-                        fix = helper_fix(ctx, info, site.node, loop)
+                        fix = helper_fix(ctx, info, site.node, loop, **where)
                         if isinstance(fix, str):
-                            fix = f"the read is inside `{site.helper}`: {fix}"
+                            in_file = f" in {site.helper_path}" if site.helper_path else ""
+                            fix = f"the read is inside `{site.helper}`{in_file}: {fix}"
                 violation = (self.violation(ctx, site.node, f"{message}; no automatic fix: {fix}")
                              if isinstance(fix, str) else self.violation(ctx, site.node, message, fix))
                 if loop.chain_size() is not None:

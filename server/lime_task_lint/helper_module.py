@@ -1,0 +1,123 @@
+"""Where a helper that a loop calls is defined: the analysed document, or another
+module of the workspace.
+
+The helper fixes (``helper_prefetch``: a read per call; ``helper_commit``: a
+commit per call) edit two places: the helper gains a keyword argument with a
+default, and its caller passes what it prepared before the loop.  When the
+helper is another module's, its edits are that file's
+(:class:`~lime_task_lint.edits.FileEdits`), computed on its exact current text
+and applied only while the file still has it.
+
+Preconditions for editing another file, stated once here (the rules' Fix safety
+refers to them):
+
+* the analysis has a workspace, and the file lies inside its root, outside
+  every environment, build or hidden folder (installed packages are read, never
+  edited);
+* the file's text is the editor's unsaved text when the file is open, else its
+  bytes on disk decoded as UTF-8 with their line endings (the text the edits
+  will meet), and it parses;
+* the helper is found in that text's own model under the qualified name the
+  caller's model resolved the call to, and the fixes ask every question about
+  it (bindings, uses of the read's result, effects) of a rule context on that
+  text: the same analysis as if the file were the one being checked.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import dependencies
+from .edits import Edit, FileEdits, apply_edits, minimal_edit, parses, text_digest
+from .files import current_text
+from .framework import RuleContext
+from .model import FunctionInfo
+from .modules import _SKIPPED_FOLDERS
+from .roundtrips import _NoFix
+
+
+@dataclass
+class DefiningModule:
+    """The module defining a helper: a rule context on its text and the helper's facts there.
+
+    ``path`` is None when it is the analysed document (``ctx`` is then the
+    caller's own context); ``digest`` is :func:`text_digest` of the text the
+    helper's edits are computed on."""
+
+    ctx: RuleContext
+    helper: FunctionInfo
+    path: str | None = None
+    digest: str | None = None
+    #: The helper's edits (offsets into ``ctx.document.text``).
+    edits: list[Edit] = field(default_factory=list)
+
+    @property
+    def elsewhere(self) -> bool:
+        return self.path is not None
+
+    def split(self, caller_edits: list[Edit]) -> tuple[tuple[Edit, ...], tuple[FileEdits, ...]]:
+        """``(edits of the analysed document, edits of other files)`` for a fix.
+        Raises ``_NoFix`` when the other file's result would not parse."""
+        if self.path is None:
+            return (*caller_edits, *self.edits), ()
+        text = self.ctx.document.text
+        edits = tuple(minimal_edit(text, e) for e in self.edits)
+        if not parses(apply_edits(text, edits)):  # the caller's file is checked by ``checker``
+            raise _NoFix(f"the helper's edits would not parse in {Path(self.path).name}")
+        return tuple(caller_edits), (FileEdits(self.path, self.digest or "", edits),)
+
+
+def defining_module(ctx: RuleContext, info: FunctionInfo, call: ast.Call, *,
+                    helper_path: str | None = None, helper_name: str | None = None) -> DefiningModule:
+    """The module defining the helper ``call`` (a call in ``info``) calls.
+
+    ``helper_path``/``helper_name``: where a workspace question (not the model)
+    resolved the call.  Raises ``_NoFix`` with the reason when the helper cannot
+    be edited (see the module's preconditions)."""
+    path, qualname = helper_path, helper_name
+    for helper_call in info.calls:
+        if helper_call.node is call:
+            if helper_call.path is None:
+                helper = ctx.model.callee(helper_call)
+                if helper is None:
+                    raise _NoFix("the helper is not known")
+                return DefiningModule(ctx, helper)
+            path, qualname = helper_call.path, helper_call.callee.split("::", 1)[-1]
+            break
+    if path is None or qualname is None:
+        raise _NoFix("the helper is not known")
+    other = _module_context(ctx, path)
+    helper = other.model.functions.get(qualname)
+    if helper is None:
+        raise _NoFix(f"`{qualname}` was not found in {Path(path).name} as it is now")
+    return DefiningModule(other, helper, other.document.path, text_digest(other.document.text))
+
+
+def _module_context(ctx: RuleContext, path: str) -> RuleContext:
+    from .document import SourceDocument
+
+    workspace = ctx.workspace
+    root = getattr(workspace, "root", None)
+    if root is None:
+        raise _NoFix("the helper is in another module and no workspace is open to edit it in")
+    resolved = Path(path).resolve()
+    try:
+        parts = resolved.relative_to(Path(root).resolve()).parts
+    except ValueError:
+        raise _NoFix(f"the helper is in {path}, outside the workspace (installed code is not edited)") from None
+    if any(part in _SKIPPED_FOLDERS or part.startswith(".") for part in parts[:-1]):
+        raise _NoFix(f"the helper is in {path}, in an environment, build or hidden folder (not edited)")
+    key = str(resolved)
+    if callable(getattr(workspace, "text_of", None)):
+        workspace.text_of(key)  # notes the read for the result cache (``dependencies``)
+    elif dependencies.active():
+        dependencies.note_file(key, dependencies.file_digest(key))
+    text = current_text(key, workspace)
+    if text is None:
+        raise _NoFix(f"{path} cannot be read as UTF-8")
+    document = SourceDocument(text, key)
+    if not document.parses:
+        raise _NoFix(f"{path} does not parse")
+    return RuleContext(document, ctx.settings, workspace)
