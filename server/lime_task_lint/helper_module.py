@@ -96,6 +96,22 @@ def defining_module(ctx: RuleContext, info: FunctionInfo, call: ast.Call, *,
 
 
 def _module_context(ctx: RuleContext, path: str) -> RuleContext:
+    """A rule context on ``path``'s current text, built once per analysis (every
+    helper call of the document that reaches that module shares it); raises
+    ``_NoFix`` when the file may not be edited."""
+    known = ctx.__dict__.setdefault("_defining_modules", {})
+    if path not in known:
+        try:
+            known[path] = _new_module_context(ctx, path)
+        except _NoFix as reason:
+            known[path] = reason
+    found = known[path]
+    if isinstance(found, _NoFix):
+        raise found
+    return found
+
+
+def _new_module_context(ctx: RuleContext, path: str) -> RuleContext:
     from .document import SourceDocument
 
     workspace = ctx.workspace
