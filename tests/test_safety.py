@@ -275,7 +275,8 @@ def test_cli_fix_keeps_line_endings_and_permissions(tmp_path, monkeypatch, capsy
 
 
 def test_cli_fix_is_atomic_when_writing_fails(tmp_path, monkeypatch, capsys):
-    """A write that fails half-way leaves the original intact and no temporary file."""
+    """A write that fails half-way leaves the original intact and no temporary file,
+    and the run says so (exit 2) instead of crashing with a traceback."""
     from lime_task_lint import files
 
     path = tmp_path / "task.py"
@@ -286,8 +287,9 @@ def test_cli_fix_is_atomic_when_writing_fails(tmp_path, monkeypatch, capsys):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(files.os, "replace", failing_replace)
-    with pytest.raises(OSError):
-        _run_cli(["--fix", "task.py"], tmp_path, monkeypatch)
+    assert _run_cli(["--fix", "task.py"], tmp_path, monkeypatch) == 2
+    assert "task.py: cannot write (No space left on device); the fixes of task.py are not applied" \
+        in capsys.readouterr().err
     assert path.read_bytes() == original
     assert sorted(p.name for p in tmp_path.iterdir()) == ["task.py"]
 

@@ -245,6 +245,8 @@ def run_check(args: argparse.Namespace) -> int:
     applied: list[tuple[str, dict[str, int]]] = []
     fixed_total = noqa_added = 0
     written: set[str] = set()  # --fix: files changed (fixes of helpers change other files too)
+    write_failed = False
+    reported: dict[str, tuple[int, Path]] = {}  # resolved path -> (its entry in findings, the target)
     virtual: dict[str, str] = {}  # --diff: path -> the text fixes gave it, not written
     originals: dict[str, str] = {}  # --diff: path -> its text before the first fix (in the order met)
     shown_as: dict[str, str] = {}  # --diff: a checked file's path as given on the command line
@@ -275,6 +277,8 @@ def run_check(args: argparse.Namespace) -> int:
             result = fix_text(text, settings, path=display, unsafe=args.unsafe_fixes or None, root=project_root,
                               workspace=workspace, other_files=not from_stdin)
             if args.diff:
+                document = SourceDocument(text, display)
+                violations = check(document, settings, root=project_root, workspace=workspace).violations
                 # Nothing is written: later files are fixed against the texts fixes gave
                 # (the workspace is told), and each file's diff is printed once, at the end.
                 shown_as.setdefault(str(path.resolve()), display)
@@ -285,21 +289,45 @@ def run_check(args: argparse.Namespace) -> int:
                     originals.setdefault(changed, before)
                     virtual[changed] = new
                     workspace.set_text(changed, new)
-                document = SourceDocument(text, display)
-                violations = check(document, settings, root=project_root, workspace=workspace).violations
-            else:
-                if from_stdin:
-                    stdout_source = result.text
-                elif result.text != text:
-                    write_atomically(path, result.text)
-                    written.add(str(path.resolve()))
-                for other, new in result.other_texts.items():
-                    write_atomically(Path(other), new)
-                    written.add(other)
+            elif from_stdin:
+                stdout_source = result.text
                 fixed_total += sum(result.applied.values())
                 applied.append((display, dict(result.applied)))
                 document = SourceDocument(result.text, display)
                 violations = result.remaining
+            else:
+                # The other files first: a helper that gained a keyword with a default
+                # still serves every caller, while a caller passing it to a helper
+                # without it would fail.  A file that cannot be written stops this
+                # file's fixes there, reported, never a half-applied fix.
+                document = SourceDocument(result.text, display)
+                violations = result.remaining
+                try:
+                    for other, new in result.other_texts.items():
+                        write_atomically(Path(other), new)
+                        written.add(other)
+                    if result.text != text:
+                        write_atomically(path, result.text)
+                        written.add(str(path.resolve()))
+                except OSError as exc:
+                    print(f"lime-task-lint: {exc.filename or path}: cannot write ({exc.strerror or exc}); "
+                          f"the fixes of {display} are not applied", file=sys.stderr)
+                    write_failed = True
+                    document = SourceDocument(text, display)
+                    violations = check(document, settings, root=project_root, workspace=workspace).violations
+                else:
+                    fixed_total += sum(result.applied.values())
+                    applied.append((display, dict(result.applied)))
+                    # A file reported earlier in this run that these fixes changed: its
+                    # findings are those of its new text.
+                    for other, new in result.other_texts.items():
+                        earlier = reported.get(other)
+                        if earlier is not None:
+                            other_settings = settings_of[earlier[1]]
+                            refreshed = check(SourceDocument(new, findings[earlier[0]].path), other_settings,
+                                              root=other_settings.project_root or root, workspace=workspace)
+                            findings[earlier[0]] = FileFindings(findings[earlier[0]].path, refreshed.document.index,
+                                                                refreshed.violations)
         else:
             # The same workspace as --fix and the editor, so CI reports what the editor
             # shows; jedi starts only for a question that needs another file.
@@ -312,6 +340,8 @@ def run_check(args: argparse.Namespace) -> int:
                 if new_text != text:
                     write_atomically(path, new_text)
                     noqa_added += added
+        if not from_stdin:
+            reported[str(path.resolve())] = (len(findings), path)
         findings.append(FileFindings(display, document.index, violations))
 
     fixed_files = len(written)
@@ -348,7 +378,7 @@ def run_check(args: argparse.Namespace) -> int:
             sys.stdout.write(report)
         else:
             print(report)
-    if config_error:
+    if config_error or write_failed:
         return EXIT_ERROR
     if args.diff:
         return EXIT_FINDINGS if diffs and not args.exit_zero else EXIT_CLEAN

@@ -147,6 +147,14 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), root: Path | None 
                 yield candidate
 
 
+def kept_out(path: Path, settings: Settings) -> bool:
+    """Whether the project keeps ``path`` out of linting: ``exclude`` matches it or a
+    folder of it, or git ignores it (``respect-gitignore``).  Such a file (generated
+    code, a vendored copy) is not one a fix may edit."""
+    return _excluded_with_parents(path, settings) or \
+        settings.respect_gitignore and GitIgnore().ignored_with_parents(path)
+
+
 def _excluded_with_parents(path: Path, settings: Settings) -> bool:
     """``exclude`` matches the file or one of its folders below the project root: what a
     walk would have pruned (``scripts/*`` excludes the folder ``scripts/old`` and so

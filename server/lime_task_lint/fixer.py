@@ -78,6 +78,7 @@ def fix_text(text: str, settings: Settings, *, path: str | None = None, unsafe: 
         overlay = getattr(workspace, "overlay", {})
         restore = overlay.get(key) if isinstance(overlay, dict) else None
     others = _OtherFiles(workspace, path) if other_files else None
+    told = False
     try:
         previous: tuple[str, list[Edit]] | None = None
         for _ in range(MAX_PASSES):
@@ -110,7 +111,7 @@ def fix_text(text: str, settings: Settings, *, path: str | None = None, unsafe: 
                 chosen_codes.append(violation.code)
                 chosen_fixes.append(violation.fix)  # type: ignore[arg-type]
             if not chosen and not any(f.other_files for f in chosen_fixes):
-                return FixResult(text, applied, result.violations, others.texts if others else {})
+                return FixResult(text, applied, result.violations, others.changed() if others else {})
             new_text = apply_edits(text, chosen)
             if was_valid and not parses(new_text):
                 # Fixes that are fine alone but clash together: apply the first only.
@@ -130,10 +131,11 @@ def fix_text(text: str, settings: Settings, *, path: str | None = None, unsafe: 
             text = new_text
             if announce:
                 tell(path, text)
+                told = True
         final = check(SourceDocument(text, path), settings, root=root, workspace=workspace, codes=codes)
-        return FixResult(text, applied, final.violations, others.texts if others else {})
+        return FixResult(text, applied, final.violations, others.changed() if others else {})
     finally:
-        if announce and previous is not None:
+        if told:
             tell(path, restore)  # None: back to the file on disk
         if others is not None:
             others.forget()
@@ -152,6 +154,7 @@ class _OtherFiles:
         overlay = getattr(workspace, "overlay", None)
         self._overlay = overlay if isinstance(overlay, dict) else None
         self._restore: dict[str, str | None] = {}
+        self._originals: dict[str, str] = {}
 
     def text(self, path: str) -> str | None:
         return self.texts[path] if path in self.texts else self._read(path, self.workspace)
@@ -163,10 +166,17 @@ class _OtherFiles:
         return all(f.path != self.own and f.path not in taken and f.applies_to(self.text(f.path))
                    for f in fix.other_files)
 
+    def changed(self) -> dict[str, str]:
+        """path -> new text, for the files whose text the applied fixes changed (a fix
+        whose helper already had its keyword edits nothing there)."""
+        return {path: text for path, text in self.texts.items() if text != self._originals.get(path)}
+
     def apply(self, fixes: list[Fix]) -> None:
         for fix in fixes:
             for file_edits in fix.other_files:
-                new = apply_edits(self.text(file_edits.path) or "", file_edits.edits)
+                old = self.text(file_edits.path) or ""
+                self._originals.setdefault(file_edits.path, old)
+                new = apply_edits(old, file_edits.edits)
                 self.texts[file_edits.path] = new
                 if file_edits.path not in self._restore:  # None: back to the file on disk
                     self._restore[file_edits.path] = self._overlay.get(file_edits.path) if self._overlay else None

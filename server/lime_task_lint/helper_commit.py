@@ -40,9 +40,9 @@ import ast
 from pathlib import Path
 
 from .edits import Applicability, Edit, Fix, with_newline
-from .helper_module import DefiningModule, defining_module
+from .helper_module import DefiningModule, defining_module, names_used, passed_application, plain_helper
 from .model import FunctionInfo, Loop
-from .roundtrips import Lines, _import, _NoFix, fresh_name
+from .roundtrips import Lines, _has_multiline_string, _import, _NoFix, fresh_name
 
 #: The keyword the helper takes the caller's unit of work by.
 UNIT_OF_WORK_KEYWORD = "unit_of_work"
@@ -85,14 +85,20 @@ def _fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop | None, module: Def
         raise _NoFix("only a helper called in a `for` loop is batched")
     node: ast.For = loop.node
     helper, hctx = module.helper, module.ctx  # hctx: the helper's module (this one or another)
-    if not isinstance(helper.node, ast.FunctionDef) or helper.node.decorator_list:
-        raise _NoFix("it is not a plain function (a decorator may change how it is called)")
-    arguments = helper.node.args
-    if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs:
-        raise _NoFix("it takes `*args`, `**kwargs` or keyword-only parameters")
-    if _takes_unit_of_work(helper) or any(a.arg == UNIT_OF_WORK_KEYWORD for a in arguments.args):
-        raise _NoFix(f"it already has a `{UNIT_OF_WORK_KEYWORD}` parameter")
-    create, commit, name = _helper_shape(hctx, helper)
+    plain_helper(module)
+    if _takes_unit_of_work(helper):
+        # An earlier fix (for another caller) gave the helper the keyword: only this caller changes.
+        create_call = _guarded_shape(hctx, helper)
+        helper_edits: list[Edit] = []
+    else:
+        if UNIT_OF_WORK_KEYWORD in names_used(helper.node):
+            raise _NoFix(f"it already uses the name `{UNIT_OF_WORK_KEYWORD}` (a new parameter would shadow it)")
+        create, commit, name = _helper_shape(hctx, helper)
+        create_call = create.value
+        helper_lines = Lines(hctx)
+        if not helper_lines.owns_lines(commit):
+            raise _NoFix("its commit shares a line with other code (only the commit may be put under the guard)")
+        helper_edits = _helper_edits(hctx, helper, create, commit, name, helper_lines)
     statement = ctx.index.statement_of(call)
     if not (isinstance(statement, ast.Expr) and statement.value is call and any(s is statement for s in node.body)):
         raise _NoFix("the call is not a statement of its own in the loop body (its result or a `try` around it "
@@ -106,13 +112,16 @@ def _fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop | None, module: Def
                      "batched, it would see other data")
     if any(effects.may_stop(s) for s in node.body):
         raise _NoFix("the loop may stop early (`break`/`return`): the open batch would still be committed")
-    app = _application_name(ctx, info, loop)
-    if app is None:
-        raise _NoFix("no application is in scope to create the batch's unit of work")
+    limetypes = passed_application(ctx, info, call, loop, module, create_call.func)
+    if not limetypes.endswith(".limetypes"):
+        raise _NoFix("the helper makes its unit of work from something else than an application it is passed")
+    app = limetypes[: -len(".limetypes")]  # the application the helper is passed: the batch's is made from it
     lines = Lines(ctx)
     if lines.line(node.lineno).strip().split()[0] != "for" or not lines.owns_lines(node):
         raise _NoFix("the loop does not stand on lines of its own")
-    module.edits.extend(_helper_edits(hctx, helper, create, commit, name, Lines(hctx) if module.elsewhere else lines))
+    if _has_multiline_string(node.body):
+        raise _NoFix("the loop body holds a string of several lines (re-indenting it would change the string)")
+    module.edits.extend(helper_edits)
     edits = _caller_edits(ctx, info, node, call, app, lines)
     size = ctx.settings.batch_size
     where = f" (in {Path(module.path).name})" if module.path else ""
@@ -121,10 +130,42 @@ def _fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop | None, module: Def
                f"(its other callers keep committing their own)", own, Applicability.UNSAFE, others)
 
 
-def _helper_shape(ctx, helper: FunctionInfo) -> tuple[ast.Assign, ast.Expr, str]:
-    """``(uow = <app>.unit_of_work(), uow.commit(), "uow")`` of the helper, or raise."""
+def _guarded_shape(ctx, helper: FunctionInfo) -> ast.Call:
+    """The ``<app>.unit_of_work()`` call of a helper an earlier fix gave the keyword:
+    ``uow = <app>.unit_of_work() if unit_of_work is None else unit_of_work`` and its one
+    commit alone under ``if unit_of_work is None:``; else raise."""
+    _no_reads(ctx, helper)
+    creates = [c for c in helper.uow_calls if c.kind == "create"]
+    commits = [c for c in helper.uow_calls if c.kind == "commit"]
+    keyword = UNIT_OF_WORK_KEYWORD
+
+    def is_none_test(test: ast.AST) -> bool:
+        return isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == keyword \
+            and len(test.ops) == 1 and isinstance(test.ops[0], ast.Is) \
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None
+
+    shaped = len(creates) == 1 and len(commits) == 1 and len(ctx.index.bindings_in(helper.node, keyword)) == 1
+    if shaped:
+        choice = ctx.index.parent(creates[0].node)
+        guard = ctx.index.parent(ctx.index.statement_of(commits[0].node))
+        shaped = isinstance(choice, ast.IfExp) and choice.body is creates[0].node and is_none_test(choice.test) \
+            and isinstance(choice.orelse, ast.Name) and choice.orelse.id == keyword \
+            and isinstance(guard, ast.If) and is_none_test(guard.test) and len(guard.body) == 1 and not guard.orelse
+    if not shaped:
+        raise _NoFix(f"it already has a `{keyword}` parameter, used otherwise than an earlier fix wrote it")
+    return creates[0].node
+
+
+def _no_reads(ctx, helper: FunctionInfo) -> None:
     if helper.reads or helper.calls or helper.summary.reads:
         raise _NoFix("it reads or calls other helpers (batched, a read would not see its batch)")
+    if ctx.effects.of_function(helper.node).unknown:
+        raise _NoFix("it calls code whose effects are not visible")
+
+
+def _helper_shape(ctx, helper: FunctionInfo) -> tuple[ast.Assign, ast.Expr, str]:
+    """``(uow = <app>.unit_of_work(), uow.commit(), "uow")`` of the helper, or raise."""
+    _no_reads(ctx, helper)
     body = [s for s in helper.node.body  # type: ignore[attr-defined]
             if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str))]
     creates = [c for c in helper.uow_calls if c.kind == "create"]
@@ -148,8 +189,6 @@ def _helper_shape(ctx, helper: FunctionInfo) -> tuple[ast.Assign, ast.Expr, str]
         if not (isinstance(above, ast.Attribute) and above.attr in ("add", "commit")
                 and isinstance(ctx.index.parent(above), ast.Call)):
             raise _NoFix(f"it uses `{name}` for more than `add` and `commit`")
-    if ctx.effects.of_function(helper.node).unknown:
-        raise _NoFix("it calls code whose effects are not visible")
     return create, commit, name
 
 
@@ -195,10 +234,12 @@ def _caller_edits(ctx, info: FunctionInfo, node: ast.For, call: ast.Call, app: s
     tail = f"{indent}{unit}{uow}.commit()\n"
     keyword_at = ctx.range(call.keywords[-1].value if call.keywords else call.args[-1])[1] if (call.args or call.keywords) \
         else ctx.range(call)[1] - 1
-    # The body is re-indented as text: the keyword goes into that text at the call's offset.
-    offset_in_line = keyword_at - lines.start(call.end_lineno or call.lineno)
+    # The body is re-indented as text: the keyword goes into that text at the offset where
+    # the last argument ends (on its own line, which need not be the call's last one).
+    anchor_line = lines.index.line_of(keyword_at) + 1
+    offset_in_line = keyword_at - lines.start(anchor_line)
     body_lines = body.split("\n")
-    index = (call.end_lineno or call.lineno) - body_first
+    index = anchor_line - body_first
     if not body_lines[index].strip():
         raise _NoFix("the call's line could not be found")
     separator = ", " if (call.args or call.keywords) else ""
@@ -206,12 +247,3 @@ def _caller_edits(ctx, info: FunctionInfo, node: ast.For, call: ast.Call, app: s
     body_lines[index] = body_lines[index][:cut] + f"{separator}{UNIT_OF_WORK_KEYWORD}={uow}" + body_lines[index][cut:]
     text = head + "\n".join(body_lines) + tail
     return [Edit(lines.start(node.lineno), lines.start(last + 1), with_newline(text, lines.newline)), *imports]
-
-
-def _application_name(ctx, info: FunctionInfo, loop: Loop) -> str | None:
-    from .prefetch import _application_text
-
-    text = _application_text(ctx, info, loop)
-    if text is None or not text.endswith(".limetypes"):
-        return None
-    return text[: -len(".limetypes")]

@@ -12,7 +12,8 @@ Preconditions for editing another file, stated once here (the rules' Fix safety
 refers to them):
 
 * the analysis has a workspace, and the file lies inside its root, outside
-  every environment, build or hidden folder (installed packages are read, never
+  every environment, build or hidden folder, and is not excluded (``exclude``)
+  or ignored by git (installed, vendored and generated code is read, never
   edited);
 * the file's text is the editor's unsaved text when the file is open, else its
   bytes on disk decoded as UTF-8 with their line endings (the text the edits
@@ -21,6 +22,12 @@ refers to them):
   caller's model resolved the call to, and the fixes ask every question about
   it (bindings, uses of the read's result, effects) of a rule context on that
   text: the same analysis as if the file were the one being checked.
+
+For a helper anywhere (this module or another), :func:`plain_helper` and
+:func:`passed_application` state what both fixes require: the ``def`` is the
+one Python calls (directly in the module body, undecorated, its name bound
+nothing else), the keyword it gains is a name its code never mentions, and the
+pre-fetch or the batch's unit of work uses the application the call passes.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from pathlib import Path
 
 from . import dependencies
 from .edits import Edit, FileEdits, apply_edits, minimal_edit, parses, text_digest
-from .files import current_text
+from .files import current_text, kept_out
 from .framework import RuleContext
 from .model import FunctionInfo
 from .modules import _SKIPPED_FOLDERS
@@ -125,6 +132,8 @@ def _new_module_context(ctx: RuleContext, path: str) -> RuleContext:
         raise _NoFix(f"the helper is in {path}, outside the workspace (installed code is not edited)") from None
     if any(part in _SKIPPED_FOLDERS or part.startswith(".") for part in parts[:-1]):
         raise _NoFix(f"the helper is in {path}, in an environment, build or hidden folder (not edited)")
+    if kept_out(resolved, ctx.settings):
+        raise _NoFix(f"the helper is in {path}, which the project excludes or git ignores (not edited)")
     key = str(resolved)
     if callable(getattr(workspace, "text_of", None)):
         workspace.text_of(key)  # notes the read for the result cache (``dependencies``)
@@ -137,3 +146,74 @@ def _new_module_context(ctx: RuleContext, path: str) -> RuleContext:
     if not document.parses:
         raise _NoFix(f"{path} does not parse")
     return RuleContext(document, ctx.settings, workspace)
+
+
+def plain_helper(module: DefiningModule) -> None:
+    """Raise ``_NoFix`` unless the helper is a plain function the call surely
+    reaches as written: a ``def`` directly in its module's body (not a method, not
+    nested, not the fallback of an ``import`` under ``try``), with no decorator,
+    positional parameters only, and its name bound by nothing else in the module
+    (a second ``def``, ``name = wrapper(name)``, an import, a ``global`` in some
+    function): the fix edits this ``def``, so it must be the one Python calls."""
+    helper, tree = module.helper.node, module.ctx.tree
+    if not isinstance(helper, ast.FunctionDef) or not any(s is helper for s in tree.body):
+        raise _NoFix("the helper is not a plain function of its module (a method, nested, or defined under "
+                     "`if`/`try`)")
+    if helper.decorator_list:
+        raise _NoFix("the helper is decorated (a decorator may change how it is called)")
+    arguments = helper.args
+    if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs:
+        raise _NoFix("the helper takes `*args`, `**kwargs` or keyword-only parameters")
+    name = helper.name
+    if len(module.ctx.index.bindings_in(tree, name)) != 1 or any(
+            isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names for node in ast.walk(tree)):
+        raise _NoFix(f"`{name}` is bound more than once in its module (a second definition, a wrapper, an "
+                     "import): the fix could edit a function that is not the one called")
+
+
+def names_used(function: ast.AST) -> set[str]:
+    """Every name a function's code mentions (parameters, locals, globals, builtins):
+    a keyword the fix adds must be none of them, or it would shadow one."""
+    return {n.id for n in ast.walk(function) if isinstance(n, ast.Name)} | \
+        {a.arg for a in ast.walk(function) if isinstance(a, ast.arg)}
+
+
+def passed_application(ctx: RuleContext, info: FunctionInfo, call: ast.Call, loop, module: DefiningModule,
+                       receiver: ast.AST) -> str:
+    """The caller's name for the application (or limetypes) the helper reaches
+    ``receiver`` through (``app`` in ``app.limetypes.person.get_all``,
+    ``app.unit_of_work()``), as ``<name>.limetypes`` (or ``<name>``) text: the
+    pre-fetch or the batch's unit of work must use the one the helper is given.
+
+    Raises ``_NoFix`` unless that root is a parameter the helper never rebinds,
+    and the call passes it as a plain name that holds the application before the
+    loop and that the loop does not rebind."""
+    root = receiver
+    while isinstance(root, (ast.Attribute, ast.Call)):
+        root = root.value if isinstance(root, ast.Attribute) else root.func
+    helper = module.helper
+    parameters = [a.arg for a in helper.node.args.args]  # type: ignore[attr-defined]
+    if not isinstance(root, ast.Name) or root.id not in parameters \
+            or len(module.ctx.index.bindings_in(helper.node, root.id)) != 1:
+        raise _NoFix("the helper does not reach Lime through an application it is passed")
+    role = helper.names.get(root.id)
+    if role is None or role.kind not in ("app", "limetypes"):
+        raise _NoFix(f"the helper's `{root.id}` is not known to be the application")
+    argument = next((k.value for k in call.keywords if k.arg == root.id), None)
+    position = parameters.index(root.id)
+    if argument is None and position < len(call.args):
+        argument = call.args[position]
+    if not isinstance(argument, ast.Name):
+        raise _NoFix(f"the call does not pass the helper's `{root.id}` as a plain name")
+    name = argument.id
+    passed = info.names.get(name)
+    if passed is None or passed.kind != role.kind:
+        raise _NoFix(f"`{name}`, passed as the helper's `{root.id}`, is not known to be the application")
+    if name in ctx.effects.of_block(loop.node.body).rebinds:
+        raise _NoFix(f"the loop rebinds `{name}`, the application it passes")
+    parameters_here = [a.arg for a in (*info.node.args.posonlyargs, *info.node.args.args,  # type: ignore[attr-defined]
+                                       *info.node.args.kwonlyargs)]
+    bindings = ctx.index.bindings_in(info.node, name)
+    if name not in parameters_here and not (bindings and all(b.lineno < loop.node.lineno for b in bindings)):
+        raise _NoFix(f"`{name}` is not bound before the loop")
+    return f"{name}.limetypes" if role.kind == "app" else name

@@ -35,10 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .edits import Applicability, Edit, Fix, with_newline
-from .helper_module import DefiningModule, defining_module
+from .helper_module import DefiningModule, defining_module, names_used, passed_application, plain_helper
 from .model import FunctionInfo, LimeRead, Loop
 from .prefetch import (
-    _application_text,
     _filter_equals,
     _prefetch_read,
     prefetch_preconditions,
@@ -73,11 +72,8 @@ def _helper_fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop, module: Def
     if loop.is_comprehension or not isinstance(loop.node, ast.For):
         raise _NoFix("only a helper called in a `for` loop gets a pre-fetch")
     helper, hctx = module.helper, module.ctx  # hctx: the helper's module (this one or another)
-    if not isinstance(helper.node, ast.FunctionDef) or helper.node.decorator_list:
-        raise _NoFix("the helper is not a plain function (a decorator may change how it is called)")
+    plain_helper(module)
     arguments = helper.node.args
-    if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs:
-        raise _NoFix("the helper takes `*args`, `**kwargs` or keyword-only parameters")
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         raise _NoFix("the call passes `*args` or `**kwargs`")
     if len(helper.reads) != 1 or helper.uow_calls or helper.calls or helper.summary.commits:
@@ -103,17 +99,17 @@ def _helper_fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop, module: Def
                      f"`{read.limetype}` objects a pre-fetched lookup would miss")
     if read.limetype in body.creates or None in body.creates:
         raise _NoFix(f"the loop creates `{read.limetype}` objects a pre-fetched lookup would miss")
-    app = _application_text(ctx, info, loop)
-    if app is None:
-        raise _NoFix("no application is in scope before the loop to read with")
+    app = passed_application(ctx, info, call, loop, module, read.node.func)
     site = _CallSite(call, info, loop)
     false, keys = prefetch_preconditions(ctx, site, loop, key)  # type: ignore[arg-type]
     if false:
         raise _NoFix(false[0])
+    # The helper's keyword: an earlier fix's, else a name its code does not mention (a
+    # parameter, local or global of that name would be shadowed).  The caller's variable:
+    # a name free in the caller (a second call of the helper in the loop gets its own).
     existing = _existing_lookup(hctx, helper, read)
-    lookup = existing or fresh_name(info, f"{read.limetype}_by_{found.field}", set(names))
-    if lookup in names and existing is None:
-        raise _NoFix(f"the helper already has a parameter `{lookup}`")
+    keyword = existing or fresh_name(helper, f"{read.limetype}_by_{found.field}", names_used(helper.node))
+    lookup = fresh_name(info, keyword)
     lines = Lines(ctx)
     node = loop.node
     indent = lines.indent(node.lineno)
@@ -132,14 +128,14 @@ def _helper_fix(ctx, info: FunctionInfo, call: ast.Call, loop: Loop, module: Def
     edits = [Edit(lines.start(node.lineno), lines.start(node.lineno),
                   with_newline("\n".join(fill) + "\n", lines.newline))]
     last = call.keywords[-1].value if call.keywords else call.args[-1]
-    edits.append(Edit(ctx.range(last)[1], ctx.range(last)[1], f", {lookup}={lookup}"))
+    edits.append(Edit(ctx.range(last)[1], ctx.range(last)[1], f", {keyword}={lookup}"))
     if existing is None:
-        module.edits.extend(_helper_edits(hctx, helper, read, lookup, parameter))
+        module.edits.extend(_helper_edits(hctx, helper, read, keyword, parameter))
     edits.extend(source.imports)
     how = "only the keys the loop passes" if keys.keys else f"every `{read.limetype}` ({keys.why_not})"
     where = f" in {Path(module.path).name}" if module.path else ""
     title = (f"Pre-fetch {how} before the loop, grouped by `{found.field}`, and pass the lookup to "
-             f"`{helper.node.name}()`{where} as `{lookup}=` (other callers keep reading)")
+             f"`{helper.node.name}()`{where} as `{keyword}=` (other callers keep reading)")
     own, others = module.split(edits)
     return Fix(title, own, Applicability.UNSAFE, others)
 

@@ -715,6 +715,9 @@ def _role_of(node: ast.AST, names: dict[str, Role], imports: dict[str, str]) -> 
     """The Lime role of an expression, from the roles of the names it uses."""
     if isinstance(node, ast.Name):
         return names.get(node.id)
+    if isinstance(node, ast.IfExp):  # ``app.unit_of_work() if uow is None else uow``: either way a unit of work
+        chosen = _role_of(node.body, names, imports)
+        return chosen if chosen is not None and chosen == _role_of(node.orelse, names, imports) else None
     if isinstance(node, ast.Attribute):
         attribute = _self_attribute(node)
         if attribute is not None and attribute in names:

@@ -45,7 +45,7 @@ from pygls.lsp.server import LanguageServer
 from . import __version__
 from .analysis import Analysis
 from .documents import DocumentStore, OpenDocument
-from .edits import Applicability, Edit, Fix, LineIndex
+from .edits import BOM, Applicability, Edit, Fix, LineIndex
 from .extensions import COMMANDS, hover_markdown, load_features, provided_actions, provided_lenses
 from .files import GitIgnore, current_text
 from .fixer import fix_all_edits
@@ -643,8 +643,13 @@ def fix_workspace_edit(ls: "LimeServer", analysis: Analysis, fix: Fix, encoding:
             return None
         uri = open_document.uri if open_document is not None else path_to_uri(file_edits.path)
         version = open_document.version if open_document is not None else None
+        edits = file_edits.edits
+        if open_document is None and text.startswith(BOM):
+            # The editor opens the file without its byte order mark: positions count from after it.
+            text = text[1:]
+            edits = tuple(Edit(max(e.start - 1, 0), max(e.end - 1, 0), e.new_text) for e in edits)
         edit.document_changes.extend(  # type: ignore[union-attr]
-            workspace_edit(uri, version, LineIndex(text), file_edits.edits, encoding).document_changes or ())
+            workspace_edit(uri, version, LineIndex(text), edits, encoding).document_changes or ())
     return edit
 
 

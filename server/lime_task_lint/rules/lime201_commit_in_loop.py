@@ -108,7 +108,9 @@ work, adds to it and ends with its one commit; in this module or another
 module of the workspace) gets the caller's unit of work as a keyword argument
 with a default (`save(app, row, unit_of_work=None)`: other callers keep
 committing their own), and the caller commits it once per batch
-(`helper_commit.py`). A helper of another module is edited in its own file
+(`helper_commit.py`); a helper an earlier fix already gave the keyword (for
+another caller) is not edited again, only this caller. A helper of another
+module is edited in its own file
 (inside the workspace, outside environment, build and hidden folders, its
 current text parsing; `helper_module.py`), and those edits are applied only
 while the file has the text they were computed on; the quick fix and `--fix
@@ -116,7 +118,12 @@ while the file has the text they were computed on; the quick fix and `--fix
 this fix out. Always unsafe: a failing commit loses the whole batch. Not
 offered (the message says why) when the helper reads or calls other helpers,
 does anything after its commit, uses the unit of work for more than
-`add`/`commit`, or is installed code; when the call is not a statement of its own in
+`add`/`commit`, shares its commit's line with other code, already mentions the
+name `unit_of_work`, is bound more than once in its module (a second `def`, a
+wrapper, an import's fallback), makes its unit of work from something else
+than an application the call passes by name, or is installed, excluded or
+git-ignored code; when the loop body holds a string of several lines (the
+batch re-indents it); when the call is not a statement of its own in
 the loop body; or when the loop body reads, writes, calls code that is not
 visible, or may stop early.
 """

@@ -149,7 +149,10 @@ do anything) in `prefetch.py` and `helper_prefetch.py`:
   module, or of another module inside the workspace, outside environment,
   build and hidden folders, whose current text parses: `helper_module.py`; the
   other file's edits are applied only while it still has the text they were
-  computed on), makes exactly one read (`get_all` filtered by
+  computed on), defined directly in its module's body and bound by nothing
+  else there (not a second `def`, a `name = wrapper(name)`, an import's
+  fallback), reading through an application parameter the call passes as a
+  name bound before the loop (the pre-fetch reads from that application), makes exactly one read (`get_all` filtered by
   `EqualsOperator(field, <parameter>)`, the parameter never rebound) and
   nothing else that reads or commits, and only iterates the result (`for`,
   `list()`, `next(iter())`...; `.count` or truthiness would change meaning on
