@@ -1,8 +1,8 @@
 """Red-team inputs for the fixes of a helper defined in *another* module (LIME203:
 a read per call; LIME201: a commit per call; commits 10da686, 3dad649).
 
-Every test not marked "HOLDS" fails on the code it was written against: each
-says what is wrong and what is right.  The safety bar: an unsafe fix may change
+Every test not marked "HOLDS" failed on the code it was written against (3dad649)
+and is now a regression test: each says what was wrong and what is right.  The safety bar: an unsafe fix may change
 what its title documents (read timing, batching), never produce code that does
 not run, change results or data otherwise, break the helper's other callers, or
 edit a file it should not.  Behaviour is proved by running the original and the

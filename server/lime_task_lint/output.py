@@ -34,10 +34,11 @@ def _other_files(fix, indexes: dict[str, LineIndex | None]) -> list[tuple[str, L
     out whole: it is applied whole or not at all)."""
     out = []
     for file_edits in fix.other_files:
-        if file_edits.path not in indexes:
+        key = f"{file_edits.path}\0{file_edits.digest}"  # each fix is checked against its own text
+        if key not in indexes:
             text = current_text(file_edits.path)
-            indexes[file_edits.path] = LineIndex(text) if file_edits.applies_to(text) else None
-        index = indexes[file_edits.path]
+            indexes[key] = LineIndex(text) if file_edits.applies_to(text) else None
+        index = indexes[key]
         if index is None:
             return None
         out.append((file_edits.path, index, file_edits.edits))
