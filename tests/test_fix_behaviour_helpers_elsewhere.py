@@ -306,3 +306,48 @@ def test_the_example_workspace_fixes_its_cross_module_helpers():
     [people] = result.other_texts
     assert Path(people).name == "people.py" and text_digest(result.other_texts[people])
     assert not [v for v in result.remaining if v.code in ("LIME201", "LIME203")]
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "cross_module"
+
+
+def test_cross_module_fixture_snapshot(tmp_path):
+    """``tests/fixtures/cross_module/before`` (a helper module and two caller modules,
+    one fixed after the helper already has its keywords) flags exactly the lines
+    marked ``# expect: CODE``, and ``check --fix --unsafe-fixes`` leaves every file as
+    in ``after`` (``LIME_UPDATE_SNAPSHOTS=1`` rewrites ``after`` for review)."""
+    import re
+    import shutil
+
+    root = tmp_path / "kund å" / "proj"
+    shutil.copytree(FIXTURE / "before", root)
+    report = json.loads(_cli(root, "--format", "json", "--select", "LIME201,LIME203", "acme").stdout)
+    flagged = {(Path(r["filename"]).name, r["location"]["row"], r["code"]) for r in report}
+    expected = set()
+    for path in sorted((root / "acme").glob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            match = re.search(r"#\s*expect:\s*(LIME\d{3})", line)
+            if match:
+                expected.add((path.name, number, match.group(1)))
+    # A finding spanning lines is reported at its first line; the marker sits on its last.
+    assert {(name, code) for name, _, code in flagged} == {(name, code) for name, _, code in expected}
+    assert len(flagged) == len(expected)
+    done = _cli(root, "--fix", "--unsafe-fixes", "--select", "LIME201,LIME203", "acme")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for path in sorted((FIXTURE / "after").rglob("*.py")):
+        got = (root / path.relative_to(FIXTURE / "after")).read_text(encoding="utf-8")
+        if os.environ.get("LIME_UPDATE_SNAPSHOTS"):
+            path.write_text(got, encoding="utf-8")
+        assert got == path.read_text(encoding="utf-8"), path.name
+    # And the snapshot runs like the original on the fake app.
+    before_people = (FIXTURE / "before" / "acme" / "people.py").read_text(encoding="utf-8")
+    after_people = (FIXTURE / "after" / "acme" / "people.py").read_text(encoding="utf-8")
+    for module, task, args in (("tasks", "names", (EMAILS,)), ("tasks", "known", (EMAILS,)),
+                               ("tasks", "open_tickets", (CODES,)), ("more", "reopen", (CODES,))):
+        source = (FIXTURE / "before" / "acme" / f"{module}.py").read_text(encoding="utf-8")
+        fixed_source = (FIXTURE / "after" / "acme" / f"{module}.py").read_text(encoding="utf-8")
+        before = _run(source, before_people, task, args, None, module)
+        after = _run(fixed_source, after_people, task, args, None, module)
+        assert before.exception is None, before.exception
+        assert (after.result, after.exception, after.data) == (before.result, before.exception, before.data), task
+        assert after.reads + after.commits <= 2 + math.ceil(len(CODES) / 50) + 2, (task, after.reads, after.commits)
