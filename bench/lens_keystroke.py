@@ -18,11 +18,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import generate_dense  # noqa: E402
-
-from lime_task_lint.features import budget_lens  # noqa: E402
-from lime_task_lint.incremental import IncrementalAnalyser  # noqa: E402
-from lime_task_lint.settings import Settings  # noqa: E402
+from generate import generate_dense
+from lime_task_lint.features import budget_lens
+from lime_task_lint.incremental import IncrementalAnalyser
+from lime_task_lint.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,8 +25,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_incremental import random_edit
-
 from lime_task_lint.analysis import analyse
 from lime_task_lint.budget import task_budgets
 from lime_task_lint.edits import parses
@@ -34,11 +32,12 @@ from lime_task_lint.features import budget_lens
 from lime_task_lint.features.budget_lens import SHOW_REPORT, budget_lenses
 from lime_task_lint.incremental import IncrementalAnalyser
 from lime_task_lint.settings import Settings, resolve_settings
+from test_incremental import random_edit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from generate import generate_dense  # noqa: E402
+from generate import generate_dense
 
 PACKAGE = ROOT / "examples" / "limepkg_acme"
 EXAMPLES = sorted(p for p in PACKAGE.rglob("*.py") if "def " in p.read_text(encoding="utf-8"))
@@ -74,7 +73,7 @@ def shown(lenses) -> list[tuple]:
 
 def _helpers(text: str) -> list[str]:
     """Functions defined at column 0 that are not tasks."""
-    return [m.group(2) for m in re.finditer(r"^(@task\n)?def (\w+)\(", text, re.M) if not m.group(1)]
+    return [m.group(2) for m in re.finditer(r"^(@task\n)?def (\w+)\(", text, re.MULTILINE) if not m.group(1)]
 
 
 def lens_edit(rng: random.Random, text: str) -> str:
@@ -94,23 +93,23 @@ def lens_edit(rng: random.Random, text: str) -> str:
                         "names.append(company.properties.name.value)"])
         block = (f"@task\ndef added_{rng.randrange(1000)}(app):\n    names = []\n"
                  f"    for company in app.limetypes.company.get_all():\n        {call}\n    return len(names)\n\n\n")
-        spots = [m.start() for m in re.finditer(r"^(@|def |class )", text, re.M)] + [len(text)]
+        spots = [m.start() for m in re.finditer(r"^(@|def |class )", text, re.MULTILINE)] + [len(text)]
         at = rng.choice(spots)
         return text[:at] + ("\n\n" if at == len(text) else "") + block + text[at:]
     if kind == "remove_task":
-        tasks = list(re.finditer(r"^@task\n", text, re.M))
+        tasks = list(re.finditer(r"^@task\n", text, re.MULTILINE))
         if tasks:
             start = rng.choice(tasks).start()
             following = re.compile(r"\n(?=[^\s#])").search(text, text.index("\n", start + 6) + 1)
             return text[:start] + (text[following.end():] if following else "")
     if kind == "break_def":  # a def line without its colon, or with it again
-        defs = list(re.finditer(r"^def \w+\(.*\)( -> [^:\n]+)?:?$", text, re.M))
+        defs = list(re.finditer(r"^def \w+\(.*\)( -> [^:\n]+)?:?$", text, re.MULTILINE))
         if defs:
             line = rng.choice(defs)
             body = line.group(0)
             return text[:line.start()] + (body[:-1] if body.endswith(":") else body + ":") + text[line.end():]
     if kind == "comment":  # between top-level statements: every unit keeps its text
-        spots = [m.start() for m in re.finditer(r"^(@|def |class )", text, re.M)]
+        spots = [m.start() for m in re.finditer(r"^(@|def |class )", text, re.MULTILINE)]
         if spots:
             at = rng.choice(spots)
             return text[:at] + "# moved on\n" + text[at:]

@@ -143,7 +143,7 @@ def _assembled(units: list[tuple[str, int, int]], entries: dict[str, _Entry], ur
     members: dict[str, list[int]] = {}
     for key, start, _ in units:
         members.setdefault(key, []).append(start)
-    lenses = [Lens(members[key][ordinal] + start, members[key][ordinal] + end, title, SHOW_REPORT, [uri])
+    lenses = [Lens(starts[ordinal] + start, starts[ordinal] + end, title, SHOW_REPORT, [uri])
               for key, starts in members.items() for ordinal, start, end, title in entries[key]]
     lenses.sort(key=lambda lens: lens.start)
     return lenses
