@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .checker import CheckResult, check
 from .document import SourceDocument
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .incremental import Components
 
 
 @dataclass
@@ -20,6 +24,9 @@ class Analysis:
     result: CheckResult
     root: Path | None = None
     workspace: object | None = None
+    #: The reuse engine's components of this text (``incremental.Components``) when
+    #: an ``IncrementalAnalyser`` made the analysis: features cache per component.
+    components: Components | None = None
 
     @property
     def violations(self):

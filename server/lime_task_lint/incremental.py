@@ -176,6 +176,47 @@ class _State:
         return starts.get(key, [])
 
 
+class Components:
+    """The reuse engine's components of one analysed text, for editor features
+    that cache what they compute per component as the engine caches findings
+    (the budget lenses).  What a component's functions give from the model
+    depends on the inputs its key hashes (the module docstring): equal keys,
+    equal results, at the same offsets relative to the component's units."""
+
+    def __init__(self, state: _State) -> None:
+        self._state = state
+
+    def units(self) -> list[tuple[str, int, int]]:
+        """(component key, start offset, end offset) of each unit, in file order."""
+        state = self._state
+        starts, length = state.index.line_starts, len(state.text)
+        return [(state.unit_keys[i], starts[stmt.first],
+                 starts[stmt.last + 1] if stmt.last + 1 < len(starts) else length)
+                for i, stmt in enumerate(state.statements) if i in state.unit_keys]
+
+    def reduced(self, keys: set[str], path: str | None, version: int | None) -> SourceDocument | None:
+        """The text with the units of every component not in ``keys`` blanked (same
+        offsets, lines and columns), read as the kept statements, as ``reanalyse``
+        makes its reduced document; None when it might read otherwise."""
+        state = self._state
+        blanked: list[tuple[int, int]] = []
+        kept: list[_Statement] = []
+        for i, stmt in enumerate(state.statements):
+            if i in state.unit_keys and state.unit_keys[i] not in keys:
+                blanked.append((stmt.first, stmt.last))
+            else:
+                kept.append(stmt)
+        if _indent_unit_of(kept) != _indent_unit_of(state.statements):
+            return None
+        document = _reduced_document(_blank_lines(state.text, state.index, blanked), state.index, path, version)
+        known = _recovered_from(document.text, kept) if any(stmt.broken for stmt in kept) else None
+        if known is not None:
+            document.__dict__["recovered"] = known
+        elif document.recovered.error is not None and not _read_as_expected(document, kept):
+            return None
+        return document
+
+
 @dataclass
 class IncrementalStats:
     full: int = 0
@@ -235,7 +276,7 @@ class IncrementalAnalyser:
                 if analysis is not None:
                     self.stats.full += 1
                     self.stats.last_mode, self.stats.last_reason = "chunked", reason
-                    return analysis
+                    return self._with_components(uri, analysis)
                 reason = f"{reason}; {why}"
             if analysis is None:
                 recorder = _RecordingWorkspace(workspace) if workspace is not None else None
@@ -246,7 +287,16 @@ class IncrementalAnalyser:
                                              context_extra, recorder)
                 self.stats.full += 1
                 self.stats.last_mode, self.stats.last_reason = "full", reason
-            return analysis
+            return self._with_components(uri, analysis)
+
+    def _with_components(self, uri: str, analysis: Analysis) -> Analysis:
+        """``analysis`` with the components of its text (None when no state was
+        kept of it), taken now: the next analysis replaces the state."""
+        state = self._states.get(uri)
+        text = analysis.document.text
+        if state is not None and (state.text is text or state.text == text):
+            analysis.components = Components(state)
+        return analysis
 
     def view(self, analysis: Analysis, start: int, end: int | None = None) -> Analysis:
         """An analysis of just the component(s) holding ``start``..``end``, for hovers
