@@ -176,6 +176,15 @@ def test_incoming_roles_added_by_a_new_caller_file(project):
     assert ("LIME201", "helpers.py", 8) in project.codes(fresh)
 
 
+def test_incoming_roles_added_by_an_existing_file_that_starts_importing(project):
+    # helpers.py had no importer, so its callers' roles were answered without its tree;
+    # the touched caller.py now names it: the cached helpers.py entry must not be reused.
+    project.write({"pkg/__init__.py": "", "pkg/helpers.py": ROLE_HELPERS, "pkg/caller.py": REPORT})
+    assert ("LIME201", "helpers.py", 8) not in project.codes(project.run())
+    _, fresh = _assert_same(project, lambda: project.write({"pkg/caller.py": ROLE_CALLER}))
+    assert ("LIME201", "helpers.py", 8) in project.codes(fresh)
+
+
 def test_incoming_roles_through_a_package_reexport(project):
     caller = ("from lime_task import task\n\nimport pkg\n\n\n@task\ndef t(app):\n"
               "    uow = app.unit_of_work()\n    pkg.save_each(uow, [])\n")

@@ -502,15 +502,12 @@ class ModuleIndex:
         return roles
 
     def _incoming_roles(self, path: str, tree: ast.Module | None) -> "dict[str, dict[str, Role]]":
-        from .model import _collect_functions
-
-        tree = tree if tree is not None else self.tree(path)  # the caller's own tree: no second parse
-        if tree is None:
-            return {}
-        here: dict = {}
-        _collect_functions(tree.body, "", None, None, here)  # the parameters of this module's functions
-        if not any(info.params for info in here.values()):
-            return {}  # no parameter to pass a role to (a package's empty __init__.py): no file to read
+        # Whether the module has a parameter to pass a role to is checked first when its
+        # tree is at hand, else after the search for importers: most modules have none,
+        # and the result cache asks this again for every unchanged file of a package.
+        here = _functions(tree) if tree is not None else None
+        if here is not None and not any(info.params for info in here.values()):
+            return {}  # a package's empty __init__.py: no file to read
         module = Path(path)
         words = [module.parent.name] if module.stem == "__init__" else [module.stem]
         # A module is imported by a text that names it, or through a package
@@ -523,6 +520,15 @@ class ModuleIndex:
             folder = folder.parent
         words = [w for w in dict.fromkeys(words) if w.isidentifier()]
         candidates = self.importers(path, words)
+        if not candidates:
+            return {}  # no file can import the module
+        if here is None:
+            tree = self.tree(path)
+            if tree is None:
+                return {}
+            here = _functions(tree)
+            if not any(info.params for info in here.values()):
+                return {}
         roles: dict[str, dict[str, Role]] = {}
         for candidate in candidates:
             for target_path, qualname, positional, keywords in self._outgoing(str(Path(candidate).resolve())):
@@ -602,6 +608,15 @@ class ModuleIndex:
 
 
 _WORD = re.compile(r"\w+")
+
+
+def _functions(tree: ast.Module) -> "dict[str, FunctionInfo]":
+    """Qualname -> the facts (parameters first) of each function defined in ``tree``."""
+    from .model import _collect_functions
+
+    found: dict = {}
+    _collect_functions(tree.body, "", None, None, found)
+    return found
 
 
 def roles_json(roles: "dict[str, dict[str, Role]]") -> dict:
