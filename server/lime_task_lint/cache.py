@@ -91,17 +91,17 @@ class ResultCache:
         self.misses = 0
         #: str(path) -> (text digest, findings) read or checked before the CLI's loop
         self._prefetched: dict[str, tuple[str, list[Violation]]] = {}
-        #: project root -> a workspace used only to list and digest its files
-        self._probes: dict = {}
 
-    def prefetch(self, jobs: list[tuple[Path, object, Path]]) -> None:
+    def prefetch(self, jobs: list[tuple[Path, object, Path]], workspace_for: Callable[[Path], Any]) -> None:
         """Answer ``(path, settings, project root)`` files before the CLI's loop:
         hits are read from the cache here, and when many files miss they are
         checked in worker processes (``parallel.py``); :meth:`violations` then
-        answers from memory for each file whose text is still the one read."""
+        answers from memory for each file whose text is still the one read.
+
+        ``workspace_for(project root)``: the workspace the CLI's loop checks with, so
+        what validating the hits read (texts, word sets, trees) serves the misses too."""
         from . import parallel
         from .files import UnreadableFile, read_source
-        from .workspace import Workspace
 
         misses = []
         for job in jobs:
@@ -113,9 +113,7 @@ class ResultCache:
                 text = read_source(path)
             except (UnreadableFile, OSError):
                 continue  # the loop reports it
-            workspace = self._probes.get(root)
-            if workspace is None:
-                workspace = self._probes[root] = Workspace(root)  # for the digest only: no jedi
+            workspace = workspace_for(root)
             key, entry_path = self._key(root, settings, str(path), text)
             cached = self._read(entry_path, key, workspace)
             if cached is None:

@@ -239,6 +239,15 @@ def run_check(args: argparse.Namespace) -> int:
     _tune_gc()
     root = Path.cwd()
     workspaces: dict[Path, Workspace] = {}
+
+    def workspace_for(project_root: Path) -> Workspace:
+        workspace = workspaces.get(project_root)
+        if workspace is None:
+            # No time budget: a CI run waits for every cross-file answer, so its findings and fix
+            # labels never depend on how loaded the machine is (the editor re-publishes instead).
+            workspace = workspaces[project_root] = Workspace(project_root, time_budget=None)
+        return workspace
+
     cache = ResultCache(disabled=args.no_cache or from_stdin)  # cache.py: findings of unchanged files
     findings: list[FileFindings] = []
     diffs: list[str] = []
@@ -246,7 +255,8 @@ def run_check(args: argparse.Namespace) -> int:
     fixed_files = fixed_total = noqa_added = 0
     stdout_source: str | None = None
     if not fixing and not from_stdin:  # many files: checked on every core first (parallel.py)
-        cache.prefetch([(path, settings_of[path], settings_of[path].project_root or root) for path in targets])
+        cache.prefetch([(path, settings_of[path], settings_of[path].project_root or root) for path in targets],
+                       workspace_for)
     for path in targets:
         settings = settings_of[path]
         display = str(path)
@@ -256,12 +266,7 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"lime-task-lint: {path}: {exc}; skipped", file=sys.stderr)
             continue
         project_root = settings.project_root or root
-        # CI does not type: jedi may take its time to find callers across files.
-        workspace = workspaces.get(project_root)
-        if workspace is None:
-            # No time budget: a CI run waits for every cross-file answer, so its findings and fix
-            # labels never depend on how loaded the machine is (the editor re-publishes instead).
-            workspace = workspaces[project_root] = Workspace(project_root, time_budget=None)
+        workspace = workspace_for(project_root)
         if fixing:
             from .checker import check  # only here: a run answered from the cache imports no rule code
             from .fixer import fix_text
