@@ -224,3 +224,29 @@ def test_validating_the_hits_and_checking_the_misses_share_one_workspace(package
     cached = run()
     assert len(made) == 1
     assert cached == run("--no-cache")
+
+
+def test_revalidating_callers_roles_reads_only_the_callers_that_changed(package, monkeypatch):
+    """helpers.py's entry holds what "which roles do callers pass" found, with a
+    record per caller (its calls, the digests of the files they were read from).
+    A comment added to deals.py changes none of its calls: validation reads
+    deals.py again (its record's digest changed) but takes signups.py's record,
+    and helpers.py's findings are reused."""
+    from lime_task_lint.modules import ModuleIndex
+
+    first = ResultCache()
+    assert check_package(package, first) == check_package(package, ResultCache(disabled=True))
+    _edit("deals.py", "def refresh", "# touched\ndef refresh")(package / "pkg")
+    read: list[str] = []
+    original = ModuleIndex._outgoing
+
+    def spy(self, path):
+        read.append(Path(path).name)
+        return original(self, path)
+
+    monkeypatch.setattr(ModuleIndex, "_outgoing", spy)
+    second = ResultCache()
+    cached = check_package(package, second)
+    assert read == ["deals.py"]
+    assert second.misses == 1  # deals.py only: helpers.py's answer is the same
+    assert cached == check_package(package, ResultCache(disabled=True))

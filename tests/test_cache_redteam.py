@@ -185,6 +185,22 @@ def test_incoming_roles_added_by_an_existing_file_that_starts_importing(project)
     assert ("LIME201", "helpers.py", 8) in project.codes(fresh)
 
 
+def test_incoming_roles_caller_record_of_an_unchanged_caller_whose_reexport_moved(project):
+    # The answer keeps, per caller, the calls it makes and the files they were resolved
+    # through. caller.py does not change, and still names the package, but pkg.save_each
+    # now comes from helpers2: the record read pkg/__init__.py, so it is not taken.
+    caller = ("from lime_task import task\n\nimport pkg\n\n\n@task\ndef t(app):\n"
+              "    uow = app.unit_of_work()\n    pkg.save_each(uow, [])\n")
+    project.write({"pkg/__init__.py": "from .helpers import load_all, save_each\n",
+                   "pkg/helpers.py": ROLE_HELPERS, "pkg/helpers2.py": ROLE_HELPERS,
+                   "other/__init__.py": "", "other/caller.py": caller})
+    assert ("LIME201", "helpers.py", 8) in project.codes(project.run())
+    _, fresh = _assert_same(project, lambda: project.write(
+        {"pkg/__init__.py": "from .helpers import load_all\nfrom .helpers2 import save_each\n"}))
+    assert ("LIME201", "helpers.py", 8) not in project.codes(fresh)
+    assert ("LIME201", "helpers2.py", 8) in project.codes(fresh)
+
+
 def test_incoming_roles_through_a_package_reexport(project):
     caller = ("from lime_task import task\n\nimport pkg\n\n\n@task\ndef t(app):\n"
               "    uow = app.unit_of_work()\n    pkg.save_each(uow, [])\n")

@@ -18,7 +18,9 @@ What a cached result is keyed by, so a hit is exactly what a fresh run gives:
   tree, a caller's module, including those read to build a summary another
   file's analysis built first), the answer of each whole-workspace question
   (the roles callers in other modules pass to its functions, which of its
-  functions are scheduled, is a name mentioned elsewhere), asked again on reuse, and the list of the
+  functions are scheduled, is a name mentioned elsewhere), asked again on reuse
+  (the callers' roles with the record of each caller's calls kept with the
+  answer, so only the callers whose files changed are read again), and the list of the
   workspace's Python files (an import finds a file or not), plus the
   interpreter's prefix (site-packages answers).  So touching one file re-checks
   only the files whose analysis read it or whose answers it changes.
@@ -46,7 +48,7 @@ from .framework import Severity, Violation
 
 CACHE_FOLDER = ".lime-task-lint-cache"
 #: Bumped when the entry format changes.
-FORMAT = 2
+FORMAT = 3
 _GITIGNORE = "# Created by lime-task-lint automatically.\n*\n"
 
 
@@ -181,12 +183,12 @@ class ResultCache:
         # cheapest to confirm; the rest says what still holds when something did.
         return {"everything": everything, "outside": outside, "listing": self._listing(workspace),
                 "files": {path: digest for path, digest in sorted(read.files.items()) if path != own},
-                "answers": [[list(question), answer] for question, answer in
+                "answers": [[list(question), answer, read.bases.get(question)] for question, answer in
                             sorted(read.answers.items(), key=lambda item: repr(item[0]))]}
 
     def _still_valid(self, depends: dict, workspace) -> bool:
         """Whether what an entry's analysis consulted is unchanged."""
-        if any(self._file_digest(path) != digest for path, digest in depends.get("outside", {}).items()):
+        if not self._unchanged(depends.get("outside", {})):
             return False
         if depends.get("everything") == self._workspace_digest(workspace):
             return True
@@ -194,13 +196,16 @@ class ResultCache:
             return False
         if depends.get("listing") != self._listing(workspace):
             return False
-        for path, digest in depends["files"].items():
-            if self._file_digest(path) != digest:
-                return False
-        for question, answer in depends["answers"]:
-            if self._ask(workspace, tuple(question)) != answer:
+        if not self._unchanged(depends["files"]):
+            return False
+        for question, answer, basis in depends["answers"]:
+            if self._ask(workspace, tuple(question), basis) != answer:
                 return False
         return True
+
+    def _unchanged(self, files: dict[str, str]) -> bool:
+        """Whether every file has the content digest it had (``path -> digest``)."""
+        return all(self._file_digest(path) == digest for path, digest in files.items())
 
     def _file_digest(self, path: str) -> str:
         from . import dependencies
@@ -210,9 +215,11 @@ class ResultCache:
             known = self._file_digests[path] = dependencies.file_digest(path)
         return known
 
-    def _ask(self, workspace, question: tuple) -> Any:
+    def _ask(self, workspace, question: tuple, basis: Any = None) -> Any:
         """A whole-workspace question again, answered as the analysis noted it
-        (``dependencies.note_answer``); once per run."""
+        (``dependencies.note_answer``); once per run.  ``basis``: what the analysis
+        noted with the answer to recompute it with less work (the answer is the
+        same with or without it)."""
         key = (id(workspace), question)
         if key in self._answers:
             return self._answers[key]
@@ -235,7 +242,8 @@ class ResultCache:
         elif kind == "incoming roles":
             from .modules import index_for, roles_json
 
-            answer = roles_json(index_for(workspace).incoming_roles(question[1]))
+            answer = roles_json(index_for(workspace).incoming_roles(question[1], known=basis or [],
+                                                                    unchanged=self._unchanged))
         else:  # a question this version does not know: never equal
             answer = object()
         self._answers[key] = answer

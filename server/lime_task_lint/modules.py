@@ -479,7 +479,8 @@ class ModuleIndex:
             return False
         return any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) for word in words)
 
-    def incoming_roles(self, path: str, tree: ast.Module | None = None) -> "dict[str, dict[str, Role]]":
+    def incoming_roles(self, path: str, tree: ast.Module | None = None, *, known: list | None = None,
+                       unchanged: Callable[[dict[str, str]], bool] | None = None) -> "dict[str, dict[str, Role]]":
         """Qualname -> parameter -> the Lime role (application, unit of work,
         limetype...) that callers in other workspace modules pass for it.
 
@@ -492,16 +493,26 @@ class ModuleIndex:
 
         For the result cache the answer is noted, not the files read for it (every
         file that may import the module): a caller's edit that passes the same
-        roles leaves the module's cached findings valid."""
+        roles leaves the module's cached findings valid.  With the answer go the
+        *caller records*: per caller file, the calls it makes of this module's
+        functions and the digest of every file they were read from (the caller's
+        own, those its imports resolved through).  Validation asks again with them
+        as ``known`` and ``unchanged(files) -> bool``: the importers are searched
+        again, and a record is taken instead of reading its caller only when none
+        of its files changed (touching one module of a package then reads that
+        one caller, not all of them)."""
         path = self._real(path)
         if not self.callers:
             return {}
+        records: list | None = [] if dependencies.active() else None
         with dependencies.answering():
-            roles = self._incoming_roles(path, tree)
-        dependencies.note_answer(("incoming roles", path), roles_json(roles))
+            roles = self._incoming_roles(path, tree, records, known or [], unchanged)
+        dependencies.note_answer(("incoming roles", path), roles_json(roles), records)
         return roles
 
-    def _incoming_roles(self, path: str, tree: ast.Module | None) -> "dict[str, dict[str, Role]]":
+    def _incoming_roles(self, path: str, tree: ast.Module | None, records: list | None = None,
+                        known: list = (), unchanged: Callable[[dict[str, str]], bool] | None = None
+                        ) -> "dict[str, dict[str, Role]]":
         # Whether the module has a parameter to pass a role to is checked first when its
         # tree is at hand, else after the search for importers: most modules have none,
         # and the result cache asks this again for every unchanged file of a package.
@@ -529,10 +540,13 @@ class ModuleIndex:
             here = _functions(tree)
             if not any(info.params for info in here.values()):
                 return {}
+        known_by_file = {record["file"]: record for record in known} if unchanged is not None else {}
         roles: dict[str, dict[str, Role]] = {}
         for candidate in candidates:
-            for target_path, qualname, positional, keywords in self._outgoing(str(Path(candidate).resolve())):
-                callee = here.get(qualname) if target_path == path else None
+            candidate = str(Path(candidate).resolve())
+            for qualname, positional, keywords in self._calls_into(path, candidate, records,
+                                                                   known_by_file.get(candidate), unchanged):
+                callee = here.get(qualname)
                 if callee is None:
                     continue
                 params = [p.arg for p in callee.params]
@@ -543,6 +557,27 @@ class ModuleIndex:
                     if role is not None:
                         roles.setdefault(qualname, {}).setdefault(param, role)
         return roles
+
+    def _calls_into(self, path: str, caller: str, records: list | None, known: dict | None,
+                    unchanged: Callable[[dict[str, str]], bool] | None) -> list[tuple[str, tuple, dict]]:
+        """``(qualname, role per positional argument, role per keyword)`` of each call
+        ``caller`` makes of a function of ``path`` that passes a Lime role, in order.
+        ``known``: a caller record kept with an earlier answer, taken when
+        ``unchanged`` says none of its files changed.  ``records``: where this
+        caller's record is added (None: nobody keeps them)."""
+        if known is not None and unchanged is not None and caller in known["read"] and unchanged(known["read"]):
+            return [(qualname, tuple(_role_from_json(r) for r in positional),
+                     {k: _role_from_json(r) for k, r in keywords.items()})
+                    for qualname, positional, keywords in known["calls"]]
+        with dependencies.recording() as read:  # inside ``answering``: kept for the record only
+            calls = [(qualname, positional, keywords)
+                     for target, qualname, positional, keywords in self._outgoing(caller) if target == path]
+        # Only reads of files make a record: a nested question or jedi's answer is never assumed unchanged.
+        if records is not None and not read.unknown and not read.answers:
+            records.append({"file": caller, "read": dict(sorted(read.files.items())), "calls": [
+                [qualname, [_role_to_json(r) for r in positional], {k: _role_to_json(r) for k, r in keywords.items()}]
+                for qualname, positional, keywords in calls]})
+        return calls
 
     def importers(self, path: str, words: list[str]) -> list[str]:
         """The workspace files other than ``path`` whose text has one of ``words``
@@ -621,8 +656,18 @@ def _functions(tree: ast.Module) -> "dict[str, FunctionInfo]":
 
 def roles_json(roles: "dict[str, dict[str, Role]]") -> dict:
     """``incoming_roles``'s answer as JSON values (the result cache compares them)."""
-    return {qualname: {param: [role.kind, role.limetype, role.bounded] for param, role in sorted(params.items())}
+    return {qualname: {param: _role_to_json(role) for param, role in sorted(params.items())}
             for qualname, params in sorted(roles.items())}
+
+
+def _role_to_json(role: "Role | None") -> list | None:
+    return [role.kind, role.limetype, role.bounded] if role is not None else None
+
+
+def _role_from_json(value: list | None) -> "Role | None":
+    from .model import Role
+
+    return Role(str(value[0]), value[1], bool(value[2])) if value is not None else None
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
