@@ -163,6 +163,17 @@ ROLE_CALLER_NONE = ROLE_CALLER.replace("load_all(app.limetypes.deal)", "load_all
     .replace("save_each(uow, [])", "save_each(None, [])")
 
 
+def test_helper_installed_later_in_the_projects_venv(project):
+    # Not found when the cache was filled; the listing covers the root's files only,
+    # so the site-packages files looked for are noted as missing.
+    site = project.root / ".venv" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    project.write({"pkg/__init__.py": "", "pkg/deals.py": _deals("extlib")})
+    assert ("LIME201", "deals.py", 9) not in project.codes(project.run())
+    _, fresh = _assert_same(project, lambda: project.write({".venv/lib/python3.11/site-packages/extlib.py": HELP_COMMIT}))
+    assert ("LIME201", "deals.py", 9) in project.codes(fresh)
+
+
 def test_incoming_roles_removed_by_the_caller(project):
     project.write({"pkg/__init__.py": "", "pkg/helpers.py": ROLE_HELPERS, "pkg/caller.py": ROLE_CALLER})
     assert ("LIME201", "helpers.py", 8) in project.codes(project.run())

@@ -22,7 +22,8 @@ What a cached result is keyed by, so a hit is exactly what a fresh run gives:
   (the callers' roles with the record of each caller's calls kept with the
   answer, so only the callers whose files changed are read again), and the list of the
   workspace's Python files (an import finds a file or not), plus the
-  interpreter's prefix (site-packages answers).  So touching one file re-checks
+  interpreter's prefix (site-packages answers) and, outside the roots, each
+  file an import looked for and did not find (``ModuleIndex._search``).  So touching one file re-checks
   only the files whose analysis read it or whose answers it changes.
 * when jedi answered anything (it may read any file): the content digest of
   every Python file the workspace may read (``Workspace._python_files``).

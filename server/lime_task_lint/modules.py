@@ -111,8 +111,8 @@ class ModuleIndex:
         self._real_paths: dict[str, str] = {}
         #: path -> (tree, the calls it makes of other modules' functions with Lime roles)
         self._calls_out: dict[str, tuple[weakref.ref, list]] = {}
-        #: (search roots, module parts) -> where an absolute name was found; see ``changed``
-        self._located: dict[tuple, tuple[str, int] | None] = {}
+        #: (search roots, module parts) -> what ``_search`` answered; see ``changed``
+        self._located: dict[tuple, tuple] = {}
         self._local = threading.local()
 
     # -- files -----------------------------------------------------------------------
@@ -213,7 +213,7 @@ class ModuleIndex:
             base = Path(importer).resolve().parent
             for _ in range(level - 1):
                 base = base.parent
-            found, through = self._search(parts, [base], level)
+            found, through, absent = self._search(parts, [base], level)
         else:
             if not parts or parts[0].startswith("lime_") or parts[0] in _STANDARD_LIBRARY:
                 return None
@@ -225,15 +225,24 @@ class ModuleIndex:
                 known = self._search(parts, bases, 0)
                 with self._lock:
                     self._located[key] = known
-            found, through = known
+            found, through, absent = known
         if through is not None:  # found through a symbolic link: its target is part of the answer
             dependencies.note_answer(("realpath", through), found[0] if found else None)
+        for path in absent:  # a module installed there later would be found instead
+            dependencies.note_file(path, "missing")
         return found
 
     def _search(self, parts: list[str], bases: list[Path], level: int
-                ) -> tuple[tuple[str, int] | None, str | None]:
-        """``((file, parts taken) or None, the path as found when a symbolic link led elsewhere)``."""
+                ) -> tuple[tuple[str, int] | None, str | None, tuple[str, ...]]:
+        """``((file, parts taken) or None, the path as found when a symbolic link led
+        elsewhere, the files looked for and not found outside the workspace roots)``.
+
+        The last: the result cache's listing covers the Python files of the roots
+        only, so a module installed later in site-packages (or in a package folder
+        above a root) must be noted as missing to be noticed."""
+        absent: list[str] = []
         for base in bases:
+            unlisted = self._unlisted(base)
             for taken in range(len(parts), 0, -1):
                 folder = base.joinpath(*parts[:taken - 1])
                 leaf = parts[taken - 1]
@@ -241,13 +250,22 @@ class ModuleIndex:
                     if candidate.is_file():
                         real = str(candidate.resolve())
                         return (real, taken), (str(candidate.absolute()) if real != str(candidate.absolute())
-                                               else None)
+                                               else None), tuple(absent)
+                    if unlisted:
+                        absent.append(str(candidate.absolute()))
             if level:
                 init = base / "__init__.py"
                 if init.is_file():
                     real = str(init.resolve())
-                    return (real, 0), (str(init.absolute()) if real != str(init.absolute()) else None)
-        return None, None
+                    return (real, 0), (str(init.absolute()) if real != str(init.absolute()) else None), tuple(absent)
+                if unlisted:
+                    absent.append(str(init.absolute()))
+        return None, None, tuple(absent)
+
+    def _unlisted(self, base: Path) -> bool:
+        """Whether module files in ``base`` are outside the workspace's file listing:
+        a site-packages folder (or one a ``.pth`` file names), or a folder under no root."""
+        return base in self.site_packages() or not any(base == root or root in base.parents for root in self.roots)
 
     # -- names -------------------------------------------------------------------------
     def imports(self, path: str) -> dict[str, str]:
