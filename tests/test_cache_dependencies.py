@@ -194,3 +194,59 @@ def test_cached_cli_output_follows_every_change_to_the_example_workspace(tmp_pat
                              f"\n\ndef _uses_{number}(app):\n    from {dotted} import {functions[0]}\n"
                              f"    return {functions[0]}(app)\n", encoding="utf-8")
             assert run() == run("--no-cache"), (module.name, other.name)
+
+
+def test_validating_the_hits_and_checking_the_misses_share_one_workspace(package, monkeypatch, capsys):
+    """The CLI validates the cached entries with the workspace its loop then checks
+    the touched file with: what validation read (texts, word sets, trees) is read
+    once, and the output is still that of a run without the cache."""
+    import lime_task_lint.cli as cli
+    import lime_task_lint.workspace as workspace_module
+
+    monkeypatch.chdir(package)
+    monkeypatch.setenv("LIME_TASK_LINT_JOBS", "1")
+    made: list[Path] = []
+
+    class CountedWorkspace(Workspace):
+        def __init__(self, root, **kwargs):
+            made.append(Path(root))
+            super().__init__(root, **kwargs)
+
+    def run(*flags: str) -> str:
+        capsys.readouterr()
+        main(["check", "--format", "json", "--exit-zero", ".", *flags])
+        return capsys.readouterr().out
+
+    run()  # fill the cache
+    _edit("util.py", "size)", "size or 1)")(package / "pkg")
+    for module in (cli, workspace_module):  # wherever a run makes one
+        monkeypatch.setattr(module, "Workspace", CountedWorkspace)
+    cached = run()
+    assert len(made) == 1
+    assert cached == run("--no-cache")
+
+
+def test_revalidating_callers_roles_reads_only_the_callers_that_changed(package, monkeypatch):
+    """helpers.py's entry holds what "which roles do callers pass" found, with a
+    record per caller (its calls, the digests of the files they were read from).
+    A comment added to deals.py changes none of its calls: validation reads
+    deals.py again (its record's digest changed) but takes signups.py's record,
+    and helpers.py's findings are reused."""
+    from lime_task_lint.modules import ModuleIndex
+
+    first = ResultCache()
+    assert check_package(package, first) == check_package(package, ResultCache(disabled=True))
+    _edit("deals.py", "def refresh", "# touched\ndef refresh")(package / "pkg")
+    read: list[str] = []
+    original = ModuleIndex._outgoing
+
+    def spy(self, path):
+        read.append(Path(path).name)
+        return original(self, path)
+
+    monkeypatch.setattr(ModuleIndex, "_outgoing", spy)
+    second = ResultCache()
+    cached = check_package(package, second)
+    assert read == ["deals.py"]
+    assert second.misses == 1  # deals.py only: helpers.py's answer is the same
+    assert cached == check_package(package, ResultCache(disabled=True))

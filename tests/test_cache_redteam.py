@@ -163,6 +163,17 @@ ROLE_CALLER_NONE = ROLE_CALLER.replace("load_all(app.limetypes.deal)", "load_all
     .replace("save_each(uow, [])", "save_each(None, [])")
 
 
+def test_helper_installed_later_in_the_projects_venv(project):
+    # Not found when the cache was filled; the listing covers the root's files only,
+    # so the site-packages files looked for are noted as missing.
+    site = project.root / ".venv" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    project.write({"pkg/__init__.py": "", "pkg/deals.py": _deals("extlib")})
+    assert ("LIME201", "deals.py", 9) not in project.codes(project.run())
+    _, fresh = _assert_same(project, lambda: project.write({".venv/lib/python3.11/site-packages/extlib.py": HELP_COMMIT}))
+    assert ("LIME201", "deals.py", 9) in project.codes(fresh)
+
+
 def test_incoming_roles_removed_by_the_caller(project):
     project.write({"pkg/__init__.py": "", "pkg/helpers.py": ROLE_HELPERS, "pkg/caller.py": ROLE_CALLER})
     assert ("LIME201", "helpers.py", 8) in project.codes(project.run())
@@ -174,6 +185,31 @@ def test_incoming_roles_added_by_a_new_caller_file(project):
     project.write({"pkg/__init__.py": "", "pkg/helpers.py": ROLE_HELPERS, "pkg/caller.py": ROLE_CALLER_NONE})
     _, fresh = _assert_same(project, lambda: project.write({"pkg/caller2.py": ROLE_CALLER}))
     assert ("LIME201", "helpers.py", 8) in project.codes(fresh)
+
+
+def test_incoming_roles_added_by_an_existing_file_that_starts_importing(project):
+    # helpers.py had no importer, so its callers' roles were answered without its tree;
+    # the touched caller.py now names it: the cached helpers.py entry must not be reused.
+    project.write({"pkg/__init__.py": "", "pkg/helpers.py": ROLE_HELPERS, "pkg/caller.py": REPORT})
+    assert ("LIME201", "helpers.py", 8) not in project.codes(project.run())
+    _, fresh = _assert_same(project, lambda: project.write({"pkg/caller.py": ROLE_CALLER}))
+    assert ("LIME201", "helpers.py", 8) in project.codes(fresh)
+
+
+def test_incoming_roles_caller_record_of_an_unchanged_caller_whose_reexport_moved(project):
+    # The answer keeps, per caller, the calls it makes and the files they were resolved
+    # through. caller.py does not change, and still names the package, but pkg.save_each
+    # now comes from helpers2: the record read pkg/__init__.py, so it is not taken.
+    caller = ("from lime_task import task\n\nimport pkg\n\n\n@task\ndef t(app):\n"
+              "    uow = app.unit_of_work()\n    pkg.save_each(uow, [])\n")
+    project.write({"pkg/__init__.py": "from .helpers import load_all, save_each\n",
+                   "pkg/helpers.py": ROLE_HELPERS, "pkg/helpers2.py": ROLE_HELPERS,
+                   "other/__init__.py": "", "other/caller.py": caller})
+    assert ("LIME201", "helpers.py", 8) in project.codes(project.run())
+    _, fresh = _assert_same(project, lambda: project.write(
+        {"pkg/__init__.py": "from .helpers import load_all\nfrom .helpers2 import save_each\n"}))
+    assert ("LIME201", "helpers.py", 8) not in project.codes(fresh)
+    assert ("LIME201", "helpers2.py", 8) in project.codes(fresh)
 
 
 def test_incoming_roles_through_a_package_reexport(project):

@@ -199,6 +199,36 @@ def test_parameters_get_the_roles_callers_in_other_modules_pass(tmp_path):
     assert [c.kind for c in info.uow_calls] == ["add"]
 
 
+def test_incoming_roles_parse_the_module_only_when_some_file_can_import_it(tmp_path, monkeypatch):
+    """The result cache asks every unchanged module's callers again: a module no
+    other file names is answered from the word search alone, without its tree;
+    once a file imports it, the tree is read and the roles are found."""
+    write(tmp_path, {"crm/__init__.py": "", "crm/helpers.py": """
+        def create_leads(leads, source):
+            for lead in leads:
+                source.limetypes.company.get(lead)
+    """, "crm/tasks.py": "def nothing_here(app):\n    return app\n"})
+    helpers = str((tmp_path / "crm/helpers.py").resolve())
+    parsed: list[str] = []
+    original = ModuleIndex.tree
+
+    def counting_tree(self, path):
+        parsed.append(self._real(path))
+        return original(self, path)
+
+    monkeypatch.setattr(ModuleIndex, "tree", counting_tree)
+    assert ModuleIndex([tmp_path]).incoming_roles(helpers) == {}
+    assert helpers not in parsed
+    write(tmp_path, {"crm/tasks.py": """
+        from crm.helpers import create_leads
+        def run(app, leads):
+            create_leads(leads, app)
+    """})
+    roles = ModuleIndex([tmp_path]).incoming_roles(helpers)
+    assert {p: r.kind for p, r in roles["create_leads"].items()} == {"source": "app"}
+    assert helpers in parsed
+
+
 def test_a_reading_helper_called_per_item_is_an_n_plus_one_under_every_import_form(tmp_path):
     from lime_task_lint.checker import check
     from lime_task_lint.document import SourceDocument

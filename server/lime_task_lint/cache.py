@@ -18,9 +18,12 @@ What a cached result is keyed by, so a hit is exactly what a fresh run gives:
   tree, a caller's module, including those read to build a summary another
   file's analysis built first), the answer of each whole-workspace question
   (the roles callers in other modules pass to its functions, which of its
-  functions are scheduled, is a name mentioned elsewhere), asked again on reuse, and the list of the
+  functions are scheduled, is a name mentioned elsewhere), asked again on reuse
+  (the callers' roles with the record of each caller's calls kept with the
+  answer, so only the callers whose files changed are read again), and the list of the
   workspace's Python files (an import finds a file or not), plus the
-  interpreter's prefix (site-packages answers).  So touching one file re-checks
+  interpreter's prefix (site-packages answers) and, outside the roots, each
+  file an import looked for and did not find (``ModuleIndex._search``).  So touching one file re-checks
   only the files whose analysis read it or whose answers it changes.
 * when jedi answered anything (it may read any file): the content digest of
   every Python file the workspace may read (``Workspace._python_files``).
@@ -47,7 +50,7 @@ from .framework import Severity, Violation
 
 CACHE_FOLDER = ".lime-task-lint-cache"
 #: Bumped when the entry format changes.
-FORMAT = 2
+FORMAT = 3
 _GITIGNORE = "# Created by lime-task-lint automatically.\n*\n"
 
 
@@ -92,17 +95,17 @@ class ResultCache:
         self.misses = 0
         #: str(path) -> (text digest, findings) read or checked before the CLI's loop
         self._prefetched: dict[str, tuple[str, list[Violation]]] = {}
-        #: project root -> a workspace used only to list and digest its files
-        self._probes: dict = {}
 
-    def prefetch(self, jobs: list[tuple[Path, object, Path]]) -> None:
+    def prefetch(self, jobs: list[tuple[Path, object, Path]], workspace_for: Callable[[Path], Any]) -> None:
         """Answer ``(path, settings, project root)`` files before the CLI's loop:
         hits are read from the cache here, and when many files miss they are
         checked in worker processes (``parallel.py``); :meth:`violations` then
-        answers from memory for each file whose text is still the one read."""
+        answers from memory for each file whose text is still the one read.
+
+        ``workspace_for(project root)``: the workspace the CLI's loop checks with, so
+        what validating the hits read (texts, word sets, trees) serves the misses too."""
         from . import parallel
         from .files import UnreadableFile, read_source
-        from .workspace import Workspace
 
         misses = []
         for job in jobs:
@@ -114,9 +117,7 @@ class ResultCache:
                 text = read_source(path)
             except (UnreadableFile, OSError):
                 continue  # the loop reports it
-            workspace = self._probes.get(root)
-            if workspace is None:
-                workspace = self._probes[root] = Workspace(root)  # for the digest only: no jedi
+            workspace = workspace_for(root)
             key, entry_path = self._key(root, settings, str(path), text)
             cached = self._read(entry_path, key, workspace)
             if cached is None:
@@ -183,12 +184,12 @@ class ResultCache:
         # cheapest to confirm; the rest says what still holds when something did.
         return {"everything": everything, "outside": outside, "listing": self._listing(workspace),
                 "files": {path: digest for path, digest in sorted(read.files.items()) if path != own},
-                "answers": [[list(question), answer] for question, answer in
+                "answers": [[list(question), answer, read.bases.get(question)] for question, answer in
                             sorted(read.answers.items(), key=lambda item: repr(item[0]))]}
 
     def _still_valid(self, depends: dict, workspace) -> bool:
         """Whether what an entry's analysis consulted is unchanged."""
-        if any(self._file_digest(path) != digest for path, digest in depends.get("outside", {}).items()):
+        if not self._unchanged(depends.get("outside", {})):
             return False
         if depends.get("everything") == self._workspace_digest(workspace):
             return True
@@ -196,13 +197,16 @@ class ResultCache:
             return False
         if depends.get("listing") != self._listing(workspace):
             return False
-        for path, digest in depends["files"].items():
-            if self._file_digest(path) != digest:
-                return False
-        for question, answer in depends["answers"]:
-            if self._ask(workspace, tuple(question)) != answer:
+        if not self._unchanged(depends["files"]):
+            return False
+        for question, answer, basis in depends["answers"]:
+            if self._ask(workspace, tuple(question), basis) != answer:
                 return False
         return True
+
+    def _unchanged(self, files: dict[str, str]) -> bool:
+        """Whether every file has the content digest it had (``path -> digest``)."""
+        return all(self._file_digest(path) == digest for path, digest in files.items())
 
     def _file_digest(self, path: str) -> str:
         from . import dependencies
@@ -212,9 +216,11 @@ class ResultCache:
             known = self._file_digests[path] = dependencies.file_digest(path)
         return known
 
-    def _ask(self, workspace, question: tuple) -> Any:
+    def _ask(self, workspace, question: tuple, basis: Any = None) -> Any:
         """A whole-workspace question again, answered as the analysis noted it
-        (``dependencies.note_answer``); once per run."""
+        (``dependencies.note_answer``); once per run.  ``basis``: what the analysis
+        noted with the answer to recompute it with less work (the answer is the
+        same with or without it)."""
         key = (id(workspace), question)
         if key in self._answers:
             return self._answers[key]
@@ -237,7 +243,8 @@ class ResultCache:
         elif kind == "incoming roles":
             from .modules import index_for, roles_json
 
-            answer = roles_json(index_for(workspace).incoming_roles(question[1]))
+            answer = roles_json(index_for(workspace).incoming_roles(question[1], known=basis or [],
+                                                                    unchanged=self._unchanged))
         else:  # a question this version does not know: never equal
             answer = object()
         self._answers[key] = answer

@@ -239,6 +239,15 @@ def run_check(args: argparse.Namespace) -> int:
     _tune_gc()
     root = Path.cwd()
     workspaces: dict[Path, Workspace] = {}
+
+    def workspace_for(project_root: Path) -> Workspace:
+        workspace = workspaces.get(project_root)
+        if workspace is None:
+            # No time budget: a CI run waits for every cross-file answer, so its findings and fix
+            # labels never depend on how loaded the machine is (the editor re-publishes instead).
+            workspace = workspaces[project_root] = Workspace(project_root, time_budget=None)
+        return workspace
+
     cache = ResultCache(disabled=args.no_cache or from_stdin)  # cache.py: findings of unchanged files
     findings: list[FileFindings] = []
     diffs: list[str] = []
@@ -252,7 +261,8 @@ def run_check(args: argparse.Namespace) -> int:
     shown_as: dict[str, str] = {}  # --diff: a checked file's path as given on the command line
     stdout_source: str | None = None
     if not fixing and not from_stdin:  # many files: checked on every core first (parallel.py)
-        cache.prefetch([(path, settings_of[path], settings_of[path].project_root or root) for path in targets])
+        cache.prefetch([(path, settings_of[path], settings_of[path].project_root or root) for path in targets],
+                       workspace_for)
     for path in targets:
         settings = settings_of[path]
         display = str(path)
@@ -262,12 +272,7 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"lime-task-lint: {path}: {exc}; skipped", file=sys.stderr)
             continue
         project_root = settings.project_root or root
-        # CI does not type: jedi may take its time to find callers across files.
-        workspace = workspaces.get(project_root)
-        if workspace is None:
-            # No time budget: a CI run waits for every cross-file answer, so its findings and fix
-            # labels never depend on how loaded the machine is (the editor re-publishes instead).
-            workspace = workspaces[project_root] = Workspace(project_root, time_budget=None)
+        workspace = workspace_for(project_root)
         if fixing:
             from .checker import check  # only here: a run answered from the cache imports no rule code
             from .fixer import fix_text

@@ -11,7 +11,10 @@ is noted here while a :func:`recording` is open on the thread:
   "which functions of this file are scheduled elsewhere", "is this name
   mentioned in another file"): the question and its answer
   (:func:`note_answer`), asked again when the entry is validated; the files
-  read only to answer it are not noted (:func:`answering`);
+  read only to answer it are not noted (:func:`answering`), except in a
+  *basis* noted with the answer: parts of it, each with the digests of the
+  files it came from, that validation takes instead of recomputing them
+  while those files are unchanged;
 * it asks **jedi**, which may read any file: the result depends on everything
   (:func:`note_unknown`).
 
@@ -37,18 +40,22 @@ _local = threading.local()
 class Consulted:
     """The notes of one recording: ``files`` (absolute path -> content digest,
     ``"missing"`` when it could not be read), ``answers`` (question -> answer,
-    both JSON-able) and ``unknown`` (jedi answered something)."""
+    both JSON-able), ``bases`` (question -> what lets its answer be asked again
+    with less work, JSON-able; see :func:`note_answer`) and ``unknown`` (jedi
+    answered something)."""
 
-    __slots__ = ("files", "answers", "unknown")
+    __slots__ = ("files", "answers", "bases", "unknown")
 
     def __init__(self) -> None:
         self.files: dict[str, str] = {}
         self.answers: dict[tuple, Any] = {}
+        self.bases: dict[tuple, Any] = {}
         self.unknown = False
 
     def add(self, other: "Consulted") -> None:
         self.files.update(other.files)
         self.answers.update(other.answers)
+        self.bases.update(other.bases)
         self.unknown = self.unknown or other.unknown
 
 
@@ -115,9 +122,15 @@ def note_file(path: str, digest: str) -> None:
         _local.stack[-1].files[path] = digest
 
 
-def note_answer(question: tuple, answer: Any) -> None:
+def note_answer(question: tuple, answer: Any, basis: Any = None) -> None:
+    """``basis``: parts of the answer that validation may take instead of
+    recomputing them, each carrying the digests of the files it was computed
+    from (``ModuleIndex.incoming_roles``: per caller file, the calls it makes);
+    the answer is still computed again and compared."""
     if active():
         _local.stack[-1].answers[question] = answer
+        if basis is not None:
+            _local.stack[-1].bases[question] = basis
 
 
 def note_unknown() -> None:

@@ -111,8 +111,8 @@ class ModuleIndex:
         self._real_paths: dict[str, str] = {}
         #: path -> (tree, the calls it makes of other modules' functions with Lime roles)
         self._calls_out: dict[str, tuple[weakref.ref, list]] = {}
-        #: (search roots, module parts) -> where an absolute name was found; see ``changed``
-        self._located: dict[tuple, tuple[str, int] | None] = {}
+        #: (search roots, module parts) -> what ``_search`` answered; see ``changed``
+        self._located: dict[tuple, tuple] = {}
         self._local = threading.local()
 
     # -- files -----------------------------------------------------------------------
@@ -213,7 +213,7 @@ class ModuleIndex:
             base = Path(importer).resolve().parent
             for _ in range(level - 1):
                 base = base.parent
-            found, through = self._search(parts, [base], level)
+            found, through, absent = self._search(parts, [base], level)
         else:
             if not parts or parts[0].startswith("lime_") or parts[0] in _STANDARD_LIBRARY:
                 return None
@@ -225,15 +225,24 @@ class ModuleIndex:
                 known = self._search(parts, bases, 0)
                 with self._lock:
                     self._located[key] = known
-            found, through = known
+            found, through, absent = known
         if through is not None:  # found through a symbolic link: its target is part of the answer
             dependencies.note_answer(("realpath", through), found[0] if found else None)
+        for path in absent:  # a module installed there later would be found instead
+            dependencies.note_file(path, "missing")
         return found
 
     def _search(self, parts: list[str], bases: list[Path], level: int
-                ) -> tuple[tuple[str, int] | None, str | None]:
-        """``((file, parts taken) or None, the path as found when a symbolic link led elsewhere)``."""
+                ) -> tuple[tuple[str, int] | None, str | None, tuple[str, ...]]:
+        """``((file, parts taken) or None, the path as found when a symbolic link led
+        elsewhere, the files looked for and not found outside the workspace roots)``.
+
+        The last: the result cache's listing covers the Python files of the roots
+        only, so a module installed later in site-packages (or in a package folder
+        above a root) must be noted as missing to be noticed."""
+        absent: list[str] = []
         for base in bases:
+            unlisted = self._unlisted(base)
             for taken in range(len(parts), 0, -1):
                 folder = base.joinpath(*parts[:taken - 1])
                 leaf = parts[taken - 1]
@@ -241,13 +250,22 @@ class ModuleIndex:
                     if candidate.is_file():
                         real = str(candidate.resolve())
                         return (real, taken), (str(candidate.absolute()) if real != str(candidate.absolute())
-                                               else None)
+                                               else None), tuple(absent)
+                    if unlisted:
+                        absent.append(str(candidate.absolute()))
             if level:
                 init = base / "__init__.py"
                 if init.is_file():
                     real = str(init.resolve())
-                    return (real, 0), (str(init.absolute()) if real != str(init.absolute()) else None)
-        return None, None
+                    return (real, 0), (str(init.absolute()) if real != str(init.absolute()) else None), tuple(absent)
+                if unlisted:
+                    absent.append(str(init.absolute()))
+        return None, None, tuple(absent)
+
+    def _unlisted(self, base: Path) -> bool:
+        """Whether module files in ``base`` are outside the workspace's file listing:
+        a site-packages folder (or one a ``.pth`` file names), or a folder under no root."""
+        return base in self.site_packages() or not any(base == root or root in base.parents for root in self.roots)
 
     # -- names -------------------------------------------------------------------------
     def imports(self, path: str) -> dict[str, str]:
@@ -479,7 +497,8 @@ class ModuleIndex:
             return False
         return any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text) for word in words)
 
-    def incoming_roles(self, path: str, tree: ast.Module | None = None) -> "dict[str, dict[str, Role]]":
+    def incoming_roles(self, path: str, tree: ast.Module | None = None, *, known: list | None = None,
+                       unchanged: Callable[[dict[str, str]], bool] | None = None) -> "dict[str, dict[str, Role]]":
         """Qualname -> parameter -> the Lime role (application, unit of work,
         limetype...) that callers in other workspace modules pass for it.
 
@@ -492,25 +511,32 @@ class ModuleIndex:
 
         For the result cache the answer is noted, not the files read for it (every
         file that may import the module): a caller's edit that passes the same
-        roles leaves the module's cached findings valid."""
+        roles leaves the module's cached findings valid.  With the answer go the
+        *caller records*: per caller file, the calls it makes of this module's
+        functions and the digest of every file they were read from (the caller's
+        own, those its imports resolved through).  Validation asks again with them
+        as ``known`` and ``unchanged(files) -> bool``: the importers are searched
+        again, and a record is taken instead of reading its caller only when none
+        of its files changed (touching one module of a package then reads that
+        one caller, not all of them)."""
         path = self._real(path)
         if not self.callers:
             return {}
+        records: list | None = [] if dependencies.active() else None
         with dependencies.answering():
-            roles = self._incoming_roles(path, tree)
-        dependencies.note_answer(("incoming roles", path), roles_json(roles))
+            roles = self._incoming_roles(path, tree, records, known or [], unchanged)
+        dependencies.note_answer(("incoming roles", path), roles_json(roles), records)
         return roles
 
-    def _incoming_roles(self, path: str, tree: ast.Module | None) -> "dict[str, dict[str, Role]]":
-        from .model import _collect_functions
-
-        tree = tree if tree is not None else self.tree(path)  # the caller's own tree: no second parse
-        if tree is None:
-            return {}
-        here: dict = {}
-        _collect_functions(tree.body, "", None, None, here)  # the parameters of this module's functions
-        if not any(info.params for info in here.values()):
-            return {}  # no parameter to pass a role to (a package's empty __init__.py): no file to read
+    def _incoming_roles(self, path: str, tree: ast.Module | None, records: list | None = None,
+                        known: list = (), unchanged: Callable[[dict[str, str]], bool] | None = None
+                        ) -> "dict[str, dict[str, Role]]":
+        # Whether the module has a parameter to pass a role to is checked first when its
+        # tree is at hand, else after the search for importers: most modules have none,
+        # and the result cache asks this again for every unchanged file of a package.
+        here = _functions(tree) if tree is not None else None
+        if here is not None and not any(info.params for info in here.values()):
+            return {}  # a package's empty __init__.py: no file to read
         module = Path(path)
         words = [module.parent.name] if module.stem == "__init__" else [module.stem]
         # A module is imported by a text that names it, or through a package
@@ -523,10 +549,22 @@ class ModuleIndex:
             folder = folder.parent
         words = [w for w in dict.fromkeys(words) if w.isidentifier()]
         candidates = self.importers(path, words)
+        if not candidates:
+            return {}  # no file can import the module
+        if here is None:
+            tree = self.tree(path)
+            if tree is None:
+                return {}
+            here = _functions(tree)
+            if not any(info.params for info in here.values()):
+                return {}
+        known_by_file = {record["file"]: record for record in known} if unchanged is not None else {}
         roles: dict[str, dict[str, Role]] = {}
         for candidate in candidates:
-            for target_path, qualname, positional, keywords in self._outgoing(str(Path(candidate).resolve())):
-                callee = here.get(qualname) if target_path == path else None
+            candidate = str(Path(candidate).resolve())
+            for qualname, positional, keywords in self._calls_into(path, candidate, records,
+                                                                   known_by_file.get(candidate), unchanged):
+                callee = here.get(qualname)
                 if callee is None:
                     continue
                 params = [p.arg for p in callee.params]
@@ -537,6 +575,27 @@ class ModuleIndex:
                     if role is not None:
                         roles.setdefault(qualname, {}).setdefault(param, role)
         return roles
+
+    def _calls_into(self, path: str, caller: str, records: list | None, known: dict | None,
+                    unchanged: Callable[[dict[str, str]], bool] | None) -> list[tuple[str, tuple, dict]]:
+        """``(qualname, role per positional argument, role per keyword)`` of each call
+        ``caller`` makes of a function of ``path`` that passes a Lime role, in order.
+        ``known``: a caller record kept with an earlier answer, taken when
+        ``unchanged`` says none of its files changed.  ``records``: where this
+        caller's record is added (None: nobody keeps them)."""
+        if known is not None and unchanged is not None and caller in known["read"] and unchanged(known["read"]):
+            return [(qualname, tuple(_role_from_json(r) for r in positional),
+                     {k: _role_from_json(r) for k, r in keywords.items()})
+                    for qualname, positional, keywords in known["calls"]]
+        with dependencies.recording() as read:  # inside ``answering``: kept for the record only
+            calls = [(qualname, positional, keywords)
+                     for target, qualname, positional, keywords in self._outgoing(caller) if target == path]
+        # Only reads of files make a record: a nested question or jedi's answer is never assumed unchanged.
+        if records is not None and not read.unknown and not read.answers:
+            records.append({"file": caller, "read": dict(sorted(read.files.items())), "calls": [
+                [qualname, [_role_to_json(r) for r in positional], {k: _role_to_json(r) for k, r in keywords.items()}]
+                for qualname, positional, keywords in calls]})
+        return calls
 
     def importers(self, path: str, words: list[str]) -> list[str]:
         """The workspace files other than ``path`` whose text has one of ``words``
@@ -604,10 +663,29 @@ class ModuleIndex:
 _WORD = re.compile(r"\w+")
 
 
+def _functions(tree: ast.Module) -> "dict[str, FunctionInfo]":
+    """Qualname -> the facts (parameters first) of each function defined in ``tree``."""
+    from .model import _collect_functions
+
+    found: dict = {}
+    _collect_functions(tree.body, "", None, None, found)
+    return found
+
+
 def roles_json(roles: "dict[str, dict[str, Role]]") -> dict:
     """``incoming_roles``'s answer as JSON values (the result cache compares them)."""
-    return {qualname: {param: [role.kind, role.limetype, role.bounded] for param, role in sorted(params.items())}
+    return {qualname: {param: _role_to_json(role) for param, role in sorted(params.items())}
             for qualname, params in sorted(roles.items())}
+
+
+def _role_to_json(role: "Role | None") -> list | None:
+    return [role.kind, role.limetype, role.bounded] if role is not None else None
+
+
+def _role_from_json(value: list | None) -> "Role | None":
+    from .model import Role
+
+    return Role(str(value[0]), value[1], bool(value[2])) if value is not None else None
 
 
 def _stamp(path: str) -> tuple[int, int] | None:

@@ -89,7 +89,7 @@ class Workspace:
         if path in self.overlay:
             return ("overlay", hash(self.overlay[path]))
         try:
-            stat = Path(path).stat()
+            stat = os.stat(path)  # not pathlib: asked for every workspace file per question
         except OSError:
             return None
         return (stat.st_mtime_ns, stat.st_size)
