@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,7 +198,8 @@ def adds_no_broken_statement_locally(document: SourceDocument, edits: tuple[Edit
     items = sorted([(first, last, False) for first, last in spans] + [(first, last, True) for first, last in broken])
     index, text = document.index, document.text
     starts = index.line_starts
-    windows: list[list[int]] = []  # [first line, last line, line of the closing statement or -1]
+    #: [first line, last line, line of the closing statement or -1, first line of the gap before it]
+    windows: list[list[int]] = []
     for edit in sorted(edits, key=lambda e: (e.start, e.end)):
         if edit.end < edit.start or edit.end > len(text):
             return None
@@ -205,44 +207,113 @@ def adds_no_broken_statement_locally(document: SourceDocument, edits: tuple[Edit
         position = 0
         while position < len(items) and items[position][1] < first:
             position += 1
-        begin = position
+        # The window starts with a statement whose first line the edits leave in
+        # place: the one holding the edit (or before the blank lines it is in),
+        # else the one before it (text typed at a statement's very start, or
+        # after it, can continue the statement before: an indented line).
+        begin = position if position < len(items) and items[position][0] <= first else position - 1
+        if begin >= 0 and edit.start <= starts[items[begin][0]]:
+            begin -= 1
         while begin > 0 and items[begin - 1][2]:  # broken statements directly before: into the window
             begin -= 1
-        if begin < len(items):
-            first = min(first, items[begin][0])
+        first = items[begin][0] if begin >= 0 else 0
         while position < len(items) and (items[position][0] <= last or items[position][2]):
             last = max(last, items[position][1])
             position += 1
-        closing = -1
+        closing = gap = -1
         if position < len(items):
-            closing = items[position][0]
+            closing, gap = items[position][0], last + 1
             last = items[position][1]
         if windows and first <= windows[-1][1]:
-            return None  # overlapping windows: the whole-file check
-        windows.append([first, last, closing])
-    for first, last, closing in windows:
+            # Edits whose windows meet (two edits of one fix in one function): one
+            # window from the earlier's start to the later closing statement, which
+            # starts and ends where the parser is in step just as each did.
+            if last > windows[-1][1]:
+                windows[-1][1:] = [last, closing, gap]
+            continue
+        windows.append([first, last, closing, gap])
+    # Broken statements in the windows, before and after the edits: the rest of the
+    # file keeps its own.  Counted as pieces, not as ``count_syntax_errors`` (at
+    # least 1 for text that does not parse): a window can fail to parse and still
+    # keep every statement (an indented first line), and the file has a broken one.
+    before_total = after_total = 0
+    for first, last, closing, gap in windows:
         begin = starts[first]
-        end = starts[last + 1] if last + 1 < len(starts) else len(text)
+        end = whole_end = starts[last + 1] if last + 1 < len(starts) else len(text)
         if closing < 0:  # up to the end of the file: its trailing blank lines change nothing
-            end = max(end - (len(text[begin:end]) - len(text[begin:end].rstrip())), max(e.end for e in edits))
-        window = text[begin:end]
+            end = max(_end_of_last_line_with_text(text, begin, end), max(e.end for e in edits))
         inside = [Edit(e.start - begin, e.end - begin, e.new_text) for e in edits if begin <= e.start and e.end <= end]
+        window, dropped_lines = _window_text(document, begin, end, closing, gap, inside)
         try:
             edited = apply_edits(window, inside)
         except ValueError:
             return None
-        before_count = count_syntax_errors(window)
+        if dropped_lines or end < whole_end:
+            # Lines of spaces were left out, before the closing statement or at the
+            # end: a backslash the edits put right before them would join them.
+            cut = starts[gap] - begin + len(edited) - len(window) if dropped_lines else len(edited)
+            if edited[:cut].rstrip("\r\n").endswith("\\"):
+                return None
+        before_total += _window_broken_statements(document, window)
         after = recover_module(edited)
-        after_count = 0 if not after.broken_ranges and after.error is None else max(1, len(after.broken_ranges))
+        after_total += len(after.broken_ranges)
         if closing >= 0:
-            line = closing - first + 1 + (edited.count("\n") - window.count("\n"))
+            line = closing - dropped_lines - first + 1 + (edited.count("\n") - window.count("\n"))
             in_step = any(_first_line(stmt) == line for stmt in after.tree.body) and \
                 all(broken_last < line for _, broken_last in after.broken_ranges)
             if not in_step or "\r" in window + edited:
                 return None
-        if after_count > before_count:
-            return False
-    return True
+    return after_total <= before_total
+
+
+_LINE_END = re.compile(r"[ \t]*(?:\r\n|\r|\n)?")
+
+
+def _end_of_last_line_with_text(text: str, begin: int, end: int) -> int:
+    """The end of ``text[begin:end]`` without its trailing lines of spaces and tabs:
+    the line break of the last line with text is kept (the recovering parser can
+    split a broken last line differently without it) and so are the blank lines
+    after a backslash."""
+    stripped = begin + len(text[begin:end].rstrip(" \t\r\n"))
+    if text[stripped - 1:stripped] == "\\":
+        return end  # a line continued onto the blank lines: they are part of it
+    return _LINE_END.match(text, stripped, end).end()
+
+
+_BLANK_LINES = re.compile(r"(?:[ \t]*\n)+")
+
+
+def _window_text(document: SourceDocument, begin: int, end: int, closing: int, gap: int,
+                 edits: list[Edit]) -> tuple[str, int]:
+    """The text of a window, ``text[begin:end]``, without the lines of spaces and
+    tabs between its last statement and its closing one (in a reduced document,
+    the blanked units: hundreds of lines the recovering parser would read for
+    nothing), and how many lines were left out.  ``edits``: the fix's, relative
+    to ``begin``; lines are left out only after all of them.
+
+    Both parsers skip such lines (they hold no token), so the window reads the
+    same without them, line numbers apart; not so after a line that ends in a
+    backslash (it would join the closing statement instead): then nothing is
+    left out."""
+    text, starts = document.text, document.index.line_starts
+    if closing < 0 or gap >= closing:
+        return text[begin:end], 0
+    gap_begin, gap_end = starts[gap], starts[closing]
+    if any(e.end >= gap_begin - begin for e in edits) or _BLANK_LINES.fullmatch(text, gap_begin, gap_end) is None \
+            or text[starts[gap - 1]:gap_begin].rstrip("\r\n").endswith("\\"):
+        return text[begin:end], 0
+    return text[begin:gap_begin] + text[gap_end:end], closing - gap
+
+
+def _window_broken_statements(document: SourceDocument, window: str) -> int:
+    """The broken statements of a window of ``document`` (as the recovering parser
+    reads it on its own), counted once per window (the fixes of one function
+    next to the broken text share it)."""
+    counted = document.__dict__.setdefault("_window_broken_statements", {})
+    count = counted.get(window)
+    if count is None:
+        count = counted[window] = len(recover_module(window).broken_ranges)
+    return count
 
 
 def _first_line(stmt: ast.stmt) -> int:
