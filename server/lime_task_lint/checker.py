@@ -184,12 +184,13 @@ def adds_no_broken_statement_locally(document: SourceDocument, edits: tuple[Edit
     top-level statements from growing?  Counted on a window of lines around each
     touched group instead of the whole file; None when the window cannot tell.
 
-    The window starts at the first of the broken statements directly before the
-    group (after a statement that parsed, the recovering parser starts afresh)
-    and ends with the first statement after the group that parsed.  When that
-    last statement still comes out as a statement of its own in the edited
-    window, the parser is back in step there, the rest of the file is read as
-    before, and the whole file's count changes exactly as the window's does.
+    The window starts at the last statement before the group (or holding its
+    start) where the recovering parser starts afresh (``_starts_afresh``: a
+    ``def``, ``class`` or decorator that parsed) and ends with the first such
+    statement after the group.  When that last statement still comes out as a
+    statement of its own in the edited window, the parser is back in step there,
+    the rest of the file is read as before, and the whole file's count changes
+    exactly as the window's does.
     """
     broken = _broken_lines(document)
     if not broken or any("__future__" in e.new_text for e in edits):
@@ -207,17 +208,17 @@ def adds_no_broken_statement_locally(document: SourceDocument, edits: tuple[Edit
         position = 0
         while position < len(items) and items[position][1] < first:
             position += 1
-        # The window starts with a statement whose first line the edits leave in
-        # place: the one holding the edit (or before the blank lines it is in),
-        # else the one before it (text typed at a statement's very start, or
-        # after it, can continue the statement before: an indented line).
+        # The window starts where the parser starts afresh whatever the edits do:
+        # at a statement that parsed, starts with ``def``, ``class`` or a decorator
+        # (see ``_starts_afresh``) and keeps that first word (text typed at its
+        # very start, or in the blank lines after it, can continue the statement
+        # before it: an indented line), or at the start of the file.
         begin = position if position < len(items) and items[position][0] <= first else position - 1
-        if begin >= 0 and edit.start <= starts[items[begin][0]]:
-            begin -= 1
-        while begin > 0 and items[begin - 1][2]:  # broken statements directly before: into the window
+        while begin >= 0 and (items[begin][2] or edit.start <= _afresh_until(text, starts, items[begin][0])):
             begin -= 1
         first = items[begin][0] if begin >= 0 else 0
-        while position < len(items) and (items[position][0] <= last or items[position][2]):
+        while position < len(items) and (items[position][0] <= last or items[position][2]
+                                         or not _starts_afresh(text, starts, items[position][0])):
             last = max(last, items[position][1])
             position += 1
         closing = gap = -1
@@ -254,16 +255,38 @@ def adds_no_broken_statement_locally(document: SourceDocument, edits: tuple[Edit
             cut = starts[gap] - begin + len(edited) - len(window) if dropped_lines else len(edited)
             if edited[:cut].rstrip("\r\n").endswith("\\"):
                 return None
-        before_total += _window_broken_statements(document, window)
-        after = recover_module(edited)
-        after_total += len(after.broken_ranges)
+        before_total += _read_window(window)[0]
+        pieces, first_lines, last_broken = _read_window(edited)
+        after_total += pieces
         if closing >= 0:
             line = closing - dropped_lines - first + 1 + (edited.count("\n") - window.count("\n"))
-            in_step = any(_first_line(stmt) == line for stmt in after.tree.body) and \
-                all(broken_last < line for _, broken_last in after.broken_ranges)
+            in_step = line in first_lines and last_broken < line
             if not in_step or "\r" in window + edited:
                 return None
     return after_total <= before_total
+
+
+_AFRESH = re.compile(r"(?:def|class)\b|@")
+
+
+def _afresh_until(text: str, starts: list[int], line: int) -> int:
+    """The end of the word that makes the statement on ``line`` start afresh
+    (see ``_starts_afresh``), or the end of the text when nothing does."""
+    match = _AFRESH.match(text, starts[line])
+    return len(text) if match is None else match.end()
+
+
+def _starts_afresh(text: str, starts: list[int], line: int) -> bool:
+    """True when the statement on ``line`` starts with ``def``, ``class`` or a
+    decorator: where the recovering parser starts afresh whatever comes after.
+
+    Text after an unclosed bracket is read as part of it until such a keyword
+    (parso's tokenizer leaves the brackets there), so any other statement can
+    come out whole in a window that ends with it and still be swallowed in the
+    file, by what follows it (``if``...``else`` then a decorator).  A decorator
+    read inside brackets leaves the statement starting at its ``def``, which the
+    window's check sees."""
+    return _AFRESH.match(text, starts[line]) is not None
 
 
 _LINE_END = re.compile(r"[ \t]*(?:\r\n|\r|\n)?")
@@ -305,15 +328,12 @@ def _window_text(document: SourceDocument, begin: int, end: int, closing: int, g
     return text[begin:gap_begin] + text[gap_end:end], closing - gap
 
 
-def _window_broken_statements(document: SourceDocument, window: str) -> int:
-    """The broken statements of a window of ``document`` (as the recovering parser
-    reads it on its own), counted once per window (the fixes of one function
-    next to the broken text share it)."""
-    counted = document.__dict__.setdefault("_window_broken_statements", {})
-    count = counted.get(window)
-    if count is None:
-        count = counted[window] = len(recover_module(window).broken_ranges)
-    return count
+def _read_window(source: str) -> tuple[int, frozenset[int], int]:
+    """How the recovering parser reads a window: (its broken statements, the first
+    lines of the statements it keeps, the last line of a broken one or 0)."""
+    recovered = recover_module(source)
+    return (len(recovered.broken_ranges), frozenset(_first_line(stmt) for stmt in recovered.tree.body),
+            max((last for _, last in recovered.broken_ranges), default=0))
 
 
 def _first_line(stmt: ast.stmt) -> int:
