@@ -524,7 +524,7 @@ def test_findings_after_the_edit_move_by_one_shift_and_those_before_stay(monkeyp
     """Typing in one task of many: the findings of components wholly before the
     edit are reused as they are, those wholly after move by one shift, and only
     a component around the edit is looked up offset by offset."""
-    import lime_task_lint.incremental as incremental
+    from lime_task_lint import incremental
 
     text = "import logging\n\nlogger = logging.getLogger(__name__)\n" + "".join(
         f"\n\ndef task_{n}(app):\n    items = list(app.limetypes.deal.get_all())\n    return len(items)\n"

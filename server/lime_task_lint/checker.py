@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .trees import release_tree_caches, tree_cache  # noqa: F401 (tree_cache: rules import it from here)
 from .document import SourceDocument, parse_module, recover_module
-from .edits import BOM, apply_edits, count_syntax_errors, fix_is_acceptable, minimal_edit, parses
+from .edits import BOM, apply_edits, fix_is_acceptable, minimal_edit, parses
 from .edits import Edit, Fix
 from .framework import RuleContext, Severity, Violation, all_rules
 from .noqa import parse_suppressions
