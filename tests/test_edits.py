@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from lime_task_lint.edits import (
     Applicability, Edit, Fix, LineIndex, apply_edits, detect_newline, fix_is_acceptable, import_edit,
@@ -122,3 +123,44 @@ def test_fix_in_a_broken_file_may_not_add_a_broken_statement():
 def test_indent_unit():
     assert indent_unit("def f():\n\tpass\n") == "\t"
     assert indent_unit("def f():\n  if x:\n    pass\n") == "  "
+
+
+# -- LineIndex.after_edits: the previous version's line starts, moved -------------------
+_PIECES_OF_TEXT = st.lists(st.sampled_from(["a", "é", "\U0001F600", " ", "\n", "\r\n", "\r", "\ufeff", "x = 1\n"]),
+                           max_size=30).map("".join)
+
+
+@st.composite
+def _text_and_edits(draw):
+    text = draw(_PIECES_OF_TEXT)
+    edits = []
+    for _ in range(draw(st.integers(0, 4))):
+        start = draw(st.integers(0, len(text)))
+        end = draw(st.integers(start, min(len(text), start + 6)))
+        edits.append(Edit(start, end, draw(_PIECES_OF_TEXT)))
+    edits.sort(key=lambda e: (e.start, e.end))
+    kept = []
+    for edit in edits:  # non-overlapping, as the callers' edits are
+        if not kept or (edit.start >= kept[-1].end and edit.start != kept[-1].start):
+            kept.append(edit)
+    return text, kept
+
+
+@settings(derandomize=True, deadline=None, database=None, max_examples=2000)
+@given(_text_and_edits())
+def test_a_line_index_moved_past_edits_is_the_new_texts_own(case):
+    text, edits = case
+    new_text = apply_edits(text, edits)
+    moved = LineIndex.after_edits(LineIndex(text), new_text, edits)
+    if moved is None:
+        assert any("\r" in e.new_text or "\r" in text[max(0, e.start - 1):e.end + 1] for e in edits)
+        return
+    fresh = LineIndex(new_text)
+    assert vars(moved) == vars(fresh)
+
+
+def test_a_line_index_is_moved_past_edits_without_carriage_returns():
+    text = "a\nbb\nccc\n"
+    moved = LineIndex.after_edits(LineIndex(text), "a\nXb\nb\ncc\n", [Edit(2, 2, "X"), Edit(3, 7, "\nb\nc")])
+    assert moved is not None and moved.line_starts == LineIndex("a\nXb\nb\ncc\n").line_starts == [0, 2, 5, 7, 10]
+    assert LineIndex.after_edits(LineIndex("a\r\nb"), "a\rX\nb", [Edit(2, 2, "X")]) is None

@@ -4,9 +4,11 @@ typing), where the whole-file check is a recovering parse of the whole file."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings, strategies as st
 
 from lime_task_lint import checker, document as document_module
 from lime_task_lint.checker import _checked_fix, adds_no_broken_statement_locally, check, fix_parses_locally
@@ -164,3 +166,123 @@ def test_the_window_count_agrees_with_the_whole_file_count(name, text):
             if verdict is not None:
                 whole = count_syntax_errors(apply_edits(broken, [edit])) <= original
                 assert verdict == whole, (name, edit)
+
+
+# -- the window verdict against the whole-file count, on generated broken files -----------
+#: Top-level pieces of a generated file: functions, the blank lines a reduced
+#: document leaves of the units it reuses, and text being typed (broken).
+_PIECES = [
+    "@task\ndef job(app, rows):\n    for row in rows:\n        uow = app.unit_of_work()\n        uow.commit()\n",
+    "def helper(app):\n    return len(list(app.limetypes.deal.get_all()))\n",
+    "class Box:\n    def get(self):\n        return 1\n",
+    "if ready:\n    go()\nelse:\n    stop()\n",
+    "x = [\n    1,\n    2,\n]\n",
+    "# a comment\n",
+    "\n",
+    "        log.info('x=%s', \n",
+    "def unfinished(app):\n    log.info('typing %s', \n",
+    "y = (\n",
+    "total = 1 + \\\n",
+    "@task\n",
+    "else:\n    pass\n",
+    "s = '''open\n",
+]
+#: What a fix inserts: whole lines at a line's start, or text within a line.
+_LINE_TEXTS = ["    y = 1\n", "y = 1\n", "        pass\n", "\n", "@task\n", "    ids = {o.id: o for o in rows}\n",
+               "total = 1 + \\\n", "        log.info('x=%s', \n", "def later(app):\n", "    return (\n"]
+_INLINE_TEXTS = ["", "(", ")", "x", ":", "'''", "\\", " ", ", ", "[o for o in rows]"]
+
+
+@st.composite
+def _broken_file_and_fix(draw):
+    parts = []
+    for piece in draw(st.lists(st.sampled_from(_PIECES + ["blank"] * 6), min_size=2, max_size=12)):
+        if piece == "blank":  # a blanked unit: lines of spaces
+            widths = draw(st.lists(st.integers(0, 12), min_size=1, max_size=30))
+            piece = "".join(" " * width + "\n" for width in widths)
+        parts.append(piece)
+    text = "".join(parts)
+    starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+    edits = []
+    for _ in range(draw(st.integers(1, 3))):
+        line = draw(st.integers(0, len(starts) - 1))
+        if draw(st.booleans()):
+            edits.append(Edit(starts[line], starts[line], draw(st.sampled_from(_LINE_TEXTS))))
+            continue
+        line_end = starts[line + 1] - 1 if line + 1 < len(starts) else len(text)
+        start = starts[line] + draw(st.integers(0, line_end - starts[line]))
+        end = min(line_end, start + draw(st.sampled_from([0, 0, 1, 2, 5])))
+        edits.append(Edit(start, end, draw(st.sampled_from(_INLINE_TEXTS))))
+    edits.sort(key=lambda e: (e.start, e.end))
+    kept = [edits[0]]
+    for edit in edits[1:]:  # a fix's edits do not overlap
+        if edit.start >= kept[-1].end and edit.start != kept[-1].start:
+            kept.append(edit)
+    return text, tuple(kept)
+
+
+@settings(derandomize=os.environ.get("LIME_FUZZ_RANDOM") != "1", deadline=None, database=None,
+          max_examples=int(os.environ.get("LIME_FUZZ_EXAMPLES", "500")))
+@given(_broken_file_and_fix())
+def test_the_window_verdict_is_the_whole_file_count_on_generated_files(case):
+    """Fixes of one or several edits (merged windows, windows whose blank lines
+    before the closing statement are left out): the window's verdict, when it
+    has one, is the whole-file recovery's."""
+    text, edits = case
+    document = SourceDocument(text, "tasks.py")
+    assume(document.recovered.broken_ranges)
+    verdict = adds_no_broken_statement_locally(document, edits)
+    if verdict is not None:
+        assert verdict == (count_syntax_errors(apply_edits(text, edits)) <= count_syntax_errors(text))
+
+
+def test_windows_of_two_edits_in_one_function_are_counted_together():
+    """A fix with two edits in the function after the broken text (a hoisted
+    dictionary and its use) is proven on one window, not the whole file."""
+    text = _module(6, broken_after=2)
+    document = SourceDocument(text, "tasks.py")
+    statement = _edit_replacing(text, "    deals = len(", "    deals = len(", 3)
+    hoist = Fix("hoist", (Edit(statement.start, statement.start, "    every = 1\n"),
+                          _edit_replacing(text, "return deals", "return deals + every", 3)))
+    assert adds_no_broken_statement_locally(document, hoist.edits) is True
+    breaking = Fix("hoist badly", (hoist.edits[0], _edit_replacing(text, "return deals", "return deals)", 3)))
+    assert adds_no_broken_statement_locally(document, breaking.edits) is False
+    assert _checked_fix(document, breaking) is None
+
+
+def test_blank_lines_before_the_closing_statement_are_left_out_of_the_window(monkeypatch):
+    """A reduced document: hundreds of blank lines between the function after the
+    broken text and the next statement are not parsed, and the verdicts stay."""
+    text = _module(6, broken_after=2)
+    third = text.index("\n\n@task\ndef tally_4")
+    text = text[:third] + "\n" + (" " * 40 + "\n") * 500 + text[third:]
+    document = SourceDocument(text, "tasks.py")
+    assert document.recovered.broken_ranges  # the document's own parse, before counting the others
+    parsed = []
+    recover = document_module.recover_module
+
+    def recording(source):
+        parsed.append(source)
+        return recover(source)
+
+    monkeypatch.setattr(checker, "recover_module", recording)
+    monkeypatch.setattr(document_module, "recover_module", recording)
+    keeps = Fix("count", (_edit_replacing(text, "len(list(app.limetypes.deal.get_all()))",
+                                          "app.limetypes.deal.count()", 3),))
+    breaks = Fix("close a bracket twice", (_edit_replacing(text, "return deals", "return deals)", 3),))
+    assert adds_no_broken_statement_locally(document, keeps.edits) is True
+    assert adds_no_broken_statement_locally(document, breaks.edits) is False
+    assert parsed and all(source.count("\n") < 40 for source in parsed)
+    for fix in (keeps, breaks):
+        assert adds_no_broken_statement_locally(document, fix.edits) == \
+            (count_syntax_errors(apply_edits(text, fix.edits)) <= count_syntax_errors(text))
+
+
+def test_blank_lines_after_a_backslash_stay_in_the_window():
+    text = _module(6, broken_after=2)
+    fourth = text.index("\n\n@task\ndef tally_4")
+    text = text[:fourth] + "\n" + "    " + "\n" * 3 + text[fourth:]
+    document = SourceDocument(text, "tasks.py")
+    continued = Fix("continue", (_edit_replacing(text, "return deals\n", "return deals + \\\n", 3),))
+    assert adds_no_broken_statement_locally(document, continued.edits) in (None, False)
+    assert _checked_fix(document, continued) is None

@@ -14,15 +14,17 @@ from __future__ import annotations
 import logging
 import random
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from lime_task_lint.analysis import analyse
 from lime_task_lint.checker import fix_parses_locally
 from lime_task_lint.document import SourceDocument
-from lime_task_lint.edits import Edit, apply_edits, parses
-from lime_task_lint.incremental import (IncrementalAnalyser, _blank_lines, _common_prefix, _common_suffix,
-                                        statement_facts)
+from lime_task_lint.edits import Edit, LineIndex, apply_edits, parses
+from lime_task_lint.incremental import (IncrementalAnalyser, _blank_after, _blank_lines, _common_prefix,
+                                        _common_suffix, statement_facts)
 from lime_task_lint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -496,3 +498,46 @@ def test_the_known_statements_give_the_recovering_parse_of_a_broken_text(path: P
         real = recover_module(text)
         assert (known.broken_ranges, known.error) == (real.broken_ranges, real.error)
         assert ast.dump(known.tree, include_attributes=True) == ast.dump(real.tree, include_attributes=True)
+
+
+@settings(derandomize=True, deadline=None, database=None, max_examples=1000)
+@given(st.lists(st.sampled_from(["def f():\n", "    x = 1\n", "\ufeff", "é", "\r\n", "\r", "\n", "  # c\n"]),
+                min_size=1, max_size=20).map("".join),
+       st.lists(st.tuples(st.integers(0, 400), st.integers(0, 5),
+                          st.sampled_from(["", "x", "\n", "\r\n", "é\n  ", "\ufeff"])), max_size=4))
+def test_the_blanked_text_after_edits_is_the_edited_texts_blanked(text, raw_edits):
+    """``_blank_after`` (the previous version's blanked text with the edits
+    applied, blanked) is ``_blank_lines`` of the whole new text."""
+    edits = []
+    for start, length, new_text in sorted(raw_edits):
+        start = min(start, len(text))
+        if not edits or start > edits[-1].end:
+            edits.append(Edit(start, min(len(text), start + length), new_text))
+    new_text = apply_edits(text, edits)
+    old_index, new_index = LineIndex(text), LineIndex(new_text)
+    previous = SimpleNamespace(blank=_blank_lines(text, old_index, [(0, old_index.line_count - 1)]))
+    expected = _blank_lines(new_text, new_index, [(0, new_index.line_count - 1)])
+    assert _blank_after(previous, new_text, new_index, edits) == expected
+
+
+def test_findings_after_the_edit_move_by_one_shift_and_those_before_stay(monkeypatch):
+    """Typing in one task of many: the findings of components wholly before the
+    edit are reused as they are, those wholly after move by one shift, and only
+    a component around the edit is looked up offset by offset."""
+    from lime_task_lint import incremental
+
+    text = "import logging\n\nlogger = logging.getLogger(__name__)\n" + "".join(
+        f"\n\ndef task_{n}(app):\n    items = list(app.limetypes.deal.get_all())\n    return len(items)\n"
+        for n in range(12))
+    analyser = IncrementalAnalyser()
+    analyser.analyse("file:///t.py", text, SETTINGS, path="/t.py", version=1)
+    looked_up = []
+    real = incremental._moved_violation
+    monkeypatch.setattr(incremental, "_moved_violation", lambda v, moved: looked_up.append(v) or real(v, moved))
+    at = text.index("return len(items)", text.index("def task_6"))
+    edited = text[:at] + "x = 1\n    " + text[at:]
+    incremental_result = analyser.analyse("file:///t.py", edited, SETTINGS, path="/t.py", version=2)
+    assert analyser.stats.last_mode == "incremental" and analyser.stats.reused_components >= 10
+    assert signature(incremental_result) == signature(analyse("file:///t.py", edited, SETTINGS, path="/t.py",
+                                                              version=2))
+    assert len(looked_up) <= 2  # not the findings of the other eleven tasks

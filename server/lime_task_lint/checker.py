@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import bisect
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .trees import release_tree_caches, tree_cache  # noqa: F401 (tree_cache: rules import it from here)
 from .document import SourceDocument, parse_module, recover_module
-from .edits import BOM, apply_edits, count_syntax_errors, fix_is_acceptable, minimal_edit, parses
+from .edits import BOM, apply_edits, fix_is_acceptable, minimal_edit, parses
 from .edits import Edit, Fix
 from .framework import RuleContext, Severity, Violation, all_rules
 from .noqa import parse_suppressions
@@ -183,12 +184,13 @@ def adds_no_broken_statement_locally(document: SourceDocument, edits: tuple[Edit
     top-level statements from growing?  Counted on a window of lines around each
     touched group instead of the whole file; None when the window cannot tell.
 
-    The window starts at the first of the broken statements directly before the
-    group (after a statement that parsed, the recovering parser starts afresh)
-    and ends with the first statement after the group that parsed.  When that
-    last statement still comes out as a statement of its own in the edited
-    window, the parser is back in step there, the rest of the file is read as
-    before, and the whole file's count changes exactly as the window's does.
+    The window starts at the last statement before the group (or holding its
+    start) where the recovering parser starts afresh (``_starts_afresh``: a
+    ``def``, ``class`` or decorator that parsed) and ends with the first such
+    statement after the group.  When that last statement still comes out as a
+    statement of its own in the edited window, the parser is back in step there,
+    the rest of the file is read as before, and the whole file's count changes
+    exactly as the window's does.
     """
     broken = _broken_lines(document)
     if not broken or any("__future__" in e.new_text for e in edits):
@@ -197,7 +199,8 @@ def adds_no_broken_statement_locally(document: SourceDocument, edits: tuple[Edit
     items = sorted([(first, last, False) for first, last in spans] + [(first, last, True) for first, last in broken])
     index, text = document.index, document.text
     starts = index.line_starts
-    windows: list[list[int]] = []  # [first line, last line, line of the closing statement or -1]
+    #: [first line, last line, line of the closing statement or -1, first line of the gap before it]
+    windows: list[list[int]] = []
     for edit in sorted(edits, key=lambda e: (e.start, e.end)):
         if edit.end < edit.start or edit.end > len(text):
             return None
@@ -205,44 +208,132 @@ def adds_no_broken_statement_locally(document: SourceDocument, edits: tuple[Edit
         position = 0
         while position < len(items) and items[position][1] < first:
             position += 1
-        begin = position
-        while begin > 0 and items[begin - 1][2]:  # broken statements directly before: into the window
+        # The window starts where the parser starts afresh whatever the edits do:
+        # at a statement that parsed, starts with ``def``, ``class`` or a decorator
+        # (see ``_starts_afresh``) and keeps that first word (text typed at its
+        # very start, or in the blank lines after it, can continue the statement
+        # before it: an indented line), or at the start of the file.
+        begin = position if position < len(items) and items[position][0] <= first else position - 1
+        while begin >= 0 and (items[begin][2] or edit.start <= _afresh_until(text, starts, items[begin][0])):
             begin -= 1
-        if begin < len(items):
-            first = min(first, items[begin][0])
-        while position < len(items) and (items[position][0] <= last or items[position][2]):
+        first = items[begin][0] if begin >= 0 else 0
+        while position < len(items) and (items[position][0] <= last or items[position][2]
+                                         or not _starts_afresh(text, starts, items[position][0])):
             last = max(last, items[position][1])
             position += 1
-        closing = -1
+        closing = gap = -1
         if position < len(items):
-            closing = items[position][0]
+            closing, gap = items[position][0], last + 1
             last = items[position][1]
         if windows and first <= windows[-1][1]:
-            return None  # overlapping windows: the whole-file check
-        windows.append([first, last, closing])
-    for first, last, closing in windows:
+            # Edits whose windows meet (two edits of one fix in one function): one
+            # window from the earlier's start to the later closing statement, which
+            # starts and ends where the parser is in step just as each did.
+            if last > windows[-1][1]:
+                windows[-1][1:] = [last, closing, gap]
+            continue
+        windows.append([first, last, closing, gap])
+    # Broken statements in the windows, before and after the edits: the rest of the
+    # file keeps its own.  Counted as pieces, not as ``count_syntax_errors`` (at
+    # least 1 for text that does not parse): a window can fail to parse and still
+    # keep every statement (an indented first line), and the file has a broken one.
+    before_total = after_total = 0
+    for first, last, closing, gap in windows:
         begin = starts[first]
-        end = starts[last + 1] if last + 1 < len(starts) else len(text)
+        end = whole_end = starts[last + 1] if last + 1 < len(starts) else len(text)
         if closing < 0:  # up to the end of the file: its trailing blank lines change nothing
-            end = max(end - (len(text[begin:end]) - len(text[begin:end].rstrip())), max(e.end for e in edits))
-        window = text[begin:end]
+            end = max(_end_of_last_line_with_text(text, begin, end), max(e.end for e in edits))
         inside = [Edit(e.start - begin, e.end - begin, e.new_text) for e in edits if begin <= e.start and e.end <= end]
+        window, dropped_lines = _window_text(document, begin, end, closing, gap, inside)
         try:
             edited = apply_edits(window, inside)
         except ValueError:
             return None
-        before_count = count_syntax_errors(window)
-        after = recover_module(edited)
-        after_count = 0 if not after.broken_ranges and after.error is None else max(1, len(after.broken_ranges))
+        if dropped_lines or end < whole_end:
+            # Lines of spaces were left out, before the closing statement or at the
+            # end: a backslash the edits put right before them would join them.
+            cut = starts[gap] - begin + len(edited) - len(window) if dropped_lines else len(edited)
+            if edited[:cut].rstrip("\r\n").endswith("\\"):
+                return None
+        before_total += _read_window(window)[0]
+        pieces, first_lines, last_broken = _read_window(edited)
+        after_total += pieces
         if closing >= 0:
-            line = closing - first + 1 + (edited.count("\n") - window.count("\n"))
-            in_step = any(_first_line(stmt) == line for stmt in after.tree.body) and \
-                all(broken_last < line for _, broken_last in after.broken_ranges)
+            line = closing - dropped_lines - first + 1 + (edited.count("\n") - window.count("\n"))
+            in_step = line in first_lines and last_broken < line
             if not in_step or "\r" in window + edited:
                 return None
-        if after_count > before_count:
-            return False
-    return True
+    return after_total <= before_total
+
+
+_AFRESH = re.compile(r"(?:def|class)\b|@")
+
+
+def _afresh_until(text: str, starts: list[int], line: int) -> int:
+    """The end of the word that makes the statement on ``line`` start afresh
+    (see ``_starts_afresh``), or the end of the text when nothing does."""
+    match = _AFRESH.match(text, starts[line])
+    return len(text) if match is None else match.end()
+
+
+def _starts_afresh(text: str, starts: list[int], line: int) -> bool:
+    """True when the statement on ``line`` starts with ``def``, ``class`` or a
+    decorator: where the recovering parser starts afresh whatever comes after.
+
+    Text after an unclosed bracket is read as part of it until such a keyword
+    (parso's tokenizer leaves the brackets there), so any other statement can
+    come out whole in a window that ends with it and still be swallowed in the
+    file, by what follows it (``if``...``else`` then a decorator).  A decorator
+    read inside brackets leaves the statement starting at its ``def``, which the
+    window's check sees."""
+    return _AFRESH.match(text, starts[line]) is not None
+
+
+_LINE_END = re.compile(r"[ \t]*(?:\r\n|\r|\n)?")
+
+
+def _end_of_last_line_with_text(text: str, begin: int, end: int) -> int:
+    """The end of ``text[begin:end]`` without its trailing lines of spaces and tabs:
+    the line break of the last line with text is kept (the recovering parser can
+    split a broken last line differently without it) and so are the blank lines
+    after a backslash."""
+    stripped = begin + len(text[begin:end].rstrip(" \t\r\n"))
+    if text[stripped - 1:stripped] == "\\":
+        return end  # a line continued onto the blank lines: they are part of it
+    return _LINE_END.match(text, stripped, end).end()
+
+
+_BLANK_LINES = re.compile(r"(?:[ \t]*\n)+")
+
+
+def _window_text(document: SourceDocument, begin: int, end: int, closing: int, gap: int,
+                 edits: list[Edit]) -> tuple[str, int]:
+    """The text of a window, ``text[begin:end]``, without the lines of spaces and
+    tabs between its last statement and its closing one (in a reduced document,
+    the blanked units: hundreds of lines the recovering parser would read for
+    nothing), and how many lines were left out.  ``edits``: the fix's, relative
+    to ``begin``; lines are left out only after all of them.
+
+    Both parsers skip such lines (they hold no token), so the window reads the
+    same without them, line numbers apart; not so after a line that ends in a
+    backslash (it would join the closing statement instead): then nothing is
+    left out."""
+    text, starts = document.text, document.index.line_starts
+    if closing < 0 or gap >= closing:
+        return text[begin:end], 0
+    gap_begin, gap_end = starts[gap], starts[closing]
+    if any(e.end >= gap_begin - begin for e in edits) or _BLANK_LINES.fullmatch(text, gap_begin, gap_end) is None \
+            or text[starts[gap - 1]:gap_begin].rstrip("\r\n").endswith("\\"):
+        return text[begin:end], 0
+    return text[begin:gap_begin] + text[gap_end:end], closing - gap
+
+
+def _read_window(source: str) -> tuple[int, frozenset[int], int]:
+    """How the recovering parser reads a window: (its broken statements, the first
+    lines of the statements it keeps, the last line of a broken one or 0)."""
+    recovered = recover_module(source)
+    return (len(recovered.broken_ranges), frozenset(_first_line(stmt) for stmt in recovered.tree.body),
+            max((last for _, last in recovered.broken_ranges), default=0))
 
 
 def _first_line(stmt: ast.stmt) -> int:

@@ -126,6 +126,31 @@ class LineIndex:
         self._bom = 1 if text.startswith(BOM) else 0
         self._ascii = text.isascii()
 
+    @classmethod
+    def after_edits(cls, previous: "LineIndex", text: str, edits: Sequence["Edit"]) -> "LineIndex | None":
+        """The index of ``text``, which is ``previous.text`` with ``edits`` applied
+        (non-overlapping), from ``previous``'s line starts: those before an edit
+        stay, those after it move by its length, and only the edited text is
+        searched for line breaks.  None when a carriage return is at an edit
+        (a CR LF could be joined or split there)."""
+        old, starts = previous.text, previous.line_starts
+        out: list[int] = []
+        position = delta = 0
+        for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+            if "\r" in edit.new_text or "\r" in old[max(0, edit.start - 1):edit.end + 1]:
+                return None
+            kept = bisect.bisect_right(starts, edit.start, position)  # their line break is before the edit
+            out.extend([start + delta for start in starts[position:kept]] if delta else starts[position:kept])
+            out.extend(edit.start + delta + match.end() for match in _NEWLINE_RE.finditer(edit.new_text))
+            position = bisect.bisect_right(starts, edit.end, kept)  # line breaks the edit removed
+            delta += len(edit.new_text) - (edit.end - edit.start)
+        out.extend([start + delta for start in starts[position:]] if delta else starts[position:])
+        index = cls.__new__(cls)
+        index.text, index.line_starts = text, out
+        index._bom = 1 if text.startswith(BOM) else 0
+        index._ascii = text.isascii()
+        return index
+
     @property
     def line_count(self) -> int:
         return len(self.line_starts)

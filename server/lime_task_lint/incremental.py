@@ -40,12 +40,12 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from .analysis import Analysis, analyse
 from .checker import CheckResult, check
 from .document import SourceDocument, parse_module, recover_module
-from .edits import BOM, Edit, Fix, LineIndex
+from .edits import BOM, Edit, Fix, LineIndex, apply_edits
 from .framework import RuleContext, Violation
 from .model import walk
 from .settings import Settings
@@ -103,7 +103,6 @@ class _Statement:
     last: int
     text: str
     facts: StatementFacts
-    component: int = -1
     #: (some indented line starts with a tab, smallest space indentation or 0), as
     #: ``edits.indent_unit`` sees this statement's lines.
     indent: tuple[bool, int] = (False, 0)
@@ -164,6 +163,21 @@ class _State:
     #: components with a finding whose fix edits outside the component (an import,
     #: a module-level logger): the names it picks depend on the whole module
     reaching: frozenset[str] = frozenset()
+    #: component key -> (smallest, largest) offset of its findings and their fixes'
+    #: edits (see ``extent``), carried to the next state for the components moved
+    extents: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+    #: ``text`` with every line blanked (``_blank_lines``), once made: the next
+    #: version's is this one with the edits applied, blanked
+    blank: str | None = None
+
+    def extent(self, key: str) -> tuple[int, int] | None:
+        """(smallest, largest) offset of the findings of component ``key`` and of
+        their fixes' edits; None when it has none."""
+        if key in self.extents:
+            return self.extents[key]
+        offsets = [offset for violation in self.findings.get(key, ()) for offset in _offsets(violation)]
+        extent = self.extents[key] = (min(offsets), max(offsets)) if offsets else None
+        return extent
 
     def starts_of(self, key: str) -> list[int]:
         """Offsets (into ``text``) of the first line of each member of component ``key``."""
@@ -462,6 +476,10 @@ def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], set
     if _FILE_NOQA.search(text):
         return "file-level noqa"
     edits = [e for e in edits if e.start != e.end or e.new_text]
+    if "index" not in document.__dict__:  # the previous version's line starts, moved past the edits
+        moved_index = LineIndex.after_edits(previous.index, text, edits)
+        if moved_index is not None:
+            document.__dict__["index"] = moved_index
     new_index = document.index
     statements = _reread(previous, text, new_index, edits)
     if isinstance(statements, str):
@@ -477,6 +495,7 @@ def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], set
 
     # Which components can reuse the previous findings?
     reuse: dict[str, list[Violation]] = {}
+    extents: dict[str, tuple[int, int] | None] = {}
     names_key = _names_key(statements)
     for key, positions in members.items():
         if key in near_broken or context_key != previous.context_key:
@@ -489,9 +508,17 @@ def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], set
         new_starts = [new_index.line_starts[statements[i].first] for i in positions]
         if [moved(o) for o in previous.starts_of(key)] != new_starts:
             continue  # the same text elsewhere (a copy): not this component's findings
-        shifted = [_moved_violation(v, moved) for v in cached]
-        if any(v is None for v in shifted):
-            continue  # a finding or its fix touches the edited text
+        extent = previous.extent(key)
+        if extent is None or extent[1] < moved.first:  # all before the edits: as they were
+            shifted, extents[key] = cached, extent
+        elif extent[0] > moved.last:  # all after the edits: one shift for all
+            delta = moved.shifts[-1]
+            shifted = [_shifted_violation(v, delta) for v in cached] if delta else cached
+            extents[key] = (extent[0] + delta, extent[1] + delta)
+        else:
+            shifted = [_moved_violation(v, moved) for v in cached]
+            if any(v is None for v in shifted):
+                continue  # a finding or its fix touches the edited text
         reuse[key] = shifted  # type: ignore[assignment]
     blanked: list[tuple[int, int]] = []  # (first, last) lines of reused units
     for index, stmt in enumerate(statements):
@@ -501,7 +528,8 @@ def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], set
             if not (stmt.facts.unit and unit_keys[index] in reuse)]
     if _indent_unit_of(kept) != unit_indent:
         return "indentation unit differs in the reduced document"
-    reduced = _reduced_document(_blank_lines(text, new_index, blanked), new_index, document.path,
+    blank = _blank_after(previous, text, new_index, edits)
+    reduced = _reduced_document(_Blanker(text, new_index, blank).blank(blanked), new_index, document.path,
                                 document.version)
     known = _recovered_from(reduced.text, kept) if any(stmt.broken for stmt in kept) else None
     if known is not None:  # the recovering parse of the whole reduced text, without running it
@@ -540,6 +568,8 @@ def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], set
         cacheable.pop(key, None)
     state = _make_state(text, new_index, statements, context_key, cacheable, unit_keys,
                         (previous.reaching, set(reuse)))
+    state.extents.update((key, extent) for key, extent in extents.items() if key in cacheable)
+    state.blank = blank
     return Update(violations, list(result.notes), state, len(reuse), len(members) - len(reuse))
 
 
@@ -605,7 +635,7 @@ def _reread(previous: _State, text: str, index: LineIndex, edits: list[Edit]) ->
         number += 1
         while position < count and old_statements[position].last < a:
             stmt = old_statements[position]
-            out.append(replace(stmt, first=stmt.first + shift, last=stmt.last + shift))
+            out.append(_moved_statement(stmt, shift))
             position += 1
         while position < count and old_statements[position].first <= b:
             a, b = min(a, old_statements[position].first), max(b, old_statements[position].last)
@@ -645,11 +675,22 @@ def _reread(previous: _State, text: str, index: LineIndex, edits: list[Edit]) ->
         shift += added
         if last_read >= index.line_count - 1:
             return out  # read on to the end of the file: nothing after it is left
-        out.extend(replace(s, first=s.first + shift, last=s.last + shift) for s in kept_after)
-    out.extend(replace(s, first=s.first + shift, last=s.last + shift) for s in old_statements[position:])
+        out.extend(_moved_statement(s, shift) for s in kept_after)
+    out.extend(_moved_statement(s, shift) for s in old_statements[position:])
     if shift != index.line_count - old_index.line_count:
         return "line breaks moved oddly"  # an edit joined or split a CR LF: count from scratch
     return out
+
+
+def _moved_statement(stmt: _Statement, shift: int) -> _Statement:
+    """``stmt`` ``shift`` lines further (a copy without ``dataclasses.replace``,
+    which runs ``__init__``: every statement after an edit moves per keystroke)."""
+    if not shift:
+        return stmt
+    copy = object.__new__(_Statement)
+    copy.__dict__.update(stmt.__dict__)
+    copy.first, copy.last = stmt.first + shift, stmt.last + shift
+    return copy
 
 
 def _line_breaks(text: str) -> int:
@@ -704,6 +745,31 @@ def _moved_violation(violation: Violation, moved: _OffsetMap) -> Violation | Non
     copy.__dict__.update(violation.__dict__)
     copy.start, copy.end, copy.fix = start, end, fix
     return copy
+
+
+def _shifted_violation(violation: Violation, delta: int) -> Violation:
+    """``violation`` with its offsets and its fix's moved by ``delta`` (it lies
+    after every edit: ``_moved_violation`` without a look-up per offset)."""
+    copy = object.__new__(Violation)
+    copy.__dict__.update(violation.__dict__)
+    copy.start, copy.end = violation.start + delta, violation.end + delta
+    fix = violation.fix
+    if fix is not None:
+        copy.fix = Fix(fix.title, tuple(Edit(e.start + delta, e.end + delta, e.new_text) for e in fix.edits),
+                       fix.applicability)
+    return copy
+
+
+def _blank_after(previous: _State, text: str, index: LineIndex, edits: list[Edit]) -> str:
+    """``_blank_lines`` of all of ``text`` (``previous.text`` with ``edits``
+    applied): blanking is character by character (line breaks kept, the rest
+    spaces), so it is ``previous``'s blanked text with the edits applied,
+    blanked, instead of the whole text blanked again.  From scratch when
+    ``previous`` has none or an edit is at the start (where a BOM is kept)."""
+    if previous.blank is None or any(e.start == 0 for e in edits):
+        return _blank_lines(text, index, [(0, index.line_count - 1)])
+    blanked = [Edit(e.start, e.end, _NOT_NEWLINE.sub(_spaces, e.new_text)) for e in edits]
+    return apply_edits(previous.blank, blanked)
 
 
 class _RecordingWorkspace:
@@ -1118,7 +1184,7 @@ def _read_as_expected(reduced: SourceDocument, kept: list[_Statement]) -> bool:
 
 
 def _components(statements: list[_Statement]) -> dict[int, list[int]]:
-    """Group unit statements (by position) into components; sets ``.component``."""
+    """Group unit statements (by position) into components."""
     units = [i for i, s in enumerate(statements) if s.facts.unit]
     parent = {i: i for i in units}
 
@@ -1153,9 +1219,7 @@ def _components(statements: list[_Statement]) -> dict[int, list[int]]:
                 users[link] = i
     groups: dict[int, list[int]] = {}
     for i in units:
-        root = find(i)
-        statements[i].component = root
-        groups.setdefault(root, []).append(i)
+        groups.setdefault(find(i), []).append(i)
     return groups
 
 
@@ -1220,9 +1284,9 @@ class _Blanker:
     and each batch's reduced text is cut from it and the real text (no regular
     expression over the whole file per batch)."""
 
-    def __init__(self, text: str, index: LineIndex) -> None:
+    def __init__(self, text: str, index: LineIndex, everything: str | None = None) -> None:
         self.text, self.index = text, index
-        self._all: str | None = None
+        self._all = everything  # the text with every line blanked, once made
 
     def blank(self, blanked: list[tuple[int, int]]) -> str:
         if not blanked:
