@@ -351,3 +351,50 @@ def test_cross_module_fixture_snapshot(tmp_path):
         assert before.exception is None, before.exception
         assert (after.result, after.exception, after.data) == (before.result, before.exception, before.data), task
         assert after.reads + after.commits <= 2 + math.ceil(len(CODES) / 50) + 2, (task, after.reads, after.commits)
+
+
+def test_the_editors_reuse_engine_keeps_the_other_files_edits(tmp_path):
+    """A keystroke far from the loop moves the caller's edits; the helper file's
+    edits (another text) stay as they were, and the fix stays whole."""
+    from lime_task_lint.checker import check
+    from lime_task_lint.incremental import IncrementalAnalyser
+
+    root = _project(tmp_path, crlf=False)
+    tasks = root / "acme" / "tasks.py"
+    settings, _, _ = resolve_settings(tasks)
+    workspace = Workspace(root, time_budget=None)
+    analyser = IncrementalAnalyser()
+    uri = tasks.as_uri()
+    # Keystrokes in the first task's docstring: the later tasks' findings are reused, moved
+    # (their fixes add no import, so each lies wholly after the edit: one shift for all).
+    imported = TASKS.replace("from lime_task import task\n",
+                             "import itertools\n\nfrom lime_filter import Filter, InOperator\nfrom lime_task import task\n")
+    texts = [imported, imported.replace('"""Names of the senders."""', '"""Names of all the senders."""'),
+             imported.replace('"""Names of the senders."""', '"""Names of the senders, all."""')]
+    for version, text in enumerate(texts, start=1):
+        analysis = analyser.analyse(uri, text, settings, path=str(tasks), version=version, root=root,
+                                    workspace=workspace)
+        fresh = check(SourceDocument(text, str(tasks)), settings, root=root, workspace=workspace)
+        got = [(v.code, v.start, v.fix.to_dict() if v.fix else None) for v in analysis.violations
+               if v.code in ("LIME201", "LIME203")]
+        want = [(v.code, v.start, v.fix.to_dict() if v.fix else None) for v in fresh.violations
+                if v.code in ("LIME201", "LIME203")]
+        assert got == want
+        assert all(fix and fix["other_files"] for _, _, fix in got), got
+        if version > 1:  # reused and moved, not a fallback to a whole-file analysis
+            assert analyser.stats.last_mode == "incremental", analyser.stats
+
+
+def test_moving_a_finding_past_an_edit_keeps_its_other_files_edits():
+    """Both ways the reuse engine moves a cached finding (per offset, and one shift
+    for a component wholly after the edit) move this document's edits only."""
+    from lime_task_lint.edits import Applicability, Edit, FileEdits, Fix
+    from lime_task_lint.framework import Violation
+    from lime_task_lint.incremental import _moved_violation, _OffsetMap, _shifted_violation
+
+    elsewhere = (FileEdits("/x/people.py", "d" * 32, (Edit(5, 5, ", person_by_email=None"),)),)
+    fix = Fix("Pre-fetch", (Edit(100, 100, "lookup = {}\n"), Edit(120, 121, "x")), Applicability.UNSAFE, elsewhere)
+    found = Violation("LIME203", "N+1", 110, 115, fix)
+    for moved in (_moved_violation(found, _OffsetMap([Edit(10, 12, "abcd")])), _shifted_violation(found, 2)):
+        assert [(e.start, e.end) for e in moved.fix.edits] == [(102, 102), (122, 123)]
+        assert moved.fix.other_files == elsewhere and (moved.start, moved.end) == (112, 117)

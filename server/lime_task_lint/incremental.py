@@ -40,7 +40,7 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .analysis import Analysis, analyse
 from .checker import CheckResult, check
@@ -756,7 +756,7 @@ def _shifted_violation(violation: Violation, delta: int) -> Violation:
     fix = violation.fix
     if fix is not None:
         copy.fix = Fix(fix.title, tuple(Edit(e.start + delta, e.end + delta, e.new_text) for e in fix.edits),
-                       fix.applicability)
+                       fix.applicability, fix.other_files)  # other files' edits do not move
     return copy
 
 
