@@ -398,3 +398,34 @@ def test_jedi_subprocess_deletion_race_is_asked_again_until_it_answers(tmp_path)
         assert workspace._store((0, "callers", "y"), always_other) is None  # other errors: two tries, unknown
     finally:
         workspace.close()
+
+
+def test_a_scheduled_task_jedi_fails_on_once_is_asked_again_with_a_new_script(tmp_path, monkeypatch):
+    """jedi's subprocess raises its deletion-race KeyError now and then, and the Script
+    that saw it may answer nothing afterwards (seen in the full test suite: a task
+    scheduled through an alias was missed, and the result cache kept the miss).  The
+    question is asked again with a new Script."""
+    from lime_task_lint import workspace as workspace_module
+
+    (tmp_path / "jobs.py").write_text("x = 1\n", encoding="utf-8")
+    ws = workspace_module.Workspace(tmp_path, time_budget=None)
+    made: list[int] = []
+
+    class FakeScript:
+        def __init__(self, number):
+            self.number = number
+
+    def script(path):
+        made.append(len(made))
+        return FakeScript(len(made))
+
+    def goto(script, line, column):
+        if script.number == 1:
+            raise KeyError("Traceback ... del self._inference_states[inference_state_id] ... KeyError: 1")
+        return (str(tmp_path / "report.py"), "nightly")
+
+    monkeypatch.setattr(ws, "_script", script)
+    monkeypatch.setattr(ws, "_goto_with", goto)
+    found = ws._scheduled_by_jedi(((str(tmp_path / "jobs.py"), 6, 35),))
+    assert found == {str(tmp_path / "report.py"): {"nightly"}}
+    assert len(made) == 2

@@ -241,26 +241,11 @@ class Workspace:
             return list(self._running.values())
 
     def _store(self, key: tuple, compute: Callable[[], Any]) -> Any:
-        value = None
-        # jedi's helper subprocess fails now and then on its own bookkeeping: a
-        # KeyError deleting an inference state it no longer has (jedi queues the
-        # deletion of a freed state and sends it before the next question; a
-        # reused id can be queued twice).  Each failure consumes one queued
-        # deletion, so asking again answers; a transient failure must not turn a
-        # known answer into "unknown".  Other errors get one more try.
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                value = compute()
-                break
-            except Exception as exc:
-                if attempt >= (_JEDI_DELETION_RETRIES if _is_jedi_deletion_race(exc) else 2):
-                    log.exception("jedi failed on %s", key)
-                    break
-                log.debug("jedi failed on %s; asking again", key, exc_info=True)
-            finally:
-                _trim_parso_cache()
+        try:
+            value = _asking_jedi(compute, key)
+        except Exception:
+            log.exception("jedi failed on %s", key)
+            value = None
         with self._lock:
             if key[0] == self._generation:
                 self._answers[key] = value
@@ -598,9 +583,15 @@ class Workspace:
         names: dict[str, set[str]] = {}
         scripts: dict[str, object] = {}
         for path, line, column in unresolved:
-            try:
-                script = scripts.get(path) or scripts.setdefault(path, self._script(path))
+            def goto(path=path, line=line, column=column):
+                # A Script whose question failed may keep the failed inference: a new one per try.
+                script = scripts.pop(path, None) or self._script(path)
                 found = self._goto_with(script, line, column)
+                scripts[path] = script
+                return found
+
+            try:
+                found = _asking_jedi(goto, (path, line, column))
             except Exception:  # jedi failing on one call must not lose the others
                 log.debug("jedi failed on a scheduled task in %s", path, exc_info=True)
                 found = None
@@ -634,6 +625,29 @@ def scheduled_answer(path: str, own: dict[str, set[str]], unresolved) -> dict:
 
 #: How often a question is asked again while jedi's subprocess reports deletions it cannot make.
 _JEDI_DELETION_RETRIES = 6
+
+
+def _asking_jedi(compute: Callable[[], Any], what: object) -> Any:
+    """``compute()`` (a jedi question), asked again while it fails transiently; the
+    last error is raised.
+
+    jedi's helper subprocess fails now and then on its own bookkeeping: a
+    KeyError deleting an inference state it no longer has (jedi queues the
+    deletion of a freed state and sends it before the next question; a reused id
+    can be queued twice).  Each failure consumes one queued deletion, so asking
+    again answers; a transient failure must not turn a known answer into
+    "unknown".  Other errors get one more try."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return compute()
+        except Exception as exc:
+            if attempt >= (_JEDI_DELETION_RETRIES if _is_jedi_deletion_race(exc) else 2):
+                raise
+            log.debug("jedi failed on %s; asking again", what, exc_info=True)
+        finally:
+            _trim_parso_cache()
 
 
 def _is_jedi_deletion_race(exc: BaseException) -> bool:
