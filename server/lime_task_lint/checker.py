@@ -166,7 +166,7 @@ def fix_parses_locally(document: SourceDocument, edits: tuple[Edit, ...]) -> boo
         groups.append([first, last])
     starts = index.line_starts
     for first, last in groups:
-        if broken and not _clear_of_broken(spans, broken, first, last):
+        if broken and not _clear_of_broken(spans, broken, first, last, text, index.line_starts):
             return False
         begin = starts[first]
         end = starts[last + 1] if last + 1 < len(starts) else len(text)
@@ -240,9 +240,11 @@ def adds_no_broken_statement_locally(document: SourceDocument, edits: tuple[Edit
     before_total = after_total = 0
     for first, last, closing, gap in windows:
         begin = starts[first]
-        end = whole_end = starts[last + 1] if last + 1 < len(starts) else len(text)
-        if closing < 0:  # up to the end of the file: its trailing blank lines change nothing
-            end = max(_end_of_last_line_with_text(text, begin, end), max(e.end for e in edits))
+        # With no closing statement the window runs to the very end of the file: its
+        # trailing lines (spaces, a lone CR) change how a broken last statement is read.
+        end = whole_end = starts[last + 1] if last + 1 < len(starts) and closing >= 0 else len(text)
+        if begin == 0 and end == len(text):
+            return None  # the window is the whole file: the whole-file check is the same work
         inside = [Edit(e.start - begin, e.end - begin, e.new_text) for e in edits if begin <= e.start and e.end <= end]
         window, dropped_lines = _window_text(document, begin, end, closing, gap, inside)
         try:
@@ -289,18 +291,6 @@ def _starts_afresh(text: str, starts: list[int], line: int) -> bool:
     return _AFRESH.match(text, starts[line]) is not None
 
 
-_LINE_END = re.compile(r"[ \t]*(?:\r\n|\r|\n)?")
-
-
-def _end_of_last_line_with_text(text: str, begin: int, end: int) -> int:
-    """The end of ``text[begin:end]`` without its trailing lines of spaces and tabs:
-    the line break of the last line with text is kept (the recovering parser can
-    split a broken last line differently without it) and so are the blank lines
-    after a backslash."""
-    stripped = begin + len(text[begin:end].rstrip(" \t\r\n"))
-    if text[stripped - 1:stripped] == "\\":
-        return end  # a line continued onto the blank lines: they are part of it
-    return _LINE_END.match(text, stripped, end).end()
 
 
 _BLANK_LINES = re.compile(r"(?:[ \t]*\n)+")
@@ -345,17 +335,22 @@ def _broken_lines(document: SourceDocument) -> list[tuple[int, int]]:
     return sorted((first - 1, last - 1) for first, last in document.recovered.broken_ranges)
 
 
-def _clear_of_broken(spans: list[tuple[int, int]], broken: list[tuple[int, int]], first: int, last: int) -> bool:
-    """True when lines [first, last] hold no broken line and the nearest statement
-    before them (parsed or broken) parsed."""
+def _clear_of_broken(spans: list[tuple[int, int]], broken: list[tuple[int, int]], first: int, last: int,
+                     text: str, starts: list[int]) -> bool:
+    """True when lines [first, last] hold no broken line and, between the last broken
+    statement before them and them, a statement that parsed starts afresh (a
+    ``def``, ``class`` or decorator: ``_starts_afresh``).  A statement of any other
+    kind there is no proof: the recovering parser can read it, and the lines after
+    it, into the broken text (trailing spaces, an open f-string before a decorator)."""
     position = bisect.bisect_right(broken, (last, float("inf"))) - 1
     if position < 0:
         return True
     broken_first, broken_last = broken[position]
     if broken_last >= first:
         return False  # overlaps (or holds) a broken statement
-    before = bisect.bisect_left(spans, (first, -1)) - 1
-    return before >= 0 and spans[before][1] > broken_last
+    low = bisect.bisect_right(spans, (broken_last, float("inf")))
+    high = bisect.bisect_left(spans, (first, -1))
+    return any(_starts_afresh(text, starts, spans[i][0]) for i in range(low, high))
 
 
 def document_statement_lines(document: SourceDocument) -> list[tuple[int, int]]:
