@@ -75,6 +75,11 @@ def tool_key() -> str:
 _TOOL_KEY: str | None = None
 
 
+#: Kinds of noted answers that the workspace digest (the Python files' text with
+#: uniform newlines) does not cover.
+_BEYOND_THE_LISTING = frozenset({"git ignored", "exact text"})
+
+
 class ResultCache:
     """Cached findings per file for one CLI run (one object serves every project root).
 
@@ -191,6 +196,11 @@ class ResultCache:
         """Whether what an entry's analysis consulted is unchanged."""
         if not self._unchanged(depends.get("outside", {})):
             return False
+        # Answers that rest on more than the Python files' uniform text (the digest
+        # below): git's ignore files, a file's exact bytes.  Asked first.
+        for question, answer, basis in depends.get("answers", ()):
+            if question[0] in _BEYOND_THE_LISTING and self._ask(workspace, tuple(question), basis) != answer:
+                return False
         if depends.get("everything") == self._workspace_digest(workspace):
             return True
         if "listing" not in depends:  # jedi answered: any change may matter
@@ -240,6 +250,15 @@ class ResultCache:
             answer = list(found) if found else None
         elif kind == "realpath":
             answer = os.path.realpath(question[1])
+        elif kind == "exact text":  # a fix's edits of another file, computed on its exact text
+            from .files import current_text
+
+            found = current_text(question[1])
+            answer = text_digest(found) if found is not None else None
+        elif kind == "git ignored":
+            from .files import git_ignored
+
+            answer = git_ignored(Path(question[1]))
         elif kind == "incoming roles":
             from .modules import index_for, roles_json
 

@@ -113,7 +113,7 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), root: Path | None 
         if path.is_file():
             settings = settings_of(path)
             forced = settings.force_exclude if force_exclude is None else force_exclude
-            if forced and (_excluded_with_parents(path, settings)
+            if forced and (excluded_with_parents(path, settings)
                            or settings.respect_gitignore and gitignore.ignored_with_parents(path)):
                 continue
             if path not in seen:
@@ -147,15 +147,13 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), root: Path | None 
                 yield candidate
 
 
-def kept_out(path: Path, settings: Settings) -> bool:
-    """Whether the project keeps ``path`` out of linting: ``exclude`` matches it or a
-    folder of it, or git ignores it (``respect-gitignore``).  Such a file (generated
-    code, a vendored copy) is not one a fix may edit."""
-    return _excluded_with_parents(path, settings) or \
-        settings.respect_gitignore and GitIgnore().ignored_with_parents(path)
+def git_ignored(path: Path) -> bool:
+    """Whether git ignores ``path`` or a folder of it (its repository's ignore files:
+    ``.gitignore`` files and ``.git/info/exclude``)."""
+    return GitIgnore().ignored_with_parents(path)
 
 
-def _excluded_with_parents(path: Path, settings: Settings) -> bool:
+def excluded_with_parents(path: Path, settings: Settings) -> bool:
     """``exclude`` matches the file or one of its folders below the project root: what a
     walk would have pruned (``scripts/*`` excludes the folder ``scripts/old`` and so
     ``scripts/old/run.py``, which the pattern alone does not match)."""

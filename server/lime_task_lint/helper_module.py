@@ -38,7 +38,7 @@ from pathlib import Path
 
 from . import dependencies
 from .edits import Edit, FileEdits, apply_edits, minimal_edit, parses, text_digest
-from .files import current_text, kept_out
+from .files import current_text, excluded_with_parents, git_ignored
 from .framework import RuleContext
 from .model import FunctionInfo
 from .modules import _SKIPPED_FOLDERS
@@ -132,14 +132,22 @@ def _new_module_context(ctx: RuleContext, path: str) -> RuleContext:
         raise _NoFix(f"the helper is in {path}, outside the workspace (installed code is not edited)") from None
     if any(part in _SKIPPED_FOLDERS or part.startswith(".") for part in parts[:-1]):
         raise _NoFix(f"the helper is in {path}, in an environment, build or hidden folder (not edited)")
-    if kept_out(resolved, ctx.settings):
-        raise _NoFix(f"the helper is in {path}, which the project excludes or git ignores (not edited)")
     key = str(resolved)
+    if excluded_with_parents(resolved, ctx.settings):
+        raise _NoFix(f"the helper is in {path}, which the project excludes (not edited)")
+    if ctx.settings.respect_gitignore:
+        ignored = git_ignored(resolved)
+        dependencies.note_answer(("git ignored", key), ignored)  # the result cache asks again
+        if ignored:
+            raise _NoFix(f"the helper is in {path}, which git ignores (not edited)")
     if callable(getattr(workspace, "text_of", None)):
         workspace.text_of(key)  # notes the read for the result cache (``dependencies``)
     elif dependencies.active():
         dependencies.note_file(key, dependencies.file_digest(key))
     text = current_text(key, workspace)
+    # The edits and their digest are the exact text's (line endings kept); the read
+    # noted above is of the text with newlines made uniform: the cache asks this too.
+    dependencies.note_answer(("exact text", key), text_digest(text) if text is not None else None)
     if text is None:
         raise _NoFix(f"{path} cannot be read as UTF-8")
     document = SourceDocument(text, key)
