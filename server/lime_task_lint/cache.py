@@ -76,8 +76,9 @@ _TOOL_KEY: str | None = None
 
 
 #: Kinds of noted answers that the workspace digest (the Python files' text with
-#: uniform newlines) does not cover.
-_BEYOND_THE_LISTING = frozenset({"git ignored", "exact text"})
+#: uniform newlines) does not cover: git's ignore files, a file's exact bytes, the
+#: environment's package folders (a .venv or a .pth file added later).
+_BEYOND_THE_LISTING = frozenset({"git ignored", "exact text", "search folders"})
 
 
 class ResultCache:
@@ -182,8 +183,11 @@ class ResultCache:
         # own environment, a package above the root): checked on every reuse.
         covered = set(workspace._python_files())
         outside = {path: digest for path, digest in sorted(read.files.items()) if path not in covered}
-        if read.unknown:
-            return {"everything": everything, "outside": outside}
+        if read.unknown:  # jedi answered: reused only when nothing changed, beyond the listing too
+            return {"everything": everything, "outside": outside,
+                    "answers": [[list(question), answer, read.bases.get(question)] for question, answer in
+                                sorted(read.answers.items(), key=lambda item: repr(item[0]))
+                                if question[0] in _BEYOND_THE_LISTING]}
         own = str(Path(own_path).resolve()) if own_path else ""
         # "everything" first: nothing changed anywhere is the usual case, and the
         # cheapest to confirm; the rest says what still holds when something did.
@@ -255,6 +259,12 @@ class ResultCache:
 
             found = current_text(question[1])
             answer = text_digest(found) if found is not None else None
+        elif kind == "search folders":
+            from .modules import ModuleIndex, index_for
+
+            current = index_for(workspace)  # a new index: the folders as they are now
+            fresh = ModuleIndex(current.roots, environment_path=current.environment_path)
+            answer = [str(p) for p in fresh.site_packages()]
         elif kind == "git ignored":
             from .files import git_ignored
 

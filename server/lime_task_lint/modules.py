@@ -228,6 +228,10 @@ class ModuleIndex:
             found, through, absent = known
         if through is not None:  # found through a symbolic link: its target is part of the answer
             dependencies.note_answer(("realpath", through), found[0] if found else None)
+        if not level and (found is None or self._unlisted(Path(found[0]).parent)):
+            # Not found, or found in an environment: a site-packages folder or a
+            # ``.pth`` file added later (a .venv created after the run) is searched too.
+            dependencies.note_answer(("search folders",), [str(p) for p in self.site_packages()])
         for path in absent:  # a module installed there later would be found instead
             dependencies.note_file(path, "missing")
         return found
