@@ -56,14 +56,17 @@ class Project:
         monkeypatch.chdir(root)
         (root / "pyproject.toml").write_text("[tool.lime-task-lint]\n", encoding="utf-8")
 
-    def write(self, files: dict[str, str | None]) -> None:
+    def write(self, files: dict[str, "str | bytes | None"]) -> None:
         for name, text in files.items():
             path = self.root / name
             if text is None:
                 path.unlink()
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            if isinstance(text, bytes):
+                path.write_bytes(text)
+            else:
+                path.write_text(text, encoding="utf-8")
 
     def run(self, *flags: str) -> str:
         self._capsys.readouterr()

@@ -25,48 +25,10 @@ import os
 from pathlib import Path
 
 import pytest
-from lime_task_lint.cli import main
+from test_cache_redteam import Project, project  # noqa: F401 (the fixture, shared)
 
 
-class Project:
-    def __init__(self, root: Path, capsys, monkeypatch) -> None:
-        self.root = root
-        self._capsys = capsys
-        monkeypatch.chdir(root)
-        (root / "pyproject.toml").write_text("[tool.lime-task-lint]\n", encoding="utf-8")
-
-    def write(self, files: dict[str, "str | bytes | None"]) -> None:
-        for name, text in files.items():
-            path = self.root / name
-            if text is None:
-                path.unlink()
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(text, bytes):
-                path.write_bytes(text)
-            else:
-                path.write_text(text, encoding="utf-8")
-
-    def run(self, *flags: str) -> str:
-        self._capsys.readouterr()
-        main(["check", "--format", "json", "--exit-zero", ".", *flags])
-        return self._capsys.readouterr().out
-
-    def codes(self, out: str) -> list[tuple[str, str, int]]:
-        return sorted((f["code"], Path(f["filename"]).name, f["location"]["row"]) for f in json.loads(out))
-
-    def cached_and_fresh(self) -> tuple[str, str]:
-        cached = self.run()
-        return cached, self.run("--no-cache")
-
-
-@pytest.fixture
-def project(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("LIME_TASK_LINT_JOBS", "1")
-    return Project(tmp_path, capsys, monkeypatch)
-
-
-def _assert_same(project: Project, change) -> tuple[str, str]:
+def _assert_same(project, change) -> tuple[str, str]:
     project.run()  # fill the cache
     change()
     cached, fresh = project.cached_and_fresh()
