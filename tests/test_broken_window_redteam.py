@@ -29,6 +29,7 @@ from lime_task_lint.document import SourceDocument
 from lime_task_lint.edits import Edit, Fix, LineIndex, apply_edits, fix_is_acceptable
 from lime_task_lint.incremental import IncrementalAnalyser
 from lime_task_lint.settings import Settings
+from test_incremental import signature
 
 SETTINGS = Settings()
 
@@ -129,17 +130,6 @@ def test_break_statement_group_check_keeps_a_fix_that_adds_a_broken_statement(na
 
 
 # -- 3. the reuse engine after a keystroke that breaks the text above ----------------------
-def _signature(result) -> list[tuple]:
-    out = []
-    for v in result.violations:
-        fix = None
-        if v.fix is not None:
-            fix = (v.fix.title, v.fix.applicability.value, tuple((e.start, e.end, e.new_text) for e in v.fix.edits))
-        out.append((v.code, v.start, v.end, v.message, getattr(v.severity, "value", v.severity),
-                    repr(sorted(v.data.items())), fix))
-    return out
-
-
 class _Logs:
     """What the incremental module logs at WARNING and above while in use."""
 
@@ -166,7 +156,7 @@ def _incremental_matches_scratch(versions: list[str]) -> None:
             incremental = analyser.analyse("file:///tasks.py", text, SETTINGS, path="tasks.py", version=number)
         assert "failed" not in logs.text, (number, logs.text)
         scratch = analyse("file:///tasks.py", text, SETTINGS, path="tasks.py", version=number)
-        assert _signature(incremental) == _signature(scratch), (number, analyser.stats.last_mode,
+        assert signature(incremental) == signature(scratch), (number, analyser.stats.last_mode,
                                                                 analyser.stats.last_reason)
 
 
