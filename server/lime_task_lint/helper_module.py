@@ -173,8 +173,9 @@ def plain_helper(module: DefiningModule) -> None:
     if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs:
         raise _NoFix("the helper takes `*args`, `**kwargs` or keyword-only parameters")
     name = helper.name
-    if len(module.ctx.index.bindings_in(tree, name)) != 1 or any(
-            isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names for node in ast.walk(tree)):
+    index = module.ctx.index  # its scopes' declarations: one walk per module, not one per helper call
+    if len(index.bindings_in(tree, name)) != 1 or any(
+            name in scope.declared_global or name in scope.declared_nonlocal for scope in index.scopes):
         raise _NoFix(f"`{name}` is bound more than once in its module (a second definition, a wrapper, an "
                      "import): the fix could edit a function that is not the one called")
 
