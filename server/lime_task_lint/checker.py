@@ -93,6 +93,9 @@ def check(document: SourceDocument, settings: Settings, *, root: Path | None = N
             result.violations.append(violation)
     result.violations.sort(key=lambda v: (v.start, v.code, v.end))
     release_tree_caches(document.recovered.tree)
+    release_scripts = getattr(workspace, "release_scripts", None)
+    if release_scripts is not None:  # the document's jedi Script served all its questions
+        release_scripts()
     return result
 
 

@@ -20,6 +20,7 @@ import re
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from collections import OrderedDict
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,14 @@ class Workspace:
         self._versions: dict[str, int] = {}
         #: path -> (stamp, content digest), for ``dependencies.note_file``
         self._digests: dict[str, tuple[Any, str]] = {}
+        #: path -> (``_text_changes`` when made, text, its jedi.Script), the least
+        #: recently asked first (see ``_script``); read and written under ``_lock``.
+        self._scripts: OrderedDict[str, tuple[int, str, Any]] = OrderedDict()
+        #: An analysis ended while jedi still had questions: the last one releases the Scripts.
+        self._release_when_idle = False
+        #: How many times a file's text changed (``changed``, ``set_text``): a kept
+        #: Script may have read the file before, so it serves no later question.
+        self._text_changes = 0
 
     # -- files -------------------------------------------------------------------
     def files(self) -> list[Path]:
@@ -167,6 +176,7 @@ class Workspace:
                 else:
                     self.overlay[resolved] = text
             self._generation += 1
+            self._text_changes += 1
             self._answers.clear()
             self._drop_queued(lambda key: True)
 
@@ -193,6 +203,7 @@ class Workspace:
             else:
                 self.overlay[resolved] = text
             self._versions[resolved] = self._versions.get(resolved, 0) + 1
+            self._text_changes += 1
             for key in [k for k in self._answers if len(k) > 2 and k[2] == resolved]:
                 del self._answers[key]
             self._drop_queued(lambda key: len(key) > 2 and key[2] == resolved)
@@ -207,10 +218,55 @@ class Workspace:
         return self._project
 
     def _script(self, path: str):
+        """The ``jedi.Script`` of ``path``'s current text: one per file text, kept
+        for the next question while no file's text changes.  A new Script parses the whole file again (parso's
+        cache drops long files' trees after each question, see
+        ``_trim_parso_cache``): one per question made a 10,000-line file's hundred
+        call sites cost a second each; asked of one Script, a few milliseconds.
+        Only the ``_SCRIPTS_KEPT`` most recently asked files keep theirs (the
+        server's memory), and a question that failed drops them all
+        (``_forget_scripts``)."""
         import jedi
 
         parsed = self.source(path)
-        return jedi.Script(parsed.text, path=path, project=self._jedi_project())
+        with self._lock:
+            changes = self._text_changes
+            kept = self._scripts.get(path)
+            if kept is not None and kept[0] == changes and kept[1] == parsed.text:
+                self._scripts.move_to_end(path)
+                return kept[2]
+        script = jedi.Script(parsed.text, path=path, project=self._jedi_project())
+        with self._lock:
+            self._scripts[path] = (changes, parsed.text, script)
+            self._scripts.move_to_end(path)
+            while len(self._scripts) > _SCRIPTS_KEPT:
+                self._scripts.popitem(last=False)
+        return script
+
+    def _forget_scripts(self) -> None:
+        """Drop the kept Scripts: one whose question failed may keep the failed
+        inference and answer nothing when asked again."""
+        with self._lock:
+            self._scripts.clear()
+
+    def release_scripts(self) -> None:
+        """An analysis ended: its files' Scripts and parse trees are no longer
+        wanted (a 50,000-line file's tree is about 200 MB).  Released now, or by
+        the jedi thread after the last question still queued (a question that ran
+        out of its time budget keeps going, and asks the same Script)."""
+        with self._lock:
+            if self._running:
+                self._release_when_idle = True
+                return
+            self._scripts.clear()
+        self._trim_parso_cache()
+
+    def _trim_parso_cache(self) -> int:
+        """``_trim_parso_cache`` sparing the trees of the files whose Script is
+        kept (jedi looks their tree up in parso's cache while answering)."""
+        with self._lock:
+            kept = {Path(path) for path in self._scripts}
+        return _trim_parso_cache(keep=kept)
 
     def _bounded(self, key: tuple, compute: Callable[[], Any]) -> Any:
         """``compute()`` if it finishes within the time budget, else None (it keeps
@@ -242,7 +298,7 @@ class Workspace:
 
     def _store(self, key: tuple, compute: Callable[[], Any]) -> Any:
         try:
-            value = _asking_jedi(compute, key)
+            value = _asking_jedi(compute, key, before_retry=self._forget_scripts, trim=self._trim_parso_cache)
         except Exception:
             log.exception("jedi failed on %s", key)
             value = None
@@ -250,6 +306,12 @@ class Workspace:
             if key[0] == self._generation:
                 self._answers[key] = value
             self._running.pop(key, None)
+            release = self._release_when_idle and not self._running
+            if release:
+                self._release_when_idle = False
+                self._scripts.clear()
+        if release:
+            self._trim_parso_cache()
         return value
 
     # -- questions -----------------------------------------------------------------
@@ -581,17 +643,13 @@ class Workspace:
         """What jedi finds for the ``task=`` values our trees could not resolve, with
         one ``jedi.Script`` per file."""
         names: dict[str, set[str]] = {}
-        scripts: dict[str, object] = {}
         for path, line, column in unresolved:
             def goto(path=path, line=line, column=column):
-                # A Script whose question failed may keep the failed inference: a new one per try.
-                script = scripts.pop(path, None) or self._script(path)
-                found = self._goto_with(script, line, column)
-                scripts[path] = script
-                return found
+                return self._goto_with(self._script(path), line, column)
 
             try:
-                found = _asking_jedi(goto, (path, line, column))
+                found = _asking_jedi(goto, (path, line, column), before_retry=self._forget_scripts,
+                                 trim=self._trim_parso_cache)
             except Exception:  # jedi failing on one call must not lose the others
                 log.debug("jedi failed on a scheduled task in %s", path, exc_info=True)
                 found = None
@@ -623,13 +681,20 @@ def scheduled_answer(path: str, own: dict[str, set[str]], unresolved) -> dict:
     return {"names": sorted(own.get(path, set())), "unresolved": [list(u) for u in unresolved]}
 
 
+#: How many files keep their ``jedi.Script`` between questions (``Workspace._script``):
+#: the document being analysed and one other it asks about.
+_SCRIPTS_KEPT = 2
+
 #: How often a question is asked again while jedi's subprocess reports deletions it cannot make.
 _JEDI_DELETION_RETRIES = 6
 
 
-def _asking_jedi(compute: Callable[[], Any], what: object) -> Any:
-    """``compute()`` (a jedi question), asked again while it fails transiently; the
-    last error is raised.
+def _asking_jedi(compute: Callable[[], Any], what: object,
+                 before_retry: Callable[[], None] | None = None,
+                 trim: Callable[[], int] | None = None) -> Any:
+    """``compute()`` (a jedi question), asked again while it fails transiently
+    (``before_retry()`` first: a new Script for the new try); the last error is
+    raised.  ``trim()`` (default ``_trim_parso_cache``) after each try.
 
     jedi's helper subprocess fails now and then on its own bookkeeping: a
     KeyError deleting an inference state it no longer has (jedi queues the
@@ -646,8 +711,10 @@ def _asking_jedi(compute: Callable[[], Any], what: object) -> Any:
             if attempt >= (_JEDI_DELETION_RETRIES if _is_jedi_deletion_race(exc) else 2):
                 raise
             log.debug("jedi failed on %s; asking again", what, exc_info=True)
+            if before_retry is not None:
+                before_retry()
         finally:
-            _trim_parso_cache()
+            (trim or _trim_parso_cache)()
 
 
 def _is_jedi_deletion_race(exc: BaseException) -> bool:
@@ -656,10 +723,11 @@ def _is_jedi_deletion_race(exc: BaseException) -> bool:
     return isinstance(exc, KeyError) and "_inference_states" in str(exc)
 
 
-def _trim_parso_cache(max_lines: int | None = None) -> int:
+def _trim_parso_cache(max_lines: int | None = None, keep: set[Path] | frozenset[Path] = frozenset()) -> int:
     """Drop parso's cached trees of long files (a 50,000-line file's tree is about
-    200 MB); jedi parses such a file again if a later question needs it.  Returns
-    how many were dropped."""
+    200 MB) but those of ``keep`` (the files whose ``jedi.Script`` is kept: jedi
+    reads their tree from this cache); jedi parses such a file again if a later
+    question needs it.  Returns how many were dropped."""
     max_lines = PARSO_CACHE_MAX_LINES if max_lines is None else max_lines
     cache_module = sys.modules.get("parso.cache")
     caches = getattr(cache_module, "parser_cache", None)
@@ -670,7 +738,7 @@ def _trim_parso_cache(max_lines: int | None = None) -> int:
         if not isinstance(per_grammar, dict):
             continue
         for path, item in list(per_grammar.items()):
-            if len(getattr(item, "lines", ()) or ()) > max_lines:
+            if len(getattr(item, "lines", ()) or ()) > max_lines and path not in keep:
                 per_grammar.pop(path, None)
                 dropped += 1
     return dropped
