@@ -31,6 +31,7 @@ from typing import Iterable, Iterator
 from .edits import Edit, LineIndex, _import_anchor, import_edit, with_newline
 from .log_format import UNKNOWN, KindResolver, field_placeholder, percent_accepts, percent_fields
 from .semantic import SyntaxIndex, syntax_index
+from .trees import nodes_of
 
 LEVELS = ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log")
 ERROR_LEVELS = ("error", "exception", "critical", "fatal")
@@ -415,17 +416,13 @@ def _default_of(index: SyntaxIndex, arg: ast.arg) -> ast.expr | None:
 
 def build_logging_model(tree: ast.Module, path: str | None = None, workspace=None) -> LoggingModel:
     index = syntax_index(tree)
-    call_nodes: list[ast.Call] = []
-    handler_nodes: list[ast.ExceptHandler] = []
-    attribute_assignments: list[ast.Assign | ast.AnnAssign] = []
-    for node in ast.walk(tree):  # one pass collects what the loggers and calls need
-        if isinstance(node, ast.Call):
-            call_nodes.append(node)
-        elif isinstance(node, ast.ExceptHandler):
-            handler_nodes.append(node)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and any(
-                isinstance(t, ast.Attribute) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])):
-            attribute_assignments.append(node)
+    call_nodes: list[ast.Call] = nodes_of(tree, ast.Call)  # type: ignore[assignment]
+    handler_nodes: list[ast.ExceptHandler] = nodes_of(tree, ast.ExceptHandler)  # type: ignore[assignment]
+    attribute_assignments: list[ast.Assign | ast.AnnAssign] = [
+        node for node in nodes_of(tree, ast.Assign, ast.AnnAssign)
+        if node.value is not None and any(  # type: ignore[attr-defined]
+            isinstance(t, ast.Attribute) for t in (node.targets if isinstance(node, ast.Assign)
+                                                   else [node.target]))]  # type: ignore[attr-defined]
     used_as_logger = {node.func.value.id for node in call_nodes if isinstance(node.func, ast.Attribute)
                       and node.func.attr in LEVELS and isinstance(node.func.value, ast.Name)}
     plain = _Loggers(index).module_loggers()
@@ -1269,7 +1266,7 @@ def _module_continues_lines(ctx) -> bool:
                      and any(k.arg == "end" and not (isinstance(k.value, ast.Constant)
                                                      and k.value.value in (None, "\n"))
                              for k in node.keywords)
-                     for node in ast.walk(ctx.tree))
+                     for node in nodes_of(ctx.tree, ast.Call))
         ctx._lime_continued_lines = cached
     return cached
 
@@ -1319,7 +1316,7 @@ def is_standalone_script(tree: ast.Module, text: str = "") -> bool:
     ``if __name__ == "__main__":`` or its ``text`` starts with a ``#!`` line,
     and it imports nothing from Lime (``lime_*``, ``limepkg_*``, ``limeplug_*``)
     nor relatively from a package."""
-    for node in ast.walk(tree):
+    for node in nodes_of(tree, ast.Import, ast.ImportFrom):
         if isinstance(node, ast.Import) and any(a.name.split(".")[0].startswith("lime") for a in node.names):
             return False
         if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0].startswith("lime")):

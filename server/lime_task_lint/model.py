@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Iterator, Union
 
 from .semantic import SyntaxIndex, syntax_index
-from .trees import walk
+from .trees import nodes_of, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from .modules import ModuleIndex, Target
@@ -341,7 +341,7 @@ def child_nodes(node: ast.AST) -> list[ast.AST]:
 
 def collect_imports(tree: ast.Module) -> dict[str, str]:
     """Local name -> qualified name, for every import anywhere in the module."""
-    return _imports_of(node for node in walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)))
+    return _imports_of(nodes_of(tree, ast.Import, ast.ImportFrom))
 
 
 def _imports_of(nodes: Iterable[ast.AST]) -> dict[str, str]:
@@ -394,8 +394,8 @@ def build_model(tree: ast.Module, extra_task_names: Iterable[str] = (), *, path:
     resolved and their summaries folded in (``LimeModel.external``).
     ``seeds``: qualname -> parameter -> role that callers elsewhere pass in.
     """
-    # One walk of the whole module for the imports, the calls (in walk order) and `global` names.
-    found = [node for node in walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom, ast.Call, ast.Global))]
+    # The imports, the calls (in walk order) and `global` names, from the tree's one node table.
+    found = nodes_of(tree, ast.Import, ast.ImportFrom, ast.Call, ast.Global)
     rebound = {name for node in found if isinstance(node, ast.Global) for name in node.names}
     found = [node for node in found if not isinstance(node, ast.Global)]
     imports = _imports_of(node for node in found if not isinstance(node, ast.Call))

@@ -86,6 +86,7 @@ from ..effects import Effects, effects_for_tree
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
 from ..memory import format_bytes
 from ..model import FunctionInfo, walk
+from ..trees import nodes_of
 from ..semantic import SyntaxIndex
 
 #: A Returns section in google/numpy style or a sphinx ``:returns:`` / ``:rtype:`` field.
@@ -217,8 +218,8 @@ def _name_loads(tree: ast.AST) -> dict[str, list[ast.Name]]:
     if cached is not None and cached[0] is tree:
         return cached[1]
     loads: dict[str, list[ast.Name]] = {}
-    for node in walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+    for node in nodes_of(tree, ast.Name):
+        if isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
             loads.setdefault(node.id, []).append(node)
     if len(_LOADS) > 64:
         _LOADS.clear()

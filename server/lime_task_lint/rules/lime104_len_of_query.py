@@ -48,7 +48,7 @@ from typing import Iterator
 
 from ..edits import Applicability, Edit, Fix
 from ..framework import FixAvailability, Rule, RuleContext, Severity, Violation, register
-from ..model import walk
+from ..trees import nodes_of
 
 
 @register
@@ -62,8 +62,8 @@ class LenOfQuery(Rule):
         reads = {id(r.node): r for r in ctx.model.reads() if r.kind == "get_all"}
         if not reads:
             return
-        for node in walk(ctx.tree):
-            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or len(node.args) != 1:
+        for node in nodes_of(ctx.tree, ast.Call):
+            if not isinstance(node.func, ast.Name) or len(node.args) != 1:  # type: ignore[attr-defined]
                 continue
             read_node = self._counted_read(node)
             if read_node is None or id(read_node) not in reads:

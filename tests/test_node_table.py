@@ -1,0 +1,53 @@
+"""``trees.nodes_of``: the one node table per syntax tree that the module-wide
+questions read instead of walking the whole module each (issue 18, one walk)."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from pathlib import Path
+
+import pytest
+
+from lime_task_lint import trees
+from lime_task_lint.trees import nodes_of, release_tree_caches
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted([*ROOT.glob("examples/**/*.py"), *ROOT.glob("tests/fixtures/**/*.py")])
+KINDS = [ast.Call, ast.Import, ast.ImportFrom, ast.Global, ast.Name, ast.ExceptHandler, ast.Assign,
+         ast.AnnAssign, ast.Attribute, ast.arg, ast.comprehension]
+
+
+def _parsed(path: Path) -> ast.Module | None:
+    try:
+        return ast.parse(path.read_text(encoding="utf-8"))
+    except (SyntaxError, ValueError):
+        return None  # fixtures of broken code
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_kind_and_pair_of_kinds_comes_in_ast_walk_order(path):
+    tree = _parsed(path)
+    if tree is None:
+        pytest.skip("does not parse")
+    walked = list(ast.walk(tree))  # the order every replaced walk used
+    try:
+        for count in (1, 2, 4):
+            for kinds in itertools.islice(itertools.combinations(KINDS, count), 12):
+                assert nodes_of(tree, *kinds) == [n for n in walked if type(n) in kinds], kinds
+    finally:
+        release_tree_caches(tree)
+
+
+def test_the_table_is_per_tree_a_new_list_each_time_and_released_with_the_tree():
+    first = ast.parse("import os\nprint(os.sep)\n")
+    second = ast.parse("import os\nprint(os.sep)\nprint(1)\n")
+    calls = nodes_of(first, ast.Call)
+    calls.clear()  # a caller may change what it got: the table must not change with it
+    assert len(nodes_of(first, ast.Call)) == 1
+    assert len(nodes_of(second, ast.Call)) == 2
+    assert nodes_of(first, ast.While) == [] and nodes_of(first, ast.While, ast.For) == []
+    release_tree_caches(first)
+    assert id(first) not in trees._TABLES and id(second) in trees._TABLES
+    release_tree_caches(second)
+    assert id(second) not in trees._TABLES
