@@ -104,6 +104,16 @@ def cli_targets(work: Path, repeats: int, with_pylint: bool, with_50k: bool) -> 
           f"{out['package_touched']:.2f}s floor {out['package_floor']:.2f}s ruff {out.get('package_ruff', 0):.3f}s "
           f"pylint {out.get('package_pylint', 0):.2f}s; module cold {out['module_cold']:.2f}s "
           f"floor {out['module_floor']:.2f}s", flush=True)
+    # A guard against quadratic work (one helper check walked the whole module per
+    # helper call, unseen by the targets above): a generated module of every rule's
+    # patterns, at 2,500 and 10,000 lines; its time per line must not grow with size.
+    for lines in (2_500, 10_000):
+        path = work / f"module_{lines}.py"
+        path.write_text(generate(lines), encoding="utf-8")
+        out[f"module_{lines}"] = timed(lime + ["--no-cache", str(path)], repeats, work)
+        out[f"module_{lines}_floor"] = timed([PY, "-c", FLOOR, str(path)], repeats, work)
+    print(f"  generated module: 2,500 lines {out['module_2500']:.2f}s, 10,000 lines {out['module_10000']:.2f}s",
+          flush=True)
     for lines in (10_000, 50_000) if with_50k else (10_000,):
         path = work / f"scheduled_{lines}.py"
         path.write_text(generate_scheduled(lines), encoding="utf-8")
@@ -213,6 +223,11 @@ def verdicts(cli: dict, editor: dict) -> list[tuple[str, float, str, bool]]:
         cli["package_touched"] <= bound)
     ratio = cli["module_cold"] / cli["module_floor"]
     add("one 345-line module, cold: lime / floor", ratio, "<= 4x", ratio <= 4)
+    if "module_2500" in cli:  # time per line beyond the floor, 10,000 against 2,500 lines
+        per_line = [(cli[f"module_{n}"] - cli[f"module_{n}_floor"]) / n for n in (2_500, 10_000)]
+        ratio = per_line[1] / per_line[0]
+        add("guard: generated module, time per line at 10k / at 2.5k lines (linear: about 1)", ratio, "<= 1.5",
+            ratio <= 1.5)
     ratio = cli["scheduled_10000"] / cli["scheduled_10000_floor"]
     add("10k lines of ScheduledTask blocks: lime / floor", ratio, "<= 8x", ratio <= 8)
     if "scheduled_50000_peak_mb" in cli:

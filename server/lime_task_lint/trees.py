@@ -58,48 +58,42 @@ def release_tree_caches(tree) -> None:
             log.debug("releasing a tree cache failed", exc_info=True)
 
 
-#: id(tree) -> (tree, node class -> ([position in walk order], [node])); see ``nodes_of``.
-#: Positions and nodes are kept in two lists, not as pairs: 100,000 small tuples
-#: made the garbage collector's passes over a large module's tree costlier than
-#: the walks they save.
-_TABLES: dict[int, tuple[ast.AST, dict[type, tuple[list[int], list[ast.AST]]]]] = {}
+#: The attribute of a syntax tree's root that holds its node table (see ``nodes_of``):
+#: node class -> ([position in walk order], [node]).  Kept on the tree itself, so
+#: it lives exactly as long as the tree (a module-level cache kept trees alive);
+#: positions and nodes are two lists, not pairs (100,000 small tuples made the
+#: garbage collector's passes over a large tree costlier than the walks saved).
+_NODE_TABLE = "_lime_node_table"
 
 
 def nodes_of(tree: ast.AST, *kinds: type) -> list[ast.AST]:
-    """The nodes of ``tree`` whose class is one of ``kinds``, in ``walk(tree)``
-    (breadth-first) order (a new list).
+    """The nodes under ``tree`` (the root itself excluded) whose class is one of
+    ``kinds``, in ``walk(tree)`` (breadth-first) order, as a new list.
 
     The module-wide questions of the analysis ("every call", "every import", "every
     loaded name") read one table per tree, made by one walk, instead of walking
     the whole module once each (a 10,000-line module was walked whole about eight
     times per analysis).  ``kinds`` are concrete node classes, matched exactly
     (``ast.Call``, not ``ast.expr``): the parser makes no subclasses of them.
-    The table lives until the tree's analysis is done (``release_tree_caches``)."""
-    cached = _TABLES.get(id(tree))
-    if cached is None or cached[0] is not tree:
-        table: dict[type, tuple[list[int], list[ast.AST]]] = {}
+    The table is made on the first question and kept on the root: the tree must
+    not be changed afterwards (the analysis never changes a tree it reads)."""
+    table = tree.__dict__.get(_NODE_TABLE)
+    if table is None:
+        table = {}
         get = table.get
-        for position, node in enumerate(walk(tree)):
+        walked = walk(tree)
+        next(walked)  # the root: the table must not refer to the tree that holds it
+        for position, node in enumerate(walked):
             found = get(type(node))
             if found is None:
                 table[type(node)] = ([position], [node])
             else:
                 found[0].append(position)
                 found[1].append(node)
-        if len(_TABLES) > 64:
-            _TABLES.clear()
-        cached = _TABLES[id(tree)] = (tree, table)
-    table = cached[1]
+        tree.__dict__[_NODE_TABLE] = table
     groups = [table[kind] for kind in kinds if kind in table]
     if len(groups) <= 1:
         return list(groups[0][1]) if groups else []
     order = sorted((position, number, index) for number, (positions, _) in enumerate(groups)
                    for index, position in enumerate(positions))
     return [groups[number][1][index] for _, number, index in order]
-
-
-@tree_cache
-def _release_table(tree: ast.AST) -> None:
-    cached = _TABLES.get(id(tree))
-    if cached is not None and cached[0] is tree:
-        del _TABLES[id(tree)]
