@@ -47,7 +47,7 @@ from .checker import CheckResult, check
 from .document import SourceDocument, parse_module, recover_module
 from .edits import BOM, Edit, Fix, LineIndex, apply_edits
 from .framework import RuleContext, Violation
-from .model import walk
+from .model import _relation_name, walk
 from .settings import Settings
 
 _FILE_NOQA = re.compile(r"#\s*lime-task-lint\s*:\s*noqa", re.IGNORECASE)
@@ -65,10 +65,14 @@ class StatementFacts:
     unit: bool  # defines a function or class (else: context)
     defines: frozenset[str]
     refs: frozenset[str]
-    #: Lime properties and relations the statement reads (``x.properties.<name>``):
-    #: units that share one are analysed together, since a rule learns what a
-    #: relation points to from another function using it (LIME203's pre-fetch).
+    #: Lime properties and relations the statement mentions (``x.properties.<name>``,
+    #: ``x.get_property("<name>")``): units that share one that some unit of the
+    #: module fetches are analysed together, since LIME203's pre-fetch learns what
+    #: a relation points to from another function using it.
     links: frozenset[str] = frozenset()
+    #: The relations the statement fetches (``<accessor>.fetch(...)``): the only
+    #: ones a rule asks other functions about (``prefetch.related_limetype``).
+    fetched: frozenset[str] = frozenset()
 
 
 def statement_facts(stmt: ast.stmt) -> StatementFacts:
@@ -85,16 +89,22 @@ def statement_facts(stmt: ast.stmt) -> StatementFacts:
                 stack.extend(handler.body)
     refs: set[str] = set()
     links: set[str] = set()
+    fetched: set[str] = set()
     unit = bool(defines)
     for node in walk(stmt):
         if isinstance(node, ast.Name):
             refs.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            if isinstance(node.value, ast.Attribute) and node.value.attr == "properties":
-                links.add(node.attr)
-        elif not unit and isinstance(node, _DEF):
+        elif isinstance(node, (ast.Attribute, ast.Call)):
+            relation = _relation_name(node)
+            if relation is not None:
+                links.add(relation)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "fetch":
+                relation = _relation_name(node.func.value)
+                if relation is not None:
+                    fetched.add(relation)
+        if not unit and isinstance(node, _DEF):
             unit = True
-    return StatementFacts(unit, frozenset(defines), frozenset(refs), frozenset(links))
+    return StatementFacts(unit, frozenset(defines), frozenset(refs), frozenset(links), frozenset(fetched))
 
 
 @dataclass
@@ -163,6 +173,9 @@ class _State:
     #: components with a finding whose fix edits outside the component (an import,
     #: a module-level logger): the names it picks depend on the whole module
     reaching: frozenset[str] = frozenset()
+    #: component key -> the numbers its findings' texts hold (``_numbers_in``), made
+    #: when first asked
+    numbers: dict[str, frozenset[int]] = field(default_factory=dict)
     #: component key -> (smallest, largest) offset of its findings and their fixes'
     #: edits (see ``extent``), carried to the next state for the components moved
     extents: dict[str, tuple[int, int] | None] = field(default_factory=dict)
@@ -489,6 +502,7 @@ def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], set
     unit_keys = _component_keys(statements, context_key)
     near_broken = _next_to_broken(statements, unit_keys)
     moved = _OffsetMap(edits)
+    first_moved_line = _first_moved_line(previous, edits, new_index.line_count)
     members: dict[str, list[int]] = {}
     for i, key in unit_keys.items():
         members.setdefault(key, []).append(i)
@@ -505,6 +519,8 @@ def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], set
         cached = previous.findings.get(key)
         if cached is None:
             continue
+        if first_moved_line is not None and _names_a_moved_line(previous, key, first_moved_line):
+            continue  # a text may name a line that moved (LIME203's "as used at line 16"): analysed again
         new_starts = [new_index.line_starts[statements[i].first] for i in positions]
         if [moved(o) for o in previous.starts_of(key)] != new_starts:
             continue  # the same text elsewhere (a copy): not this component's findings
@@ -571,6 +587,61 @@ def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], set
     state.extents.update((key, extent) for key, extent in extents.items() if key in cacheable)
     state.blank = blank
     return Update(violations, list(result.notes), state, len(reuse), len(members) - len(reuse))
+
+
+#: A number in a finding's text: not part of a larger one (``100,000``, ``1.5``).
+_NUMBER = re.compile(r"(?<![\d,.])\d+(?![\d,]|\.\d)")
+
+
+def _first_moved_line(previous: _State, edits: list[Edit], new_line_count: int) -> int | None:
+    """The first line (1-based, of ``previous.text``) whose number the edits may
+    change: the line of the first edit that adds or removes a line break; None
+    when no line moves (most keystrokes)."""
+    first = None
+    for edit in edits:
+        if _line_breaks(previous.text[edit.start:edit.end]) != _line_breaks(edit.new_text):
+            line = previous.index.line_of(edit.start) + 1
+            first = line if first is None else min(first, line)
+    if first is None and new_line_count != previous.index.line_count and edits:
+        # A break split or joined at an edit's edge ("\r" + "\n"): from the first edit on.
+        first = previous.index.line_of(min(edit.start for edit in edits)) + 1
+    return first
+
+
+def _names_a_moved_line(previous: _State, key: str, first_moved_line: int) -> bool:
+    """The engine's check that reused findings carry no positions in their text:
+    True when a message, fix title or text value of the component's findings
+    holds a number that is the line (1-based) of one of its units or of a
+    context statement (the only code its findings can name), and that line may
+    have moved (it is ``first_moved_line`` or later).  Such a component is
+    analysed again instead of reused; a count that happens to equal such a line
+    costs only that re-analysis."""
+    numbers = previous.numbers.get(key)
+    if numbers is None:
+        found = _numbers_in(previous.findings.get(key, ()))
+        if found:
+            spans = previous.__dict__.get("_spans")
+            if spans is None:  # (first, last) lines of the context, and of each component's units
+                spans = previous.__dict__["_spans"] = {}
+                for position, stmt in enumerate(previous.statements):
+                    owner = previous.unit_keys.get(position, "") if stmt.facts.unit else ""
+                    spans.setdefault(owner, []).append((stmt.first + 1, stmt.last + 1))
+            found = frozenset(number for number in found
+                              if any(first <= number <= last for first, last in (*spans.get("", ()),
+                                                                                 *spans.get(key, ()))))
+        numbers = previous.numbers[key] = found
+    return any(number >= first_moved_line for number in numbers)
+
+
+def _numbers_in(violations) -> frozenset[int]:
+    numbers: set[int] = set()
+    for violation in violations:
+        texts = [violation.message, *(v for v in violation.data.values() if isinstance(v, str))]
+        if violation.fix is not None:
+            texts.append(violation.fix.title)
+        for text in texts:
+            numbers.update(int(found) for found in _NUMBER.findall(text))
+    return frozenset(numbers)
 
 
 def _names_hidden_by_blanking(fresh: list[Violation], statements: list[_Statement], unit_keys: dict[int, str],
@@ -1210,9 +1281,11 @@ def _components(statements: list[_Statement]) -> dict[int, list[int]]:
         for name in statements[i].facts.refs:
             for j in definers.get(name, ()):
                 union(i, j)
+    # Only relations some unit fetches link their users: no rule asks about another.
+    fetched = {relation for i in units for relation in statements[i].facts.fetched}
     users: dict[str, int] = {}
     for i in units:
-        for link in statements[i].facts.links:
+        for link in statements[i].facts.links & fetched:
             if link in users:
                 union(users[link], i)
             else:
