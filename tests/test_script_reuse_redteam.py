@@ -1,7 +1,10 @@
-"""Red-team tests of the kept ``jedi.Script`` (commit 2285684): ``Workspace._script``
-keeps one Script per file text (two files at most), ``_trim_parso_cache`` spares
-the trees of the kept files, and ``release_scripts`` (end of ``checker.check``)
-drops them, or leaves that to the jedi thread while questions still run.
+"""Red-team tests of the kept ``jedi.Script``.  First version (2285684): every
+workspace kept one Script per file text and spared their trees in its own trims
+of parso's cache; five of these tests broke it (KeyErrors from parso's cache, a
+stale helper, a tree kept after a hover).  Now Scripts are kept only inside an
+analysis (``Workspace.analysis_scope``, entered by ``checker.check``), and
+parso's cache, one per process, is trimmed only when no question runs and no
+workspace keeps a Script (``workspace._trim_if_idle``).
 
 A kept Script keeps jedi's inference state: the modules it loaded, and jedi's
 filters look each module's tree up in parso's process-wide cache
@@ -113,8 +116,9 @@ def test_kept_script_answers_a_second_question_about_a_long_imported_module(tmp_
     workspace = Workspace(tmp_path, time_budget=None)
     try:
         path = str(package / "jobs.py")
-        first = workspace.resolve_call(path, _calls(text, "fetch")[0])
-        second = workspace.resolve_call(path, _calls(text, "store")[0])
+        with workspace.analysis_scope():  # where Scripts are kept
+            first = workspace.resolve_call(path, _calls(text, "fetch")[0])
+            second = workspace.resolve_call(path, _calls(text, "store")[0])
         assert first is not None and first[1].name == "fetch"
         assert second is not None and second[1].name == "store"
         assert jedi_failures == []
@@ -143,9 +147,11 @@ def test_another_workspace_trimming_parso_cache_does_not_break_a_kept_script(tmp
     second_package = _package(second_root, {"helpers.py": HELPERS, "jobs.py": text})
     first, second = Workspace(first_root, time_budget=None), Workspace(second_root, time_budget=None)
     try:
-        assert second.resolve_call(str(second_package / "jobs.py"), _calls(text, "fetch")[0]) is not None
-        assert first.resolve_call(str(first_package / "jobs.py"), _calls(text, "fetch")[0]) is not None
-        found = second.resolve_call(str(second_package / "jobs.py"), _calls(text, "store")[0])
+        with second.analysis_scope():
+            assert second.resolve_call(str(second_package / "jobs.py"), _calls(text, "fetch")[0]) is not None
+            with first.analysis_scope():
+                assert first.resolve_call(str(first_package / "jobs.py"), _calls(text, "fetch")[0]) is not None
+            found = second.resolve_call(str(second_package / "jobs.py"), _calls(text, "store")[0])
         assert found is not None and found[1].name == "store"
         assert jedi_failures == []
     finally:
@@ -153,67 +159,62 @@ def test_another_workspace_trimming_parso_cache_does_not_break_a_kept_script(tmp
         second.close()
 
 
-def test_release_on_one_analysis_thread_while_another_builds_a_script(tmp_path, monkeypatch, short_parso_limit,
-                                                                      jedi_failures):
-    """Input (the server analyses up to three documents at once, one jedi thread
-    per workspace): analysis thread A ends its ``checker.check`` and calls
-    ``release_scripts`` with no question running; it reads the set of kept
-    files (empty) and then trims parso's cache.  Between the two, analysis
-    thread B asks about the long ``jobs.py``: the jedi thread parses it, keeps
-    the Script and starts answering.  The interleaving is forced with events
-    (no sleeps): A trims after B's Script is built and before it answers.
+def test_an_analysis_ending_while_another_thread_asks_jedi_trims_nothing_it_reads(tmp_path, monkeypatch,
+                                                                                  short_parso_limit, jedi_failures):
+    """Input (the server analyses up to three documents at once): analysis thread
+    B asks about the long ``jobs.py`` outside any analysis (a hover's question:
+    its Script is kept by nobody) and is held inside jedi's answer (an event, no
+    sleep) while analysis thread A's ``analysis_scope`` ends, which trims
+    parso's cache when the process is idle.
 
-    Expected: B's question answers without jedi failing.
+    Expected: A's end trims nothing while B's question runs (B's Script reads
+    jobs.py's tree from parso's cache), B answers without jedi failing, and the
+    tree is trimmed once B is done.
 
-    BREAK: A's trim uses the kept set it read before B's Script existed and
-    drops jobs.py's tree; B's goto raises ``KeyError(jobs.py)`` in
-    ``get_parso_cache_node`` (hidden by a retry that parses the file again)."""
+    The first version's trim spared only the files its own workspace kept, read
+    before B's Script existed: B's goto raised ``KeyError(jobs.py)`` in
+    ``get_parso_cache_node`` (hidden by a retry that parsed the file again)."""
     text = ("from .helpers import fetch\n\n\ndef job(app):\n"
             + "".join(f"    x{n} = {n}\n" for n in range(30)) + "    fetch(app, 1)\n")
     package = _package(tmp_path, {"helpers.py": HELPERS, "jobs.py": text})
     path = str(package / "jobs.py")
-    workspace = Workspace(tmp_path, time_budget=None)
+    workspace, other = Workspace(tmp_path, time_budget=None), Workspace(tmp_path, time_budget=None)
     built, go = threading.Event(), threading.Event()
     original_goto = Workspace._goto_with
-    original_trim = workspace_module._trim_parso_cache
-    main = threading.current_thread()
     answers: list = []
-    armed = [True]
 
     def goto_with(self, script, line, column):
-        if threading.current_thread().name.startswith("lime-jedi") and not built.is_set():
-            built.set()  # B's Script is made and kept; now it answers
+        if self is workspace and not built.is_set():
+            built.set()  # B's Script is made and parsed; now it answers
             assert go.wait(30)
         return original_goto(self, script, line, column)
 
-    def trim(*args, **kwargs):
-        if threading.current_thread() is main and armed[0]:
-            armed[0] = False  # A, between reading the kept files and trimming: B asks now
-            other = threading.Thread(target=lambda: answers.append(
-                workspace.resolve_call(path, _calls(text, "fetch")[0])))
-            other.start()
-            assert built.wait(30)
-            try:
-                return original_trim(*args, **kwargs)
-            finally:
-                go.set()
-                other.join(30)
-        return original_trim(*args, **kwargs)
-
     monkeypatch.setattr(Workspace, "_goto_with", goto_with)
-    monkeypatch.setattr(workspace_module, "_trim_parso_cache", trim)
+    thread = threading.Thread(target=lambda: answers.append(workspace.resolve_call(path, _calls(text, "fetch")[0])))
     try:
-        workspace.release_scripts()  # thread A: the end of its checker.check
+        thread.start()
+        assert built.wait(30)
+        with other.analysis_scope():  # thread A: an analysis begins and ends
+            pass
+        assert any(p.endswith("jobs.py") for p in _parso_cached(tmp_path))  # B still reads it
+        go.set()
+        thread.join(30)
         assert answers and answers[0] is not None and answers[0][1].name == "fetch"
         assert jedi_failures == []
+        assert not any(p.endswith("jobs.py") for p in _parso_cached(tmp_path))  # trimmed once B is done
     finally:
         go.set()
         workspace.close()
+        other.close()
 
 
 # -- stale answers ----------------------------------------------------------------------------
 def test_helper_moved_on_disk_between_two_questions_of_one_text(tmp_path, jedi_failures):
-    """Input: ``jobs.py`` imports ``fetch`` and ``store`` from ``helpers.py``.
+    """(Outside an analysis, as a hover asks.  Inside one, a file saved in the
+    middle of the analysis without ``changed()`` is seen by its next analysis,
+    as the answers cached per generation are.)
+
+    Input: ``jobs.py`` imports ``fetch`` and ``store`` from ``helpers.py``.
     CLI mode: ``resolve_call`` of the ``fetch(...)`` call; then helpers.py is
     saved on disk as ``from .other import fetch, store`` (both now live in
     other.py; its mtime moves on), without ``changed()`` (a save arriving while
@@ -270,8 +271,8 @@ def test_scheduled_names_follow_a_changed_target_module(tmp_path):
     target = str(package / "jobs.py")
     workspace = Workspace(tmp_path, time_budget=None)
     try:
-        assert "run" in workspace.scheduled_task_names(target)
-        workspace.release_scripts()
+        with workspace.analysis_scope():
+            assert "run" in workspace.scheduled_task_names(target)
         (package / "jobs.py").write_text("def run_all(app):\n    return 1\n", encoding="utf-8")
         schedule = package / "schedule.py"
         schedule.write_text(schedule.read_text(encoding="utf-8").replace("alias.run)", "alias.run_all)"),
@@ -446,15 +447,15 @@ def test_one_workspace_reused_across_files_finds_what_fresh_ones_find(tmp_path, 
             workspace.close()
 
 
-def test_release_deferred_to_the_jedi_thread_happens_after_its_last_question(tmp_path, short_parso_limit):
-    """Input (editor mode, budget 0): a question about the long ``jobs.py``
-    makes its Script and is held on the jedi thread (an event, no sleep), a
-    second question waits behind it; the analysis ends (``release_scripts``)
-    while both are pending, then ``set_text`` of jobs.py cancels the queued one.
+def test_a_question_that_outlives_its_analysis_keeps_its_tree_until_it_is_done(tmp_path, short_parso_limit):
+    """Input (editor mode, budget 0): inside an analysis a question about the long
+    ``jobs.py`` makes its Script and is held on the jedi thread (an event, no
+    sleep), a second question waits behind it; the analysis ends while both are
+    pending, then ``set_text`` of jobs.py cancels the queued one.
 
-    Expected: while the held question runs its Script and tree are kept (it
-    still asks them); once it is let go, the jedi thread releases both, with
-    no later ``release_scripts`` call."""
+    Expected: the ended analysis keeps no Script, but jobs.py's tree stays in
+    parso's cache while the held question runs (it still reads it); once it is
+    done, the tree is trimmed with no further call."""
     text = "from .helpers import fetch\n\n\ndef job(app):\n    fetch(app, 1)\n" + PADDING
     package = _package(tmp_path, {"helpers.py": HELPERS, "jobs.py": text})
     path = str((package / "jobs.py").resolve())
@@ -468,19 +469,19 @@ def test_release_deferred_to_the_jedi_thread_happens_after_its_last_question(tmp
         return "held"
 
     try:
-        assert workspace._bounded(("held", path), held) is None
-        assert started.wait(30)
-        assert workspace._bounded(("queued", path), lambda: "queued") is None
-        futures = workspace.pending_answers()
-        workspace.release_scripts()  # the analysis ended: left to the jedi thread
-        assert path in workspace._scripts
+        with workspace.analysis_scope():
+            assert workspace._bounded(("held", path), held) is None
+            assert started.wait(30)
+            assert path in workspace._scripts
+            assert workspace._bounded(("queued", path), lambda: "queued") is None
+            futures = workspace.pending_answers()
+        assert not workspace._scripts  # the analysis ended
         assert any(p.endswith("jobs.py") for p in _parso_cached(tmp_path))
         workspace.set_text(path, text + "\n")  # drops the queued question about jobs.py
         release.set()
         for future in futures:
             if not future.cancelled():
                 assert future.result(timeout=30) == "held"
-        assert not workspace._scripts
         assert not any(p.endswith("jobs.py") for p in _parso_cached(tmp_path))
     finally:
         release.set()

@@ -162,9 +162,9 @@ def test_reexported_helper_is_asked_to_jedi(tmp_path):
     _compare(tmp_path)
 
 
-def test_parso_keeps_no_tree_of_a_long_file_after_the_analysis(tmp_path, monkeypatch):
-    """jedi's parser cache is trimmed once the analysis that asked is over: the
-    tree of a long file is not kept (it is what made the server large)."""
+def test_parso_keeps_no_tree_of_a_long_file(tmp_path, monkeypatch):
+    """jedi's parser cache is trimmed after a question asked outside an analysis:
+    the tree of a long file is not kept (it is what made the server large)."""
     import parso.cache
 
     import lime_task_lint.workspace as workspace_module
@@ -179,7 +179,6 @@ def test_parso_keeps_no_tree_of_a_long_file_after_the_analysis(tmp_path, monkeyp
         document = SourceDocument(long_text, str(path))
         sites = workspace.callers(str(path), document.tree.body[1], tree=document.tree)
         assert sites is not None and workspace.jedi_questions == 1  # other.py names f1 and long
-        workspace.release_scripts()  # what the end of ``checker.check`` does
         cached = [p for grammar in parso.cache.parser_cache.values() for p in grammar]
         assert not any(str(p).endswith("long.py") for p in cached)
     finally:
@@ -189,10 +188,10 @@ def test_parso_keeps_no_tree_of_a_long_file_after_the_analysis(tmp_path, monkeyp
 def test_one_jedi_script_serves_every_question_about_one_file_text(tmp_path, monkeypatch):
     """A new ``jedi.Script`` parses its whole file again (parso's cache drops long
     files' trees): one per question made a 10,000-line file's hundred imported
-    calls cost a second each.  The questions of one text share one Script, which
-    keeps its tree in parso's cache while it serves; a changed text, a changed
-    other file and a failed question each get a new one, and the end of the
-    analysis releases it."""
+    calls cost a second each.  Inside an analysis the questions of one text share
+    one Script, whose tree stays in parso's cache while it serves; a changed
+    text, a changed other file and a failed question each get a new one, and the
+    end of the analysis releases it.  Outside one, each question has its own."""
     import jedi
     import parso.cache
 
@@ -217,28 +216,30 @@ def test_one_jedi_script_serves_every_question_about_one_file_text(tmp_path, mon
 
     monkeypatch.setattr(jedi, "Script", CountingScript)
     workspace = Workspace(tmp_path, time_budget=None)
+    tree = ast.parse(text)
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "fetch"]
     try:
-        tree = ast.parse(text)
-        found = [workspace.resolve_call(str(path), node) for node in ast.walk(tree)
-                 if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "fetch"]
-        assert len(found) == 12 and all(f is not None and f[1].name == "fetch" for f in found)
-        assert len(made) == 1  # one Script for twelve questions about one text
-        cached = [str(p) for grammar in parso.cache.parser_cache.values() for p in grammar]
-        assert any(p.endswith("jobs ö.py") for p in cached)  # jedi reads the kept Script's tree there
+        with workspace.analysis_scope():
+            found = [workspace.resolve_call(str(path), node) for node in calls]
+            assert len(found) == 12 and all(f is not None and f[1].name == "fetch" for f in found)
+            assert len(made) == 1  # one Script for twelve questions about one text
+            cached = [str(p) for grammar in parso.cache.parser_cache.values() for p in grammar]
+            assert any(p.endswith("jobs ö.py") for p in cached)  # jedi reads the kept Script's tree there
 
-        workspace.set_text(str(path), text.replace("range(3)", "range(4)"))
-        assert workspace.resolve_call(str(path), next(
-            n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "fetch"))
-        assert len(made) == 2  # a new text: a new Script
+            workspace.set_text(str(path), text.replace("range(3)", "range(4)"))
+            assert workspace.resolve_call(str(path), calls[0])
+            assert len(made) == 2  # a new text: a new Script
 
-        workspace.changed(str(package / "helpers.py"))
-        workspace.resolve_call(str(path), next(
-            n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "fetch"))
-        assert len(made) == 3  # another file changed: the old Script may have read it
-
-        workspace.release_scripts()
+            workspace.changed(str(package / "helpers.py"))
+            workspace.resolve_call(str(path), calls[1])
+            assert len(made) == 3  # another file changed: the old Script may have read it
         cached = [str(p) for grammar in parso.cache.parser_cache.values() for p in grammar]
         assert not any(p.endswith("jobs ö.py") for p in cached)
+
+        workspace.resolve_call(str(path), calls[2])
+        workspace.resolve_call(str(path), calls[3])
+        assert len(made) == 5  # outside an analysis: a Script per question, kept by nobody
+        assert not workspace._scripts
     finally:
         workspace.close()
 
@@ -247,18 +248,19 @@ def test_a_failed_jedi_question_drops_the_kept_scripts(tmp_path):
     (tmp_path / "jobs.py").write_text("x = 1\n", encoding="utf-8")
     workspace = Workspace(tmp_path, time_budget=None)
     try:
-        first = workspace._script(str((tmp_path / "jobs.py").resolve()))
-        assert workspace._script(str((tmp_path / "jobs.py").resolve())) is first
-        attempts: list[object] = []
+        with workspace.analysis_scope():
+            first = workspace._script(str((tmp_path / "jobs.py").resolve()))
+            assert workspace._script(str((tmp_path / "jobs.py").resolve())) is first
+            attempts: list[object] = []
 
-        def flaky():
-            attempts.append(workspace._script(str((tmp_path / "jobs.py").resolve())))
-            if len(attempts) == 1:
-                raise ValueError("jedi could not answer")
-            return "answer"
+            def flaky():
+                attempts.append(workspace._script(str((tmp_path / "jobs.py").resolve())))
+                if len(attempts) == 1:
+                    raise ValueError("jedi could not answer")
+                return "answer"
 
-        assert workspace._store((0, "resolve", "x"), flaky) == "answer"
-        assert attempts[0] is first and attempts[1] is not first
+            assert workspace._store((0, "resolve", "x"), flaky) == "answer"
+            assert attempts[0] is first and attempts[1] is not first
     finally:
         workspace.close()
 

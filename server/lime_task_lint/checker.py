@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -53,7 +54,17 @@ class CheckResult:
 
 def check(document: SourceDocument, settings: Settings, *, root: Path | None = None,
           workspace=None, codes: set[str] | None = None) -> CheckResult:
-    """Every finding of the enabled rules, suppressions applied, sorted by position."""
+    """Every finding of the enabled rules, suppressions applied, sorted by position.
+
+    The analysis runs in the workspace's ``analysis_scope`` (when it has one): its
+    jedi questions share one Script per file, dropped when it ends."""
+    scope = getattr(workspace, "analysis_scope", None)
+    with scope() if callable(scope) else nullcontext():
+        return _check(document, settings, root=root, workspace=workspace, codes=codes)
+
+
+def _check(document: SourceDocument, settings: Settings, *, root: Path | None, workspace,
+           codes: set[str] | None) -> CheckResult:
     context = RuleContext(document, settings, workspace)
     result = CheckResult(document, context)
     if document.recovered.error is None:  # tokenize only the statements that mention noqa
@@ -93,9 +104,6 @@ def check(document: SourceDocument, settings: Settings, *, root: Path | None = N
             result.violations.append(violation)
     result.violations.sort(key=lambda v: (v.start, v.code, v.end))
     release_tree_caches(document.recovered.tree)
-    release_scripts = getattr(workspace, "release_scripts", None)
-    if release_scripts is not None:  # the document's jedi Script served all its questions
-        release_scripts()
     return result
 
 

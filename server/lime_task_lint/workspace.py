@@ -19,12 +19,14 @@ import os
 import re
 import sys
 import threading
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from collections import OrderedDict
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from . import dependencies
 from .files import discover
@@ -82,10 +84,11 @@ class Workspace:
         #: path -> (stamp, content digest), for ``dependencies.note_file``
         self._digests: dict[str, tuple[Any, str]] = {}
         #: path -> (``_text_changes`` when made, text, its jedi.Script), the least
-        #: recently asked first (see ``_script``); read and written under ``_lock``.
+        #: recently asked first (see ``_script``); read and written under ``_JEDI_LOCK``.
         self._scripts: OrderedDict[str, tuple[int, str, Any]] = OrderedDict()
-        #: An analysis ended while jedi still had questions: the last one releases the Scripts.
-        self._release_when_idle = False
+        #: How many analyses of this workspace are running (``analysis_scope``):
+        #: Scripts are kept only while one is.
+        self._analyses = 0
         #: How many times a file's text changed (``changed``, ``set_text``): a kept
         #: Script may have read the file before, so it serves no later question.
         self._text_changes = 0
@@ -218,55 +221,61 @@ class Workspace:
         return self._project
 
     def _script(self, path: str):
-        """The ``jedi.Script`` of ``path``'s current text: one per file text, kept
-        for the next question while no file's text changes.  A new Script parses the whole file again (parso's
-        cache drops long files' trees after each question, see
-        ``_trim_parso_cache``): one per question made a 10,000-line file's hundred
-        call sites cost a second each; asked of one Script, a few milliseconds.
-        Only the ``_SCRIPTS_KEPT`` most recently asked files keep theirs (the
-        server's memory), and a question that failed drops them all
-        (``_forget_scripts``)."""
+        """The ``jedi.Script`` of ``path``'s current text.
+
+        Inside an analysis (``analysis_scope``) one Script per file text is kept
+        for the analysis's next questions while no file's text changes: a new
+        Script parses the whole file again (parso's cache drops long files'
+        trees, see ``_trim_parso_cache``), and one per question made a
+        10,000-line file's hundred imported calls cost a second each; asked of
+        one Script, a few milliseconds.  Only the ``_SCRIPTS_KEPT`` most recently
+        asked files keep theirs, and a question that failed drops them
+        (``_forget_scripts``).  Outside an analysis (a hover's question) every
+        question gets a new Script, kept by nobody."""
         import jedi
 
         parsed = self.source(path)
-        with self._lock:
+        with _JEDI_LOCK:
             changes = self._text_changes
             kept = self._scripts.get(path)
-            if kept is not None and kept[0] == changes and kept[1] == parsed.text:
+            if self._analyses > 0 and kept is not None and kept[0] == changes and kept[1] == parsed.text:
                 self._scripts.move_to_end(path)
                 return kept[2]
         script = jedi.Script(parsed.text, path=path, project=self._jedi_project())
-        with self._lock:
-            self._scripts[path] = (changes, parsed.text, script)
-            self._scripts.move_to_end(path)
-            while len(self._scripts) > _SCRIPTS_KEPT:
-                self._scripts.popitem(last=False)
+        with _JEDI_LOCK:
+            if self._analyses > 0:
+                self._scripts[path] = (changes, parsed.text, script)
+                self._scripts.move_to_end(path)
+                while len(self._scripts) > _SCRIPTS_KEPT:
+                    self._scripts.popitem(last=False)
+                _KEEPING.add(self)
         return script
 
     def _forget_scripts(self) -> None:
         """Drop the kept Scripts: one whose question failed may keep the failed
         inference and answer nothing when asked again."""
-        with self._lock:
+        with _JEDI_LOCK:
             self._scripts.clear()
 
-    def release_scripts(self) -> None:
-        """An analysis ended: its files' Scripts and parse trees are no longer
-        wanted (a 50,000-line file's tree is about 200 MB).  Released now, or by
-        the jedi thread after the last question still queued (a question that ran
-        out of its time budget keeps going, and asks the same Script)."""
-        with self._lock:
-            if self._running:
-                self._release_when_idle = True
-                return
-            self._scripts.clear()
-        self._trim_parso_cache()
-
-    def _trim_parso_cache(self) -> int:
-        """``_trim_parso_cache`` sparing the trees of the files whose Script is
-        kept (jedi looks their tree up in parso's cache while answering)."""
-        with self._lock:
-            kept = {Path(path) for path in self._scripts}
-        return _trim_parso_cache(keep=kept)
+    @contextmanager
+    def analysis_scope(self) -> Iterator[None]:
+        """The extent of one analysis (``checker.check`` enters it): its jedi
+        questions share one Script per file text.  When the last analysis of the
+        workspace leaves, its Scripts are dropped and parso's cache is trimmed
+        once nothing in the process still uses a tree (``_trim_if_idle``): a
+        50,000-line file's tree is about 200 MB.  Re-entrant, and safe from
+        several analysis threads."""
+        with _JEDI_LOCK:
+            self._analyses += 1
+        try:
+            yield
+        finally:
+            with _JEDI_LOCK:
+                self._analyses -= 1
+                if self._analyses == 0:
+                    self._scripts.clear()
+                    _KEEPING.discard(self)
+            _trim_if_idle()
 
     def _bounded(self, key: tuple, compute: Callable[[], Any]) -> Any:
         """``compute()`` if it finishes within the time budget, else None (it keeps
@@ -298,7 +307,7 @@ class Workspace:
 
     def _store(self, key: tuple, compute: Callable[[], Any]) -> Any:
         try:
-            value = _asking_jedi(compute, key, before_retry=self._forget_scripts, trim=self._trim_parso_cache)
+            value = _asking_jedi(compute, key, before_retry=self._forget_scripts)
         except Exception:
             log.exception("jedi failed on %s", key)
             value = None
@@ -306,12 +315,6 @@ class Workspace:
             if key[0] == self._generation:
                 self._answers[key] = value
             self._running.pop(key, None)
-            release = self._release_when_idle and not self._running
-            if release:
-                self._release_when_idle = False
-                self._scripts.clear()
-        if release:
-            self._trim_parso_cache()
         return value
 
     # -- questions -----------------------------------------------------------------
@@ -648,8 +651,7 @@ class Workspace:
                 return self._goto_with(self._script(path), line, column)
 
             try:
-                found = _asking_jedi(goto, (path, line, column), before_retry=self._forget_scripts,
-                                 trim=self._trim_parso_cache)
+                found = _asking_jedi(goto, (path, line, column), before_retry=self._forget_scripts)
             except Exception:  # jedi failing on one call must not lose the others
                 log.debug("jedi failed on a scheduled task in %s", path, exc_info=True)
                 found = None
@@ -690,11 +692,11 @@ _JEDI_DELETION_RETRIES = 6
 
 
 def _asking_jedi(compute: Callable[[], Any], what: object,
-                 before_retry: Callable[[], None] | None = None,
-                 trim: Callable[[], int] | None = None) -> Any:
+                 before_retry: Callable[[], None] | None = None) -> Any:
     """``compute()`` (a jedi question), asked again while it fails transiently
     (``before_retry()`` first: a new Script for the new try); the last error is
-    raised.  ``trim()`` (default ``_trim_parso_cache``) after each try.
+    raised.  Counted in ``_ASKING`` while it runs: parso's cache is trimmed only
+    when no question runs (``_trim_if_idle``, after each).
 
     jedi's helper subprocess fails now and then on its own bookkeeping: a
     KeyError deleting an inference state it no longer has (jedi queues the
@@ -702,6 +704,17 @@ def _asking_jedi(compute: Callable[[], Any], what: object,
     can be queued twice).  Each failure consumes one queued deletion, so asking
     again answers; a transient failure must not turn a known answer into
     "unknown".  Other errors get one more try."""
+    with _JEDI_LOCK:
+        _ASKING[0] += 1
+    try:
+        return _asked(compute, what, before_retry)
+    finally:
+        with _JEDI_LOCK:
+            _ASKING[0] -= 1
+        _trim_if_idle()
+
+
+def _asked(compute: Callable[[], Any], what: object, before_retry: Callable[[], None] | None) -> Any:
     attempt = 0
     while True:
         attempt += 1
@@ -713,8 +726,6 @@ def _asking_jedi(compute: Callable[[], Any], what: object,
             log.debug("jedi failed on %s; asking again", what, exc_info=True)
             if before_retry is not None:
                 before_retry()
-        finally:
-            (trim or _trim_parso_cache)()
 
 
 def _is_jedi_deletion_race(exc: BaseException) -> bool:
@@ -723,11 +734,32 @@ def _is_jedi_deletion_race(exc: BaseException) -> bool:
     return isinstance(exc, KeyError) and "_inference_states" in str(exc)
 
 
-def _trim_parso_cache(max_lines: int | None = None, keep: set[Path] | frozenset[Path] = frozenset()) -> int:
+#: Guards every workspace's kept Scripts, ``_ASKING`` and the trim of parso's
+#: cache, which is one per process: jedi looks up the tree of every module a
+#: Script has read in it (a KeyError once trimmed), whichever workspace trims.
+_JEDI_LOCK = threading.Lock()
+#: The workspaces that keep Scripts now (inside an analysis).
+_KEEPING: "weakref.WeakSet[Workspace]" = weakref.WeakSet()
+#: How many jedi questions run now, in every workspace of the process.
+_ASKING = [0]
+
+
+def _trim_if_idle() -> int:
+    """``_trim_parso_cache`` when no jedi question runs and no workspace keeps a
+    Script anywhere in the process (under ``_JEDI_LOCK``, so none starts during
+    the trim); else nothing (the last one to finish trims).  Returns how many
+    trees were dropped."""
+    with _JEDI_LOCK:
+        if _ASKING[0] or any(workspace._scripts for workspace in _KEEPING):
+            return 0
+        return _trim_parso_cache()
+
+
+def _trim_parso_cache(max_lines: int | None = None) -> int:
     """Drop parso's cached trees of long files (a 50,000-line file's tree is about
-    200 MB) but those of ``keep`` (the files whose ``jedi.Script`` is kept: jedi
-    reads their tree from this cache); jedi parses such a file again if a later
-    question needs it.  Returns how many were dropped."""
+    200 MB); jedi parses such a file again if a later question needs it.  Returns
+    how many were dropped.  Only while no Script may read them: see
+    ``_trim_if_idle``."""
     max_lines = PARSO_CACHE_MAX_LINES if max_lines is None else max_lines
     cache_module = sys.modules.get("parso.cache")
     caches = getattr(cache_module, "parser_cache", None)
@@ -738,7 +770,7 @@ def _trim_parso_cache(max_lines: int | None = None, keep: set[Path] | frozenset[
         if not isinstance(per_grammar, dict):
             continue
         for path, item in list(per_grammar.items()):
-            if len(getattr(item, "lines", ()) or ()) > max_lines and path not in keep:
+            if len(getattr(item, "lines", ()) or ()) > max_lines:
                 per_grammar.pop(path, None)
                 dropped += 1
     return dropped
