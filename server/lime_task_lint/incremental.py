@@ -73,6 +73,10 @@ class StatementFacts:
     #: The relations the statement fetches (``<accessor>.fetch(...)``): the only
     #: ones a rule asks other functions about (``prefetch.related_limetype``).
     fetched: frozenset[str] = frozenset()
+    #: Every other name the statement binds anywhere inside (parameters, import
+    #: aliases, ``except ... as``, ``global``, nested ``def``): with ``refs`` and
+    #: ``defines``, the names a fix that adds a module-level name must avoid.
+    binds: frozenset[str] = frozenset()
 
 
 def statement_facts(stmt: ast.stmt) -> StatementFacts:
@@ -90,10 +94,26 @@ def statement_facts(stmt: ast.stmt) -> StatementFacts:
     refs: set[str] = set()
     links: set[str] = set()
     fetched: set[str] = set()
+    imported: set[str] = set()
+    declared_global: set[str] = set()
+    binds: set[str] = set()
     unit = bool(defines)
     for node in walk(stmt):
         if isinstance(node, ast.Name):
             refs.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            imported.update(a.asname or a.name.split(".")[0] for a in node.names if a.name != "*")
+        elif isinstance(node, ast.Global):
+            declared_global.update(node.names)
+        elif isinstance(node, ast.arg):
+            binds.add(node.arg)
+        elif isinstance(node, (*_DEF, ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+            if getattr(node, "name", None):
+                binds.add(node.name)
+        elif isinstance(node, ast.Nonlocal):
+            binds.update(node.names)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            binds.add(node.rest)
         elif isinstance(node, (ast.Attribute, ast.Call)):
             relation = _relation_name(node)
             if relation is not None:
@@ -104,7 +124,13 @@ def statement_facts(stmt: ast.stmt) -> StatementFacts:
                     fetched.add(relation)
         if not unit and isinstance(node, _DEF):
             unit = True
-    return StatementFacts(unit, frozenset(defines), frozenset(refs), frozenset(links), frozenset(fetched))
+    if unit:
+        # The model reads every import of the module and the names a function
+        # rebinds with ``global`` as module-wide: a unit holding one (an import in a
+        # function or under a top-level ``try``) changes what its users mean.
+        defines |= imported | declared_global
+    return StatementFacts(unit, frozenset(defines), frozenset(refs), frozenset(links), frozenset(fetched),
+                          frozenset(binds | imported | declared_global))
 
 
 @dataclass
@@ -590,7 +616,7 @@ def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], set
 
 
 #: A number in a finding's text: not part of a larger one (``100,000``, ``1.5``).
-_NUMBER = re.compile(r"(?<![\d,.])\d+(?![\d,]|\.\d)")
+_NUMBER = re.compile(r"(?<![\w,.])\d+(?![\w,]|\.\d)")  # not in ``job_250`` either
 
 
 def _first_moved_line(previous: _State, edits: list[Edit], new_line_count: int) -> int | None:
@@ -599,7 +625,7 @@ def _first_moved_line(previous: _State, edits: list[Edit], new_line_count: int) 
     when no line moves (most keystrokes)."""
     first = None
     for edit in edits:
-        if _line_breaks(previous.text[edit.start:edit.end]) != _line_breaks(edit.new_text):
+        if _breaks_added(previous.text, edit):
             line = previous.index.line_of(edit.start) + 1
             first = line if first is None else min(first, line)
     if first is None and new_line_count != previous.index.line_count and edits:
@@ -654,7 +680,7 @@ def _names_hidden_by_blanking(fresh: list[Violation], statements: list[_Statemen
     hidden: set[str] = set()
     visible: set[str] = set()
     for i, stmt in enumerate(statements):
-        names = stmt.facts.refs | stmt.facts.defines
+        names = stmt.facts.refs | stmt.facts.defines | stmt.facts.binds
         if unit_keys.get(i) in reuse:
             hidden |= names
         else:
@@ -690,7 +716,7 @@ def _reread(previous: _State, text: str, index: LineIndex, edits: list[Edit]) ->
     regions: list[list[int]] = []  # old lines [first, last] holding edits, with the lines they add
     for edit in sorted(edits, key=lambda e: (e.start, e.end)):
         a, b = old_index.line_of(edit.start), old_index.line_of(edit.end)
-        added = _line_breaks(edit.new_text) - _line_breaks(previous.text[edit.start:edit.end])
+        added = _breaks_added(previous.text, edit)
         if regions and a <= regions[-1][1]:
             regions[-1][1] = max(regions[-1][1], b)
             regions[-1][2] += added
@@ -766,6 +792,15 @@ def _moved_statement(stmt: _Statement, shift: int) -> _Statement:
 
 def _line_breaks(text: str) -> int:
     return len(_NEWLINE_RE.findall(text))
+
+
+def _breaks_added(text: str, edit: Edit) -> int:
+    """How many line breaks ``edit`` adds to ``text`` (negative: removes), a CR or
+    LF next to it included: text put between a CR and an LF splits one break in
+    two, and removing what separates them joins two in one."""
+    before = text[edit.start - 1:edit.start] if edit.start else ""
+    after = text[edit.end:edit.end + 1]
+    return _line_breaks(before + edit.new_text + after) - _line_breaks(before + text[edit.start:edit.end] + after)
 
 
 class _OffsetMap:
@@ -1214,6 +1249,7 @@ def _names_key(statements: list[_Statement]) -> str:
     for stmt in statements:
         names |= stmt.facts.refs
         names |= stmt.facts.defines
+        names |= stmt.facts.binds
     return _hash(*sorted(names))
 
 
