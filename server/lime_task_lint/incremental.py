@@ -200,7 +200,7 @@ class _State:
     #: a module-level logger): the names it picks depend on the whole module
     reaching: frozenset[str] = frozenset()
     #: component key -> the numbers its findings' texts hold (``_numbers_in``), made
-    #: when first asked
+    #: when first asked and passed on to the next state with the reused findings
     numbers: dict[str, frozenset[int]] = field(default_factory=dict)
     #: component key -> (smallest, largest) offset of its findings and their fixes'
     #: edits (see ``extent``), carried to the next state for the components moved
@@ -611,6 +611,7 @@ def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], set
     state = _make_state(text, new_index, statements, context_key, cacheable, unit_keys,
                         (previous.reaching, set(reuse)))
     state.extents.update((key, extent) for key, extent in extents.items() if key in cacheable)
+    state.numbers.update((key, previous.numbers[key]) for key in reuse if key in previous.numbers and key in cacheable)
     state.blank = blank
     return Update(violations, list(result.notes), state, len(reuse), len(members) - len(reuse))
 
@@ -643,20 +644,19 @@ def _names_a_moved_line(previous: _State, key: str, first_moved_line: int) -> bo
     analysed again instead of reused; a count that happens to equal such a line
     costs only that re-analysis."""
     numbers = previous.numbers.get(key)
-    if numbers is None:
-        found = _numbers_in(previous.findings.get(key, ()))
-        if found:
-            spans = previous.__dict__.get("_spans")
-            if spans is None:  # (first, last) lines of the context, and of each component's units
-                spans = previous.__dict__["_spans"] = {}
-                for position, stmt in enumerate(previous.statements):
-                    owner = previous.unit_keys.get(position, "") if stmt.facts.unit else ""
-                    spans.setdefault(owner, []).append((stmt.first + 1, stmt.last + 1))
-            found = frozenset(number for number in found
-                              if any(first <= number <= last for first, last in (*spans.get("", ()),
-                                                                                 *spans.get(key, ()))))
-        numbers = previous.numbers[key] = found
-    return any(number >= first_moved_line for number in numbers)
+    if numbers is None:  # kept in the next state while the component is reused
+        numbers = previous.numbers[key] = _numbers_in(previous.findings.get(key, ()))
+    numbers = [number for number in numbers if number >= first_moved_line]
+    if not numbers:
+        return False
+    spans = previous.__dict__.get("_spans")
+    if spans is None:  # (first, last) lines of the context, and of each component's units
+        spans = previous.__dict__["_spans"] = {}
+        for position, stmt in enumerate(previous.statements):
+            owner = previous.unit_keys.get(position, "") if stmt.facts.unit else ""
+            spans.setdefault(owner, []).append((stmt.first + 1, stmt.last + 1))
+    own = [*spans.get("", ()), *spans.get(key, ())]
+    return any(first <= number <= last for number in numbers for first, last in own)
 
 
 def _numbers_in(violations) -> frozenset[int]:
