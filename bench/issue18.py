@@ -270,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats; no pylint, no 50,000-line file")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
+    from run import ensure_tools  # ruff (the warm target's yardstick), pylint and perflint, as bench/run.py
+
+    ensure_tools()
     results = run(args.quick)
     print()
     print(results["table"])
