@@ -13,10 +13,8 @@ loop read (anything else, or a worker that failed, is checked in the loop).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .dependencies import text_digest
@@ -46,6 +44,11 @@ def check_in_processes(jobs: list[tuple[Path, object, Path]], workers: int, cach
         -> dict[Path, tuple[str, list[dict]]]:
     """``{path: (digest of the text checked, findings as cache JSON)}`` for each
     ``(path, settings, project root)`` a worker could check."""
+    # Imported here: a warm run (every file from the cache) starts no pool, and
+    # multiprocessing with what it imports was about a tenth of its time.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     out: dict[Path, tuple[str, list[dict]]] = {}
     try:
