@@ -87,12 +87,7 @@ def test_a_global_declaration_in_an_unlinked_function_is_kept_when_that_function
     but defines no function of that name, so it is a component of its own; it is
     reused and blanked, the reduced document has no ``global IDS``, the loop is
     three items, and both findings vanish from the editor."""
-    edited = GLOBAL_MODULE.replace("return 1", "return 2")
-    analyser, result = _incremental_after([GLOBAL_MODULE, edited])
-    assert analyser.stats.last_mode == "incremental"
-    expected = analyse("u", edited, SETTINGS, version=1)
-    assert {v.code for v in expected.violations} >= {"LIME203", "LIME201"}
-    assert signature(result) == signature(expected)
+    _edit_elsewhere_matches_from_scratch(GLOBAL_MODULE, {"LIME203", "LIME201"})
 
 
 TRY_IMPORT_MODULE = '''try:
@@ -157,12 +152,7 @@ def test_a_function_local_import_is_kept_when_its_function_is_reused():
     and LIME402.  ``setup`` mentions ``task`` but defines nothing named so: not
     linked; reused and blanked, ``report`` is no task in the reduced document and
     both findings are lost."""
-    edited = LOCAL_IMPORT_MODULE.replace("return 1", "return 2")
-    analyser, result = _incremental_after([LOCAL_IMPORT_MODULE, edited])
-    assert analyser.stats.last_mode == "incremental"
-    expected = analyse("u", edited, SETTINGS, version=1)
-    assert {v.code for v in expected.violations} >= {"LIME401", "LIME402"}
-    assert signature(result) == signature(expected)
+    _edit_elsewhere_matches_from_scratch(LOCAL_IMPORT_MODULE, {"LIME401", "LIME402"})
 
 
 # -- names bound by parameters: the names a new module-level logger avoids ------------
@@ -309,3 +299,14 @@ def test_a_pass_that_splits_one_cr_lf_and_joins_another_keeps_the_statements_lin
                        _environment_key(SETTINGS, None, None, None))
     assert [(s.first, s.last) for s in update.state.statements] == \
         [(s.first, s.last) for s in scratch.statements]
+
+
+def _edit_elsewhere_matches_from_scratch(module: str, codes: set[str]) -> None:
+    """Edit ``return 1`` to ``return 2`` in ``module``: the incremental result equals a
+    from-scratch analysis, which reports at least ``codes``."""
+    edited = module.replace("return 1", "return 2")
+    analyser, result = _incremental_after([module, edited])
+    assert analyser.stats.last_mode == "incremental"
+    expected = analyse("u", edited, SETTINGS, version=1)
+    assert {v.code for v in expected.violations} >= codes
+    assert signature(result) == signature(expected)
