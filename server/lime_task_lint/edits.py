@@ -384,22 +384,45 @@ def import_edit(text: str, tree: ast.Module, module: str, name: str | None = Non
 def _import_anchor(tree: ast.Module) -> ast.stmt | None:
     """The statement after which a new import goes: the last top-level import of
     the leading import block, else the module docstring, else nothing (file start)."""
-    anchor: ast.stmt | None = None
-    for index, stmt in enumerate(tree.body):
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            anchor = stmt
+    anchor, _ = import_section([statement_kind(stmt) for stmt in tree.body])
+    return None if anchor is None else tree.body[anchor]
+
+
+def statement_kind(stmt: ast.stmt) -> str:
+    """What :func:`import_section` reads of a top-level statement: ``"import"``,
+    ``"string"`` (an expression statement of a string constant: a docstring at the
+    top), ``"try_if"`` or ``""``."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return "import"
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+        return "string"
+    if isinstance(stmt, (ast.Try, ast.If)):
+        return "try_if"
+    return ""
+
+
+def import_section(kinds: Sequence[str]) -> tuple[int | None, int]:
+    """Where a new import goes among top-level statements of these kinds
+    (:func:`statement_kind`, in file order): (position of the statement it goes
+    after, or None for the file start; position of the first statement past the
+    leading import section, ``len(kinds)`` when there is none).  Only statements
+    before that second position decide the first: the reuse engine checks that
+    blanking code keeps the place (``incremental._leading_layout``)."""
+    anchor: int | None = None
+    for index, kind in enumerate(kinds):
+        if kind == "import":
+            anchor = index
             continue
-        if index == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
-                and isinstance(stmt.value.value, str):
-            anchor = stmt
+        if index == 0 and kind == "string":
+            anchor = index
             continue
-        if anchor is not None and isinstance(anchor, (ast.Import, ast.ImportFrom)):
-            break
-        if isinstance(stmt, (ast.Try, ast.If)) and anchor is not None:
+        if anchor is not None and kinds[anchor] == "import":
+            return anchor, index
+        if kind == "try_if" and anchor is not None:
             # ``try: import x except ImportError`` blocks belong to the import section.
             continue
-        break
-    return anchor
+        return anchor, index
+    return anchor, len(kinds)
 
 
 def indentation_of(text: str, offset: int) -> str:

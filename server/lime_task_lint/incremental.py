@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from .analysis import Analysis, analyse
 from .checker import CheckResult, check
 from .document import SourceDocument, parse_module, recover_module
-from .edits import BOM, Edit, Fix, LineIndex, apply_edits
+from .edits import BOM, Edit, Fix, LineIndex, apply_edits, import_section, statement_kind
 from .framework import RuleContext, Violation
 from .model import _relation_name, walk
 from .settings import Settings
@@ -77,6 +77,17 @@ class StatementFacts:
     #: aliases, ``except ... as``, ``global``, nested ``def``): with ``refs`` and
     #: ``defines``, the names a fix that adds a module-level name must avoid.
     binds: frozenset[str] = frozenset()
+    #: ``edits.statement_kind``: what the place of a new import reads of it
+    kind: str = ""
+    #: Names a unit binds at module level besides its own definitions: imports
+    #: inside it and names it declares ``global`` (``del logger`` there makes the
+    #: module's ``logger`` unusable to a fix in any other function): such a unit
+    #: is in every reduced document (``_always_read``).
+    module_names: frozenset[str] = frozenset()
+    #: What a unit's module-level bindings mean, for the context key: the dumps
+    #: of its imports, and its whole text when it declares a name ``global``
+    #: (whether that binding is a logger, or deleted, is anywhere in it).
+    module_effects: tuple[str, ...] = ()
 
 
 def statement_facts(stmt: ast.stmt) -> StatementFacts:
@@ -95,6 +106,7 @@ def statement_facts(stmt: ast.stmt) -> StatementFacts:
     links: set[str] = set()
     fetched: set[str] = set()
     imported: set[str] = set()
+    import_dumps: list[str] = []
     declared_global: set[str] = set()
     binds: set[str] = set()
     unit = bool(defines)
@@ -103,6 +115,7 @@ def statement_facts(stmt: ast.stmt) -> StatementFacts:
             refs.add(node.id)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             imported.update(a.asname or a.name.split(".")[0] for a in node.names if a.name != "*")
+            import_dumps.append(ast.dump(node))
         elif isinstance(node, ast.Global):
             declared_global.update(node.names)
         elif isinstance(node, ast.arg):
@@ -124,13 +137,18 @@ def statement_facts(stmt: ast.stmt) -> StatementFacts:
                     fetched.add(relation)
         if not unit and isinstance(node, _DEF):
             unit = True
+    module_names: frozenset[str] = frozenset()
+    module_effects: tuple[str, ...] = ()
     if unit:
         # The model reads every import of the module and the names a function
         # rebinds with ``global`` as module-wide: a unit holding one (an import in a
         # function or under a top-level ``try``) changes what its users mean.
-        defines |= imported | declared_global
+        module_names = frozenset(imported | declared_global)
+        defines |= module_names
+        module_effects = (ast.dump(stmt),) if declared_global else tuple(import_dumps)
     return StatementFacts(unit, frozenset(defines), frozenset(refs), frozenset(links), frozenset(fetched),
-                          frozenset(binds | imported | declared_global))
+                          frozenset(binds | imported | declared_global), statement_kind(stmt), module_names,
+                          module_effects)
 
 
 @dataclass
@@ -250,8 +268,14 @@ class Components:
     def reduced(self, keys: set[str], path: str | None, version: int | None) -> SourceDocument | None:
         """The text with the units of every component not in ``keys`` blanked (same
         offsets, lines and columns), read as the kept statements, as ``reanalyse``
-        makes its reduced document; None when it might read otherwise."""
+        makes its reduced document; None when it might read otherwise.  It may keep
+        other components too (``_always_read``, ``_keeping_layout``)."""
         state = self._state
+        # Also read: what every reduced document reads, and what keeps the module's
+        # docstring and import section in place (their entries are not asked for).
+        keys = set(keys) | _always_read(state.statements, state.unit_keys)
+        keys.update(_keeping_layout(state.statements, state.unit_keys,
+                                    {key: None for key in state.unit_keys.values() if key not in keys}))
         blanked: list[tuple[int, int]] = []
         kept: list[_Statement] = []
         for i, stmt in enumerate(state.statements):
@@ -426,10 +450,16 @@ class IncrementalAnalyser:
         blanker = _Blanker(text, index)
         notes: list[str] = []
         budget = _Budget(getattr(workspace, "time_budget", 0.4))
+        always_read = _always_read(statements, unit_keys)
         for number, batch in enumerate(batches):
+            # Read with the batch: what every batch needs, and what keeps the module's
+            # docstring and import section as in the whole text; their findings are
+            # taken from their own batch only.
+            read = batch | always_read
+            read.update(_keeping_layout(statements, unit_keys, {key: None for key in members if key not in read}))
             blanked = [(s.first, s.last) for i, s in enumerate(statements)
-                       if i in unit_keys and unit_keys[i] not in batch]
-            kept = [s for i, s in enumerate(statements) if not (i in unit_keys and unit_keys[i] not in batch)]
+                       if i in unit_keys and unit_keys[i] not in read]
+            kept = [s for i, s in enumerate(statements) if not (i in unit_keys and unit_keys[i] not in read)]
             if _indent_unit_of(kept) != _indent_unit_of(statements):
                 return None, "indentation unit differs in a batch"
             reduced = _reduced_document(blanker.blank(blanked), index, path, version)
@@ -441,7 +471,7 @@ class IncrementalAnalyser:
                 return None, "a rule failed"
             blank_ranges = [(index.line_starts[f], index.line_starts[l + 1] if l + 1 < index.line_count else len(text))
                             for f, l in blanked]
-            others = {key for key in members if key not in batch}
+            others = {key for key in members if key not in read}
             if _names_hidden_by_blanking(result.violations, statements, unit_keys, others, index, len(text)):
                 return None, "a fix adds a name that only another batch uses"
             for violation in result.violations:
@@ -449,7 +479,8 @@ class IncrementalAnalyser:
                     return None, "a finding touches another batch"
                 owner = _owner(statements, starts, index.line_of(violation.start))
                 if owner is not None and owner in unit_keys:
-                    findings[unit_keys[owner]].append(violation)
+                    if unit_keys[owner] in batch:
+                        findings[unit_keys[owner]].append(violation)
                 elif number == 0:
                     module_level.append(violation)
             provisional |= _provisional(statements, unit_keys, recorder)
@@ -537,8 +568,9 @@ def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], set
     reuse: dict[str, list[Violation]] = {}
     extents: dict[str, tuple[int, int] | None] = {}
     names_key = _names_key(statements)
+    always_read = _always_read(statements, unit_keys)
     for key, positions in members.items():
-        if key in near_broken or context_key != previous.context_key:
+        if key in near_broken or key in always_read or context_key != previous.context_key:
             continue
         if key in previous.reaching and names_key != previous.names_key:
             continue  # a fix that adds a module-level name chose it among the module's names
@@ -562,6 +594,9 @@ def reanalyse(previous: _State, document: SourceDocument, edits: list[Edit], set
             if any(v is None for v in shifted):
                 continue  # a finding or its fix touches the edited text
         reuse[key] = shifted  # type: ignore[assignment]
+    for key in _keeping_layout(statements, unit_keys, reuse):
+        del reuse[key]
+        extents.pop(key, None)
     blanked: list[tuple[int, int]] = []  # (first, last) lines of reused units
     for index, stmt in enumerate(statements):
         if stmt.facts.unit and unit_keys[index] in reuse:
@@ -705,6 +740,16 @@ def _names_hidden_by_blanking(fresh: list[Violation], statements: list[_Statemen
                     hidden.intersection(_WORDS.findall(edit.new_text)):
                 return True
     return False
+
+
+def _always_read(statements: list[_Statement], unit_keys: dict[int, str]) -> set[str]:
+    """Keys of the components every reduced document keeps: those with a unit that
+    binds a module-level name besides its own definition (an import in it, a
+    ``global``).  What any fix may do with the module's names depends on them
+    without a link in the text: ``global logging; del logging`` in one function
+    makes the module ``logger`` of a task's fix untrustworthy although neither
+    names the other."""
+    return {unit_keys[i] for i in unit_keys if statements[i].facts.module_names}
 
 
 def _reread(previous: _State, text: str, index: LineIndex, edits: list[Edit]) -> "list[_Statement] | str":
@@ -1256,12 +1301,47 @@ def _names_key(statements: list[_Statement]) -> str:
 def _context_key(context_extra: str, unit_indent: str, newline: str, statements: list[_Statement]) -> str:
     """The hash of what every component's findings depend on besides its own text:
     the environment, the indentation unit, the line ending and the context
-    statements (broken text is no statement of the analysed module), and whether
+    statements (broken text is no statement of the analysed module), whether
     the file parses (rules may read it: LIME401 and LIME403 offer no fix in a
-    file that does not)."""
+    file that does not), where the module docstring and a new import go
+    (``_leading_layout``), and what units bind at module level
+    (``StatementFacts.module_effects``: a reused fix may use that name)."""
     parses = "parses" if not any(s.broken for s in statements) else "broken"
-    return _hash("context", context_extra, unit_indent, newline, parses,
-                 *(s.text for s in statements if not s.facts.unit and not s.broken))
+    return _hash("context", context_extra, unit_indent, newline, parses, repr(_leading_layout(statements)[0]),
+                 *(s.text for s in statements if not s.facts.unit and not s.broken),
+                 "units' module bindings", *(effect for s in statements for effect in s.facts.module_effects))
+
+
+def _leading_layout(statements: list[_Statement], blanked: "set[int] | frozenset[int]" = frozenset()
+                    ) -> tuple[tuple[int | None, int | None], int]:
+    """((position of the module docstring, position of the statement a new import
+    goes after), position where the leading import section ends) among the
+    statements the syntax tree holds once the units at ``blanked`` positions are
+    blank lines.  Both depend on which statements come first, not on their
+    text: a blanked helper between two imports moves where a fix puts
+    ``import logging`` (``edits.import_section``), a blanked function above a
+    string makes it the docstring."""
+    present = [i for i, stmt in enumerate(statements) if i not in blanked and not stmt.broken]
+    anchor, end = import_section([statements[i].facts.kind for i in present])
+    docstring = present[0] if present and statements[present[0]].facts.kind == "string" else None
+    return (docstring, None if anchor is None else present[anchor]), (present[end] if end < len(present)
+                                                                       else len(statements))
+
+
+def _keeping_layout(statements: list[_Statement], unit_keys: dict[int, str], reuse: dict) -> list[str]:
+    """The keys to drop from ``reuse`` (component key -> reused findings) so that
+    blanking the rest keeps the module docstring and the place of a new import
+    where the whole text has them (``_leading_layout``): the components with a
+    blanked unit before the end of the reduced text's import section."""
+    whole = _leading_layout(statements)[0]
+    dropped: list[str] = []
+    while True:
+        blanked = {i for i, key in unit_keys.items() if key in reuse and key not in dropped}
+        layout, end = _leading_layout(statements, blanked)
+        if layout == whole:
+            return dropped
+        # A difference needs a blanked unit the reduced scan skipped, before its end.
+        dropped.extend({unit_keys[i] for i in blanked if i < end})
 
 
 def _next_to_broken(statements: list[_Statement], unit_keys: dict[int, str]) -> set[str]:

@@ -131,8 +131,10 @@ def _entries(analysis: Analysis, units: list[tuple[str, int, int]], missing: set
     entries: dict[str, list[tuple[int, int, int, str]]] = {key: [] for key in missing}
     for budget in budgets:
         position = bisect.bisect_right(starts, budget.start) - 1
-        if position < 0 or budget.start >= units[position][2] or units[position][0] not in entries:
+        if position < 0 or budget.start >= units[position][2]:
             return None
+        if units[position][0] not in entries:
+            continue  # a component the reduced document keeps for the others' sake
         key, start, _ = units[position]
         entries[key].append((members[key].index(start), budget.start - start, budget.end - start,
                              budget.lens_title()))
