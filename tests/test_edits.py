@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -164,3 +165,14 @@ def test_a_line_index_is_moved_past_edits_without_carriage_returns():
     moved = LineIndex.after_edits(LineIndex(text), "a\nXb\nb\ncc\n", [Edit(2, 2, "X"), Edit(3, 7, "\nb\nc")])
     assert moved is not None and moved.line_starts == LineIndex("a\nXb\nb\ncc\n").line_starts == [0, 2, 5, 7, 10]
     assert LineIndex.after_edits(LineIndex("a\r\nb"), "a\rX\nb", [Edit(2, 2, "X")]) is None
+
+
+@given(st.lists(st.sampled_from(["a", "å", "😀", "\n", "\r", "\r\n", "\u2028", "\x0c", "\x0b", " "]),
+                max_size=60).map("".join))
+def test_line_starts_break_only_at_lf_cr_lf_and_cr(text):
+    """Input: any text of LSP line breaks and the characters ``str.splitlines`` also
+    breaks at (U+2028, form feed, vertical tab).  Expected: a line starts after
+    each ``\\n``, ``\\r\\n`` or ``\\r`` and nowhere else, whichever way the index
+    is built (LF-only texts take a faster path)."""
+    expected = [0] + [match.end() for match in re.finditer(r"\r\n|\r|\n", text)]
+    assert LineIndex(text).line_starts == expected

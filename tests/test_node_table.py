@@ -54,3 +54,41 @@ def test_the_table_is_per_tree_a_new_list_each_time_and_dies_with_its_tree():
         assert gone() is None
     finally:
         gc.enable()
+
+
+def _levels_below(node: ast.AST) -> int:
+    children = list(ast.iter_child_nodes(node))
+    return 1 + max(map(_levels_below, children)) if children else 0
+
+
+@pytest.mark.parametrize("path", SOURCES[:40], ids=lambda p: str(p.relative_to(ROOT)))
+def test_index_nodes_gives_the_depth_and_the_same_table(path):
+    """Input: each example and fixture.  Expected: ``index_nodes`` (the parser's
+    one walk) returns the number of levels below the module, as a recursive count
+    gives, and the table it leaves answers as one made by a question."""
+    from lime_task_lint.trees import index_nodes
+
+    tree = _parsed(path)
+    if tree is None:
+        pytest.skip("does not parse")
+    assert index_nodes(tree) == _levels_below(tree)
+    walked = list(ast.walk(tree))[1:]
+    assert nodes_of(tree, ast.Name, ast.Call) == [n for n in walked if type(n) in (ast.Name, ast.Call)]
+
+
+@pytest.mark.parametrize("depth", [1, 2, 50, 99, 100, 101, 150])
+def test_a_statement_deeper_than_the_limit_is_left_out_and_the_table_follows(depth):
+    """Input: ``x = -(-(...1))`` nested to ``depth`` unary minus signs next to a plain
+    ``y = 2``.  Expected: the statement is kept while the module's deepest node is
+    at most ``MAX_DEPTH`` levels down, else left out as broken; the node table of
+    the document's tree never lists a node of a statement left out."""
+    from lime_task_lint.document import MAX_DEPTH, SourceDocument
+
+    text = "x = " + "-(" * depth + "1" + ")" * depth + "\ny = 2\n"
+    document = SourceDocument(text)
+    levels = _levels_below(ast.parse(text))
+    kept_names = [n.id for n in nodes_of(document.tree, ast.Name)]
+    if levels <= 100:
+        assert kept_names == ["x", "y"] and document.recovered.error is None
+    else:
+        assert MAX_DEPTH == 100 and kept_names == ["y"] and document.recovered.broken_ranges == [(1, 1)]

@@ -510,3 +510,46 @@ def test_a_scheduled_task_jedi_fails_on_once_is_asked_again_with_a_new_script(tm
     found = ws._scheduled_by_jedi(((str(tmp_path / "jobs.py"), 6, 35),))
     assert found == {str(tmp_path / "report.py"): {"nightly"}}
     assert len(made) == 2
+
+
+def test_the_workspace_reads_the_analysed_file_from_the_analysis_tree_only_while_it_runs(tmp_path, monkeypatch):
+    """Input: a project folder with spaces and å/ä/ö holding one module; an analysis
+    of that module enters ``analysis_scope(document)``.  Expected: inside it,
+    ``source`` of the module answers with the document's tree (no second parse);
+    a document whose text differs from the file (the reuse engine's reduced
+    documents, an unsaved edit) or that does not parse is never offered; after
+    the scope, ``source`` parses the file itself and the analysis tree is not
+    kept by the workspace."""
+    import weakref
+
+    folder = tmp_path / "mapp med å ä ö"
+    folder.mkdir()
+    module = folder / "uppgifter.py"
+    text = "def räkna(app):\n    return 1\n"
+    module.write_text(text, encoding="utf-8")
+    workspace = Workspace(folder, time_budget=None)
+    parses = []
+    real_parse = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda *a, **k: parses.append(a) or real_parse(*a, **k))
+
+    document = SourceDocument(text, str(module))
+    tree = document.tree
+    parses.clear()
+    with workspace.analysis_scope(document):
+        assert workspace.source(str(module)).tree is tree
+    assert parses == []
+    other = workspace.source(str(module)).tree
+    assert other is not tree and len(parses) == 1
+    assert ast.dump(other) == ast.dump(tree)
+
+    for offered in (SourceDocument("\n" * 2, str(module)), SourceDocument("def räkna(app:\n", str(module))):
+        fresh = Workspace(folder, time_budget=None)
+        with fresh.analysis_scope(offered):
+            assert fresh.source(str(module)).tree is not offered.tree
+
+    gone = weakref.ref(tree)
+    del document, tree
+    import gc
+    gc.collect()
+    assert gone() is None, "the workspace kept the analysis tree"
+    assert workspace.source(str(module)).tree is other

@@ -57,9 +57,10 @@ def check(document: SourceDocument, settings: Settings, *, root: Path | None = N
     """Every finding of the enabled rules, suppressions applied, sorted by position.
 
     The analysis runs in the workspace's ``analysis_scope`` (when it has one): its
-    jedi questions share one Script per file, dropped when it ends."""
+    jedi questions share one Script per file, dropped when it ends, and the
+    workspace reads the document's own file from its syntax tree."""
     scope = getattr(workspace, "analysis_scope", None)
-    with scope() if callable(scope) else nullcontext():
+    with scope(document) if callable(scope) else nullcontext():
         return _check(document, settings, root=root, workspace=workspace, codes=codes)
 
 

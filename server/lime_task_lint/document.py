@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .edits import BOM, LineIndex, detect_newline
+from .trees import _NODE_TABLE, index_nodes
 
 
 @dataclass
@@ -287,8 +288,9 @@ def _without_deep_statements(module: RecoveredModule) -> RecoveredModule:
     The innermost statement that holds the depth is left out, not the function
     or class around it: one generated expression in a task costs that line's
     findings only."""
-    if not any(_depth_exceeds(stmt, MAX_DEPTH) for stmt in module.tree.body):
+    if index_nodes(module.tree) <= MAX_DEPTH:  # the statements are level 1
         return module
+    module.tree.__dict__.pop(_NODE_TABLE, None)  # the tree changes: made again when asked
     removed: list[ast.stmt] = []
     module.tree.body = _shallow_statements(module.tree.body, MAX_DEPTH, removed)
     for stmt in removed:

@@ -8,11 +8,11 @@ the original, then a rename), so an interrupted run never leaves half a file.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from pathspec import GitIgnoreSpec
+if TYPE_CHECKING:  # imported where a .gitignore is read: a run answered from the cache may read none
+    from pathspec import GitIgnoreSpec
 
 from .settings import Settings, is_excluded
 
@@ -43,7 +43,12 @@ class GitIgnore:
                 lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
                 lines = None
-            self._specs[file] = GitIgnoreSpec.from_lines(lines) if lines else None
+            if lines:
+                from pathspec import GitIgnoreSpec
+
+                self._specs[file] = GitIgnoreSpec.from_lines(lines)
+            else:
+                self._specs[file] = None
         return self._specs[file]
 
     def ignored(self, path: Path, *, is_dir: bool = False, within: Path | None = None) -> bool:
@@ -211,6 +216,8 @@ def shown_path(path: str) -> str:
 
 def write_atomically(path: Path, text: str) -> None:
     mode = path.stat().st_mode
+    import tempfile
+
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:

@@ -31,11 +31,11 @@ import re
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
-from pathspec import PathSpec
+if TYPE_CHECKING:  # imported where used: a run answered from the cache needs neither (40 ms)
+    from packaging.specifiers import SpecifierSet
+    from pathspec import PathSpec
 
 from . import __version__
 
@@ -306,6 +306,8 @@ def _severities(value: Any, key: str) -> dict[str, str]:
 
 def _specifier(text: str) -> SpecifierSet:
     """A PEP 440 specifier set; a bare version means ``==`` it (as ruff's ``required-version``)."""
+    from packaging.specifiers import SpecifierSet
+
     text = text.strip()
     if re.fullmatch(r"\d+(\.\d+)*", text):
         text = f"=={text}"
@@ -315,6 +317,8 @@ def _specifier(text: str) -> SpecifierSet:
 def _required_version(value: Any, key: str) -> str:
     if not isinstance(value, str):
         raise SettingsError(f"`{key}` must be a version specifier such as \">=0.1\", got {value!r}")
+    from packaging.specifiers import InvalidSpecifier
+
     try:
         _specifier(value)
     except InvalidSpecifier:
@@ -328,6 +332,8 @@ def required_version_problem(settings: Settings, version: str = __version__) -> 
     The CLI stops with it (exit 2); the editor shows it as a warning."""
     if not settings.required_version:
         return None
+    from packaging.version import Version
+
     if _specifier(settings.required_version).contains(Version(version), prereleases=True):
         return None
     origin = f" ({settings.config_file})" if settings.config_file else ""
@@ -542,6 +548,8 @@ def python_floor(requirement: str, *, poetry: bool = False) -> tuple[int, int] |
     ``None`` when it allows every version.  Raises :class:`SettingsError` when it
     is not a specifier or allows no Python 3 version.
     """
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     alternatives = re.split(r"\|\|?", requirement) if poetry else [requirement]
     floors = []
     for alternative in alternatives:
@@ -563,6 +571,8 @@ def python_floor(requirement: str, *, poetry: bool = False) -> tuple[int, int] |
 @functools.lru_cache(maxsize=256)
 def _lowest_minor(specifiers: SpecifierSet) -> tuple[int, int] | None:
     # A minor version is allowed when any of its releases is: ">=3.9.2" allows 3.9.
+    from packaging.version import InvalidVersion, Version
+
     for minor in range(0, 40):
         for patch in range(0, 40):
             try:
@@ -634,6 +644,8 @@ def _python_requirement(start: Path) -> tuple[tuple[int, int] | None, list[str]]
 # -- which files patterns match ---------------------------------------------------------
 @functools.lru_cache(maxsize=512)
 def _pathspec(patterns: tuple[str, ...]) -> PathSpec:
+    from pathspec import PathSpec
+
     try:
         return PathSpec.from_lines("gitignore", patterns)
     except KeyError:  # pathspec before 1.0 names the same patterns "gitwildmatch"

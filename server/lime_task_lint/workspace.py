@@ -92,6 +92,10 @@ class Workspace:
         #: How many times a file's text changed (``changed``, ``set_text``): a kept
         #: Script may have read the file before, so it serves no later question.
         self._text_changes = 0
+        #: absolute path -> [(text, syntax tree)] of the documents being analysed
+        #: (``analysis_scope``): ``source`` answers with their tree instead of parsing
+        #: the same text again (a 10,000-line file: 50 ms).
+        self._analysed: dict[str, list[tuple[str, ast.Module]]] = {}
 
     # -- files -------------------------------------------------------------------
     def files(self) -> list[Path]:
@@ -159,6 +163,10 @@ class Workspace:
                 self._note_read(path, stamp, cached.text)
             return cached
         text = self.text_of(path)
+        with self._lock:
+            analysed = [tree for known, tree in self._analysed.get(path, ()) if known == text]
+        if analysed:  # not kept: the analysis owns that tree (and what it caches on it)
+            return _Parsed(stamp, text, analysed[0])
         try:
             tree: ast.Module | None = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -258,18 +266,33 @@ class Workspace:
             self._scripts.clear()
 
     @contextmanager
-    def analysis_scope(self) -> Iterator[None]:
+    def analysis_scope(self, document=None) -> Iterator[None]:
         """The extent of one analysis (``checker.check`` enters it): its jedi
         questions share one Script per file text.  When the last analysis of the
         workspace leaves, its Scripts are dropped and parso's cache is trimmed
         once nothing in the process still uses a tree (``_trim_if_idle``): a
         50,000-line file's tree is about 200 MB.  Re-entrant, and safe from
-        several analysis threads."""
+        several analysis threads.
+
+        ``document`` (a ``SourceDocument`` with a path): while the scope lasts,
+        ``source`` of its path answers with its syntax tree when the file's text is
+        the document's and it parsed whole (then the tree is ``ast.parse``'s)."""
+        offered = None
+        if document is not None and document.path and document.recovered.error is None:
+            offered = (str(Path(document.path).resolve()), (document.text, document.tree))
+            with self._lock:
+                self._analysed.setdefault(offered[0], []).append(offered[1])
         with _JEDI_LOCK:
             self._analyses += 1
         try:
             yield
         finally:
+            if offered is not None:
+                with self._lock:
+                    kept = self._analysed[offered[0]]
+                    kept.remove(offered[1])
+                    if not kept:
+                        del self._analysed[offered[0]]
             with _JEDI_LOCK:
                 self._analyses -= 1
                 if self._analyses == 0:
